@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The whole test suite, on a fresh machine with only Python 3.11:
+#   bash scripts/test.sh
+# Creates .venv, installs the package (not editable, as a user would) with its test extras, installs
+# LibreOffice headless + python3-uno from Debian packages when missing (needs root or sudo), then runs
+# pytest. Extra arguments go to pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3.11}
+command -v "$PY" >/dev/null 2>&1 || PY=python3
+VENV=${XLTOOLKIT_VENV:-.venv}
+
+if ! command -v soffice >/dev/null 2>&1 || ! /usr/bin/python3 -c "import uno" >/dev/null 2>&1; then
+  SUDO=""
+  [ "$(id -u)" = 0 ] || SUDO="sudo"
+  echo "== installing LibreOffice headless and python3-uno (Debian packages)"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
+    libreoffice-calc-nogui python3-uno fonts-liberation >/dev/null
+fi
+
+[ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV"
+"$VENV/bin/python" -m pip install -q --upgrade pip >/dev/null
+"$VENV/bin/python" -m pip install -q ".[test]"
+"$VENV/bin/ruff" check xltoolkit tests scripts
+exec "$VENV/bin/pytest" -n 2 --dist loadfile -q "$@"

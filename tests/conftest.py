@@ -1,0 +1,39 @@
+"""Shared fixtures: the plan, generated templates, and LibreOffice availability.
+
+LibreOffice tests fail (not skip) when LibreOffice is missing, unless XLTOOLKIT_SKIP_LIBREOFFICE=1:
+a green suite must mean the real spreadsheet application opened the workbooks.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from xltoolkit import libreoffice
+from xltoolkit.plan import Plan, load_plan
+from xltoolkit.template import generate_templates
+
+TEMPLATE_YEAR = 2026
+
+
+@pytest.fixture(scope="session")
+def plan() -> Plan:
+    return load_plan()
+
+
+@pytest.fixture(scope="session")
+def templates_dir(tmp_path_factory: pytest.TempPathFactory, plan: Plan) -> Path:
+    out = tmp_path_factory.mktemp("templates")
+    generate_templates(plan, TEMPLATE_YEAR, out, secret=None, password=None)
+    return out
+
+
+@pytest.fixture(scope="session")
+def require_libreoffice() -> None:
+    if libreoffice.available() and libreoffice.find_uno_python():
+        return
+    if os.environ.get("XLTOOLKIT_SKIP_LIBREOFFICE") == "1":
+        pytest.skip("LibreOffice not installed and XLTOOLKIT_SKIP_LIBREOFFICE=1")
+    pytest.fail("LibreOffice headless and python3-uno are required: run bash scripts/test.sh")

@@ -1,0 +1,34 @@
+"""Workbook files on disk: atomic writes and the cheap, safe checks made before any parser runs.
+
+All writing of output files goes through `save_atomic`, so a crash or a full disk never leaves a
+half-written workbook where the officer expects a good one.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from openpyxl import Workbook
+
+
+def write_atomic(path: str | Path, write: Callable[[Path], None]) -> Path:
+    """Call `write(tmp)` on a temporary file beside `path`, then rename it over `path`."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=".~tmp-", suffix=target.suffix, dir=target.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        write(tmp)
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return target
+
+
+def save_atomic(wb: Workbook, path: str | Path) -> Path:
+    return write_atomic(path, lambda tmp: wb.save(tmp))
