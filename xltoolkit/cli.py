@@ -146,6 +146,7 @@ def templates(plan: Plan, year: int, out_dir: Path | None, agencies: tuple[str, 
 
 # Commands of later pipeline stages register themselves here.
 # --- command registry (one line per module) ---
+from xltoolkit import cli_addin  # noqa: E402, F401
 
 
 if __name__ == "__main__":

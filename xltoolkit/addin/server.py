@@ -1,0 +1,264 @@
+"""Configure and start xlwings Server for the add-in; render its manifest.
+
+xlwings-server reads its settings once, from `XLWINGS_*` environment variables, when its modules are
+first imported. So everything here works by setting the environment *first* (`configure_environment`)
+and importing the server app only afterwards (`create_app`). The CLI (`xltoolkit addin serve`), the
+tests and the benchmark all go through these two functions, so they run the same configuration.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+from xltoolkit.addin import ADDIN_DIR
+from xltoolkit.errors import XltoolkitError
+
+#: This project's own add-in IDs (generated once; Office identifies an add-in by this ID, so they
+#: must differ from xlwings-server's defaults, which every other xlwings install shares).
+MANIFEST_ID_PROD = "25436581-aa84-4961-ab84-8f963b4f64c6"
+MANIFEST_ID_DEV = "ae4abc33-e4f5-4499-afc3-45ad60f0f4c7"
+
+TOKEN_ENV = "XLTOOLKIT_ADDIN_TOKEN"
+WORKSPACE_ENV = "XLTOOLKIT_WORKSPACE"
+MAX_BYTES_ENV = "XLTOOLKIT_ADDIN_MAX_BYTES"
+#: A district template's payload is about 30 kB; a summary workbook a few hundred kB.
+DEFAULT_MAX_BYTES = 8 * 1024 * 1024
+DEFAULT_PORT = 8000
+DEFAULT_URL = f"https://localhost:{DEFAULT_PORT}"
+#: Names mkcert gives `mkcert localhost 127.0.0.1 ::1` (what xlwings-server looks for), then generic ones.
+CERT_PAIRS = (("localhost+2.pem", "localhost+2-key.pem"), ("cert.pem", "key.pem"))
+
+ASGIApp = Callable[
+    [MutableMapping[str, Any], Callable[[], Awaitable[dict]], Callable[[dict], Awaitable[None]]],
+    Awaitable[None],
+]
+
+
+def is_loopback(host: str) -> bool:
+    """True for addresses only this machine can reach (the default, token-free binding)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def configure_environment(
+    *,
+    workspace: Path | None = None,
+    require_token: bool = False,
+    hostname: str | None = None,
+    max_bytes: int | None = None,
+    environ: MutableMapping[str, str] = os.environ,
+) -> None:
+    """Set the XLWINGS_* settings of the add-in server; call before importing xlwings_server.
+
+    License: `noncommercial` selects xlwings' PolyForm Noncommercial terms, which the Office.js
+    engine requires; a province holding a commercial key can set XLWINGS_LICENSE_KEY itself.
+    """
+    environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
+    environ["XLWINGS_PROJECT_DIR"] = str(ADDIN_DIR)
+    environ["XLWINGS_PROJECT_NAME"] = "xltoolkit"
+    environ["XLWINGS_ENVIRONMENT"] = environ.get("XLWINGS_ENVIRONMENT", "prod")
+    environ["XLWINGS_MANIFEST_ID_PROD"] = MANIFEST_ID_PROD
+    environ["XLWINGS_MANIFEST_ID_DEV"] = MANIFEST_ID_DEV
+    environ["XLWINGS_FUNCTIONS_NAMESPACE"] = "XLTOOLKIT"
+    environ["XLWINGS_ENABLE_SOCKETIO"] = "false"
+    environ["XLWINGS_ENABLE_HOTRELOAD"] = "false"
+    environ["XLWINGS_ENABLE_EXAMPLES"] = "false"
+    environ["XLWINGS_AUTH_PROVIDERS"] = '["custom"]' if require_token else "[]"
+    if hostname:
+        environ["XLWINGS_HOSTNAME"] = hostname
+    if workspace is not None:
+        environ[WORKSPACE_ENV] = str(Path(workspace).resolve())
+    if max_bytes is not None:
+        environ[MAX_BYTES_ENV] = str(max_bytes)
+
+
+def max_request_bytes() -> int:
+    value = os.environ.get(MAX_BYTES_ENV)
+    return int(value) if value else DEFAULT_MAX_BYTES
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class BodySizeLimit:
+    """ASGI middleware rejecting request bodies over `max_bytes` with 413, before any parsing.
+
+    Checks the declared Content-Length and also counts streamed chunks, so a chunked upload
+    without a length cannot get past the limit either.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int):
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: MutableMapping[str, Any], receive: Callable, send: Callable) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        declared = headers.get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await self._reject(send)
+            return
+        received = 0
+        started = False
+
+        async def limited_receive() -> dict:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise _TooLarge
+            return message
+
+        async def tracking_send(message: dict) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, tracking_send)
+        except _TooLarge:
+            if not started:
+                await self._reject(send)
+
+    async def _reject(self, send: Callable) -> None:
+        mb = self.max_bytes / (1024 * 1024)
+        text = f"Sổ tính quá lớn để gửi lên máy chủ (giới hạn {mb:.1f} MB).".encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", b"text/plain; charset=utf-8"),
+                    (b"content-length", str(len(text)).encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": text})
+
+
+def create_app() -> ASGIApp:
+    """The xlwings-server ASGI app behind the size limit (uvicorn factory; env must be set)."""
+    os.environ.setdefault("XLWINGS_PROJECT_DIR", str(ADDIN_DIR))
+    if os.environ["XLWINGS_PROJECT_DIR"] != str(ADDIN_DIR):
+        raise RuntimeError("XLWINGS_PROJECT_DIR must point at the xltoolkit add-in folder")
+    from xlwings_server.main import main_app
+
+    return BodySizeLimit(main_app, max_request_bytes())
+
+
+# ------------------------------------------------------------------------------------------ manifest
+
+
+def render_manifest(url: str = DEFAULT_URL, *, environment: str = "prod") -> str:
+    """The manifest for an add-in served at `url`, rendered from the same template the server uses."""
+    from jinja2 import Environment, FileSystemLoader
+
+    base = url.rstrip("/")
+    if not base.startswith("https://"):
+        raise XltoolkitError(
+            "addin-url-not-https", f"Địa chỉ máy chủ phải bắt đầu bằng https:// (Excel yêu cầu HTTPS): {url}"
+        )
+    env = Environment(loader=FileSystemLoader(ADDIN_DIR / "templates"), autoescape=True)
+    settings = SimpleNamespace(
+        environment=environment,
+        static_url_path="/static",
+        functions_namespace="XLTOOLKIT",
+        auth_providers=[],
+        project_name="xltoolkit",
+    )
+    manifest_id = MANIFEST_ID_PROD if environment == "prod" else MANIFEST_ID_DEV
+    return env.get_template("manifest.xml").render(
+        settings=settings, base_url=base, base_url_with_app_path=base, manifest_id=manifest_id
+    )
+
+
+# ------------------------------------------------------------------------------------------- serving
+
+
+@dataclass(frozen=True)
+class ServeConfig:
+    host: str
+    port: int
+    certfile: Path
+    keyfile: Path
+    workspace: Path
+    require_token: bool
+    max_bytes: int
+
+
+def find_certs(certs: Path) -> tuple[Path, Path]:
+    """The certificate/key pair in `certs` (mkcert's names first); XltoolkitError if none."""
+    for cert, key in CERT_PAIRS:
+        if (certs / cert).is_file() and (certs / key).is_file():
+            return certs / cert, certs / key
+    for key in sorted(certs.glob("*-key.pem")):
+        cert = key.with_name(key.name.removesuffix("-key.pem") + ".pem")
+        if cert.is_file():
+            return cert, key
+    raise XltoolkitError(
+        "addin-certs-missing",
+        f"Không tìm thấy chứng chỉ HTTPS trong thư mục {certs} (cần tệp cert.pem và key.pem, "
+        "hoặc localhost+2.pem và localhost+2-key.pem do mkcert tạo). Excel chỉ nạp add-in qua HTTPS: "
+        "chạy `mkcert -install` rồi `mkcert localhost 127.0.0.1 ::1` trong thư mục đó.",
+    )
+
+
+def prepare_serve(
+    host: str,
+    port: int,
+    certs: Path,
+    workspace: Path,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    environ: MutableMapping[str, str] = os.environ,
+) -> ServeConfig:
+    """Check the serving options (token, certificates) and configure the environment."""
+    token = environ.get(TOKEN_ENV, "")
+    if not is_loopback(host) and not token:
+        raise XltoolkitError(
+            "addin-token-required",
+            f"Máy chủ add-in mở cho mạng ({host}) phải có mã truy cập: đặt biến môi trường {TOKEN_ENV} "
+            '(chuỗi ngẫu nhiên dài, ví dụ `python -c "import secrets; print(secrets.token_urlsafe(32))"`).',
+        )
+    if token and len(token) < 16:
+        raise XltoolkitError("addin-token-weak", f"Mã truy cập {TOKEN_ENV} quá ngắn (cần ít nhất 16 ký tự).")
+    certfile, keyfile = find_certs(certs)
+    hostname = f"localhost:{port}" if is_loopback(host) else None
+    configure_environment(
+        workspace=workspace,
+        require_token=bool(token),
+        hostname=hostname,
+        max_bytes=max_bytes,
+        environ=environ,
+    )
+    return ServeConfig(host, port, certfile, keyfile, workspace, bool(token), max_bytes)
+
+
+def serve(config: ServeConfig) -> None:
+    """Run uvicorn over HTTPS until interrupted."""
+    import uvicorn
+
+    uvicorn.run(
+        "xltoolkit.addin.server:create_app",
+        factory=True,
+        host=config.host,
+        port=config.port,
+        ssl_certfile=str(config.certfile),
+        ssl_keyfile=str(config.keyfile),
+        log_level="info",
+        proxy_headers=False,
+    )
