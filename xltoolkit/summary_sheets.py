@@ -1,0 +1,429 @@
+"""Building blocks of the provincial summary workbook, and its secondary sheets.
+
+`summary.py` owns the public entry point, the overview and the measure table; this module holds the
+shared styling (national header block, tables whose text can never turn into a formula, print setup)
+and the sheets that only list things: district matrix, submissions, validation issues, narratives and
+budget. Every table starts at the same header row (`TABLE_HEADER_ROW`) with its key in column A, so
+tests and the add-in read them back without guessing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import PurePath
+from typing import Any
+
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from xltoolkit.plan import Plan
+from xltoolkit.results import STATUS_LABELS, ConsolidationResult
+
+FONT = "Times New Roman"
+
+#: Every table's header row; data starts on the next row; column A holds the row key.
+TABLE_HEADER_ROW = 8
+FIRST_ROW = TABLE_HEADER_ROW + 1
+
+DISTRICTS_SHEET = "Cấp huyện"
+SUBMISSIONS_SHEET = "Tiếp nhận"
+ISSUES_SHEET = "Lỗi kiểm tra"
+NARRATIVES_SHEET = "Nhiệm vụ"
+BUDGET_SHEET = "Kinh phí"
+
+#: Hidden row above the district matrix header holding the agency id of each district column.
+DISTRICT_KEY_ROW = TABLE_HEADER_ROW - 1
+
+#: Fill colour of each status (green → red, grey when there is not enough data).
+STATUS_COLOURS: dict[str, str] = {
+    "target_achieved": "63BE7B",
+    "substantial_progress": "C6EFCE",
+    "moderate_progress": "FFEB9C",
+    "limited_progress": "F8CBAD",
+    "deterioration": "FF7C80",
+    "not_available": "D9D9D9",
+}
+STATUS_FILLS = {k: PatternFill("solid", fgColor=v) for k, v in STATUS_COLOURS.items()}
+assert set(STATUS_FILLS) == set(STATUS_LABELS)
+
+SUBMISSION_STATES: dict[str, str] = {
+    "accepted": "Đã tiếp nhận",
+    "superseded": "Đã được thay thế",
+    "rejected": "Bị từ chối",
+    "missing": "Chưa gửi",
+}
+SEVERITY_LABELS = {"error": "Lỗi", "warning": "Cảnh báo"}
+
+HEAD_FILL = PatternFill("solid", fgColor="D9E1F2")
+TOTAL_FILL = PatternFill("solid", fgColor="F2F2F2")
+THIN = Side(style="thin", color="808080")
+BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+WRAP = Alignment(wrap_text=True, vertical="top")
+CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
+F_NORMAL = Font(name=FONT, size=12)
+F_BOLD = Font(name=FONT, size=12, bold=True)
+
+NUM = "#,##0.0##"
+INT = "#,##0"
+PCT = "0.00%"
+MONEY = "#,##0.00"
+
+
+@dataclass(frozen=True)
+class Col:
+    """A table column: key (for code), printed header, width and number format."""
+
+    key: str
+    header: str | int
+    width: float = 12
+    fmt: str | None = None
+    wrap: bool = False
+
+
+# ---------------------------------------------------------------------------------------- cells
+
+
+def put(ws: Worksheet, row: int, col: int, value: Any, fmt: str | None = None) -> Any:
+    """Write a value; text is always stored as text, so an agency's '=…' note never runs."""
+    cell = ws.cell(row=row, column=col)
+    if value is None or value == "":
+        cell.value = None
+    elif isinstance(value, bool):
+        cell.value = "Có" if value else "Không"
+    elif isinstance(value, int | float):
+        cell.value = value
+        if fmt:
+            cell.number_format = fmt
+    elif isinstance(value, datetime):
+        cell.value = value.replace(tzinfo=None)
+        cell.number_format = "dd/mm/yyyy hh:mm"
+    else:
+        cell.value = str(value)
+        cell.data_type = "s"  # never a formula, whatever the first character is
+    cell.font = F_NORMAL
+    return cell
+
+
+def header_block(ws: Worksheet, plan: Plan, year: int, last_col: int, title: str, subtitle: str) -> None:
+    """National header block (Nghị định 30/2020): issuing body left, motto right, then the title."""
+    split = max(2, min(4, last_col // 3))
+    right0 = split + 1 if last_col > split + 1 else split
+    lines = (
+        (1, f"UBND TỈNH {plan.province.upper()}", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", F_NORMAL, F_BOLD),
+        (
+            2,
+            plan.agency_by_id[plan.consolidator].name.upper(),
+            "Độc lập - Tự do - Hạnh phúc",
+            F_BOLD,
+            Font(name=FONT, size=13, bold=True, underline="single"),
+        ),
+    )
+    for row, left, right, lf, rf in lines:
+        put(ws, row, 1, left).font = lf
+        put(ws, row, right0, right).font = rf
+        ws.cell(row=row, column=1).alignment = CENTER
+        ws.cell(row=row, column=right0).alignment = CENTER
+        if split > 1:
+            ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=split)
+        if last_col > right0:
+            ws.merge_cells(start_row=row, start_column=right0, end_row=row, end_column=last_col)
+    date_cell = put(ws, 3, right0, f"{plan.province}, ngày ..... tháng ..... năm {year + 1}")
+    date_cell.font = Font(name=FONT, size=13, italic=True)
+    date_cell.alignment = CENTER
+    if last_col > right0:
+        ws.merge_cells(start_row=3, start_column=right0, end_row=3, end_column=last_col)
+    for row, text, font in (
+        (5, title, Font(name=FONT, size=14, bold=True)),
+        (6, subtitle, Font(name=FONT, size=12, italic=True)),
+    ):
+        c = put(ws, row, 1, text)
+        c.font, c.alignment = font, CENTER
+        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=max(last_col, 2))
+    ws.row_dimensions[5].height = 36
+    ws.row_dimensions[6].height = 30
+
+
+def table(
+    ws: Worksheet,
+    cols: Sequence[Col],
+    rows: Iterable[Sequence[Any]],
+    *,
+    header_row: int = TABLE_HEADER_ROW,
+    first_col: int = 1,
+) -> int:
+    """Write a boxed table with a header row; returns the last row written."""
+    for j, col in enumerate(cols, start=first_col):
+        c = put(ws, header_row, j, col.header)
+        c.font, c.fill, c.alignment, c.border = F_BOLD, HEAD_FILL, CENTER, BOX
+        ws.column_dimensions[get_column_letter(j)].width = col.width
+    ws.row_dimensions[header_row].height = 48
+    r = header_row
+    for r, values in enumerate(rows, start=header_row + 1):
+        for j, (col, value) in enumerate(zip(cols, values, strict=True), start=first_col):
+            c = put(ws, r, j, value, col.fmt)
+            c.border = BOX
+            c.alignment = WRAP if col.wrap else CENTER
+    return r
+
+
+def page_setup(ws: Worksheet, *, landscape: bool, freeze: str | None, print_cols: int, last_row: int) -> None:
+    """A4, fit to one page wide, repeated table header, frozen panes for reading on screen."""
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_margins.left = ws.page_margins.right = 0.5
+    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    ws.print_options.horizontalCentered = True
+    ws.print_title_rows = f"{TABLE_HEADER_ROW}:{TABLE_HEADER_ROW}"
+    ws.print_area = f"A1:{get_column_letter(print_cols)}{max(last_row, TABLE_HEADER_ROW)}"
+    if freeze:
+        ws.freeze_panes = freeze
+    ws.sheet_view.zoomScale = 90
+
+
+def status_cell(cell: Any, status: str) -> None:
+    cell.fill = STATUS_FILLS.get(status, STATUS_FILLS["not_available"])
+
+
+def agency_label(plan: Plan, agency_id: str | None) -> str:
+    if agency_id is None:
+        return "(không xác định)"
+    a = plan.agency_by_id.get(agency_id)
+    return plan.body_name(a) if a else agency_id
+
+
+def short_label(plan: Plan, agency_id: str) -> str:
+    a = plan.agency_by_id.get(agency_id)
+    return a.label if a else agency_id
+
+
+def filename(path: Any) -> str:
+    return PurePath(str(path)).name if path else ""
+
+
+# ------------------------------------------------------------------------------ secondary sheets
+
+
+def districts_sheet(ws: Worksheet, result: ConsolidationResult, plan: Plan) -> None:
+    """Measure × district matrix (measures down, so it fits an A4 landscape page), coloured by status."""
+    districts = result.districts
+    cols = [Col("code", "Mã", 6), Col("name", "Chỉ tiêu", 40, wrap=True), Col("unit", "Đơn vị tính", 11)]
+    cols += [Col(d.agency, short_label(plan, d.agency), 10, NUM) for d in districts]
+    header_block(
+        ws,
+        plan,
+        result.year,
+        len(cols),
+        f"KẾT QUẢ CÁC CHỈ TIÊU THEO ĐƠN VỊ CẤP HUYỆN NĂM {result.year}",
+        "(Màu ô theo mức đánh giá tiến độ so với mục tiêu; ô trống: chưa có số liệu dùng được)",
+    )
+    by_district = [{m.code: m for m in d.measures} for d in districts]
+    rows = [
+        [m.code, m.name, m.unit] + [(bd[m.code].value if m.code in bd else None) for bd in by_district]
+        for m in plan.measures
+    ]
+    last = table(ws, cols, rows)
+    for j, d in enumerate(districts, start=4):
+        put(ws, DISTRICT_KEY_ROW, j, d.agency)
+    ws.row_dimensions[DISTRICT_KEY_ROW].hidden = True
+    for i, m in enumerate(plan.measures):
+        for j, bd in enumerate(by_district, start=4):
+            dm = bd.get(m.code)
+            status_cell(ws.cell(row=FIRST_ROW + i, column=j), dm.status.status if dm else "not_available")
+    legend_row = last + 2
+    put(ws, legend_row, 2, "Chú thích màu:").font = F_BOLD
+    for i, (key, label) in enumerate(STATUS_LABELS.items(), start=1):
+        c = put(ws, legend_row + i, 2, label)
+        status_cell(c, key)
+    page_setup(
+        ws, landscape=True, freeze="D9", print_cols=len(cols), last_row=legend_row + len(STATUS_LABELS)
+    )
+
+
+SUBMISSION_COLS = (
+    Col("agency", "Mã đơn vị", 14),
+    Col("name", "Cơ quan, đơn vị", 34, wrap=True),
+    Col("file", "Tệp nhận được", 34, wrap=True),
+    Col("received_at", "Thời điểm nhận", 18),
+    Col("state", "Tình trạng", 16),
+    Col("late", "Nộp muộn", 10),
+    Col("errors", "Số lỗi", 8, INT),
+    Col("warnings", "Số cảnh báo", 10, INT),
+    Col("sha256", "Mã băm SHA-256 (12 ký tự đầu)", 16),
+)
+
+
+def submissions_sheet(ws: Worksheet, result: ConsolidationResult, plan: Plan) -> None:
+    """Every file received (accepted, superseded, rejected), then every agency that sent nothing."""
+    deadline = plan.deadline_for(result.year)
+    header_block(
+        ws,
+        plan,
+        result.year,
+        len(SUBMISSION_COLS),
+        f"TÌNH HÌNH TIẾP NHẬN BÁO CÁO NĂM {result.year}",
+        f"(Hạn gửi: ngày {deadline:%d/%m/%Y})",
+    )
+    rows: list[list[Any]] = []
+    for s in sorted(result.submissions, key=lambda s: (s.agency or "~", s.received_at, s.sha256)):
+        rows.append(
+            [
+                s.agency or "",
+                agency_label(plan, s.agency),
+                s.original_name,
+                s.received_at,
+                SUBMISSION_STATES.get(s.state, s.state),
+                s.late,
+                s.errors,
+                s.warnings,
+                s.sha256[:12],
+            ]
+        )
+    for agency in result.missing:
+        rows.append(
+            [agency, agency_label(plan, agency), "", None, SUBMISSION_STATES["missing"], "", "", "", ""]
+        )
+    last = table(ws, SUBMISSION_COLS, rows)
+    page_setup(ws, landscape=True, freeze="C9", print_cols=len(SUBMISSION_COLS), last_row=last)
+
+
+ISSUE_COLS = (
+    Col("agency", "Mã đơn vị", 14),
+    Col("name", "Cơ quan, đơn vị", 28, wrap=True),
+    Col("file", "Tệp", 30, wrap=True),
+    Col("valid", "Tệp hợp lệ", 9),
+    Col("severity", "Mức độ", 10),
+    Col("sheet", "Trang", 16),
+    Col("cell", "Ô", 8),
+    Col("code", "Mã lỗi", 20),
+    Col("message", "Nội dung", 70, wrap=True),
+)
+
+
+def issues_sheet(ws: Worksheet, result: ConsolidationResult, plan: Plan) -> None:
+    """All validation findings, by agency; a file without findings still gets one line."""
+    header_block(
+        ws,
+        plan,
+        result.year,
+        len(ISSUE_COLS),
+        f"KẾT QUẢ KIỂM TRA TỆP BÁO CÁO NĂM {result.year}",
+        "(Lỗi: số liệu không được dùng để tổng hợp; cảnh báo: cần xem lại)",
+    )
+    rows: list[list[Any]] = []
+    files = sorted(result.file_issues, key=lambda f: (f.get("agency") or "~", str(f.get("path") or "")))
+    for f in files:
+        agency = f.get("agency")
+        base = [agency or "", agency_label(plan, agency), filename(f.get("path")), bool(f.get("valid"))]
+        issues = f.get("issues") or []
+        if not issues:
+            rows.append([*base, "", "", "", "", "Không có lỗi."])
+        for i in issues:
+            rows.append(
+                [
+                    *base,
+                    SEVERITY_LABELS.get(i.get("severity") or "", i.get("severity") or ""),
+                    i.get("sheet") or "",
+                    i.get("cell") or "",
+                    i.get("code") or "",
+                    i.get("message") or "",
+                ]
+            )
+    last = table(ws, ISSUE_COLS, rows)
+    for r in range(FIRST_ROW, last + 1):
+        if ws.cell(row=r, column=5).value == SEVERITY_LABELS["error"]:
+            ws.cell(row=r, column=5).fill = STATUS_FILLS["deterioration"]
+        elif ws.cell(row=r, column=5).value == SEVERITY_LABELS["warning"]:
+            ws.cell(row=r, column=5).fill = STATUS_FILLS["moderate_progress"]
+    page_setup(ws, landscape=True, freeze="C9", print_cols=len(ISSUE_COLS), last_row=last)
+
+
+NARRATIVE_COLS = (
+    Col("agency", "Mã đơn vị", 14),
+    Col("name", "Cơ quan, đơn vị", 24, wrap=True),
+    Col("no", "STT", 6, INT),
+    Col("task", "Nhiệm vụ được giao", 50, wrap=True),
+    Col("result", "Kết quả thực hiện", 60, wrap=True),
+)
+
+
+def narratives_sheet(ws: Worksheet, result: ConsolidationResult, plan: Plan) -> None:
+    """Task results and difficulties as the agencies wrote them (always stored as text)."""
+    header_block(
+        ws,
+        plan,
+        result.year,
+        len(NARRATIVE_COLS),
+        f"KẾT QUẢ THỰC HIỆN NHIỆM VỤ; KHÓ KHĂN, KIẾN NGHỊ NĂM {result.year}",
+        "(Tổng hợp nguyên văn từ báo cáo của các cơ quan, đơn vị)",
+    )
+    rows: list[list[Any]] = []
+    for n in sorted(result.narratives, key=lambda n: n.get("agency") or "~"):
+        agency = n.get("agency")
+        for i, t in enumerate(n.get("tasks") or [], start=1):
+            rows.append(
+                [agency or "", agency_label(plan, agency), i, t.get("task") or "", t.get("result") or ""]
+            )
+        if n.get("difficulties"):
+            rows.append(
+                [
+                    agency or "",
+                    agency_label(plan, agency),
+                    None,
+                    "Khó khăn, vướng mắc và kiến nghị",
+                    n["difficulties"],
+                ]
+            )
+    last = table(ws, NARRATIVE_COLS, rows)
+    page_setup(ws, landscape=True, freeze="C9", print_cols=len(NARRATIVE_COLS), last_row=last)
+
+
+BUDGET_COLS = (
+    Col("agency", "Mã đơn vị", 14),
+    Col("name", "Cơ quan, đơn vị", 40, wrap=True),
+    Col("state", "Ngân sách nhà nước (triệu đồng)", 18, MONEY),
+    Col("mobilised", "Huy động từ tổ chức, cá nhân (triệu đồng)", 18, MONEY),
+    Col("total", "Tổng cộng (triệu đồng)", 18, MONEY),
+)
+#: Key written in column A of the budget total row.
+BUDGET_TOTAL_KEY = "TONG"
+
+
+def _money(x: Any) -> float | None:
+    return float(x) if isinstance(x, int | float) and not isinstance(x, bool) else None
+
+
+def budget_totals(result: ConsolidationResult) -> tuple[float, float]:
+    """Σ state budget and Σ mobilised funds over all agencies (a blank counts as nothing)."""
+    state = sum(_money(b.get("state")) or 0.0 for b in result.budget)
+    mobilised = sum(_money(b.get("mobilised")) or 0.0 for b in result.budget)
+    return state, mobilised
+
+
+def budget_sheet(ws: Worksheet, result: ConsolidationResult, plan: Plan) -> None:
+    """Budget by agency and source, with the provincial total by source in the last row."""
+    header_block(
+        ws,
+        plan,
+        result.year,
+        len(BUDGET_COLS),
+        f"KINH PHÍ THỰC HIỆN KẾ HOẠCH NĂM {result.year}",
+        "(Đơn vị tính: triệu đồng)",
+    )
+    rows: list[list[Any]] = []
+    for b in sorted(result.budget, key=lambda b: b.get("agency") or "~"):
+        state, mob = _money(b.get("state")), _money(b.get("mobilised"))
+        total = None if state is None and mob is None else (state or 0.0) + (mob or 0.0)
+        rows.append([b.get("agency") or "", agency_label(plan, b.get("agency")), state, mob, total])
+    state, mob = budget_totals(result)
+    rows.append([BUDGET_TOTAL_KEY, "Tổng cộng toàn tỉnh", state, mob, state + mob])
+    last = table(ws, BUDGET_COLS, rows)
+    for j in range(1, len(BUDGET_COLS) + 1):
+        c = ws.cell(row=last, column=j)
+        c.font, c.fill = F_BOLD, TOTAL_FILL
+    page_setup(ws, landscape=False, freeze="C9", print_cols=len(BUDGET_COLS), last_row=last)
