@@ -147,6 +147,9 @@ def templates(plan: Plan, year: int, out_dir: Path | None, agencies: tuple[str, 
 # Commands of later pipeline stages register themselves here.
 # --- command registry (one line per module) ---
 from xltoolkit import cli_addin  # noqa: E402, F401
+from xltoolkit.cli_consolidate import consolidate_command  # noqa: E402
+
+main.add_command(consolidate_command)
 
 
 if __name__ == "__main__":

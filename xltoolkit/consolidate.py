@@ -1,0 +1,351 @@
+"""Consolidation: intake of returned files into the ledger, then the provincial result for a year.
+
+`consolidate()` is the one entry point the CLI and the add-in call. It never prints or exits; it
+returns a `ConsolidationResult` and raises `XltoolkitError` for user-facing failures.
+
+Steps: hash every spreadsheet in the folder -> validate only hashes the ledger has not seen (a re-run
+is fast and idempotent) -> archive + record them in one SQLite transaction -> recompute which
+submission is accepted per (agency, year) -> build the year's result from the ledger (not from the
+folder, so a file removed from the folder after intake is still counted) -> write the summary.
+
+Received time (for lateness and for ordering resubmissions) is recorded when a hash is first seen:
+the file's modification time, unless the officer gives `received_at`. A correction given later for a
+known file updates its recorded time (and may reorder that agency's submissions: that is the point).
+`received_at` keys: an agency id, an official agency code, or a file name; or one value for all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import os
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from xltoolkit import config
+from xltoolkit.errors import XltoolkitError
+from xltoolkit.issues import Issue
+from xltoolkit.ledger import History, Ledger, Record, history_from_values, to_submission
+from xltoolkit.plan import Plan, load_plan
+from xltoolkit.results import ConsolidationResult, DistrictMeasure, DistrictResult, MeasureResult
+from xltoolkit.status import assess
+
+SPREADSHEET_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"})
+
+When = date | datetime | str
+ReceivedAt = Mapping[str, When] | When | None
+
+__all__ = ["consolidate", "default_output", "parse_received_at", "returned_files"]
+
+
+def default_output(workspace: str | Path, year: int) -> Path:
+    return Path(workspace) / str(year) / f"tong-hop-{year}.xlsx"
+
+
+# ------------------------------------------------------------------------------------ received time
+
+
+def _to_datetime(value: When) -> datetime:
+    if isinstance(value, datetime):
+        return value.replace(microsecond=0)
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day)
+    text = str(value).strip()
+    try:
+        if len(text) == 10 and "/" in text:  # 20/12/2026, as officers write it
+            return datetime.strptime(text, "%d/%m/%Y")
+        return datetime.fromisoformat(text).replace(microsecond=0)
+    except ValueError:
+        raise XltoolkitError(
+            "bad-received-at",
+            f"Ngày nhận '{value}' không đúng dạng; dùng NNNN-TT-NN (ví dụ 2026-12-20) hoặc NN/TT/NNNN.",
+        ) from None
+
+
+def parse_received_at(items: Sequence[str]) -> dict[str, datetime] | datetime | None:
+    """CLI form: ``KEY=DATE`` (repeatable) or a single ``DATE`` for every file."""
+    if not items:
+        return None
+    if len(items) == 1 and "=" not in items[0]:
+        return _to_datetime(items[0])
+    out: dict[str, datetime] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise XltoolkitError(
+                "bad-received-at",
+                f"'{item}': dùng dạng MÃ-CƠ-QUAN=NGÀY (ví dụ h-ben-luc=2026-12-20), "
+                "hoặc một ngày cho tất cả.",
+            )
+        out[key.strip()] = _to_datetime(value)
+    return out
+
+
+class _Overrides:
+    """Officer-given received times, looked up by file name, then agency id/code, then for all."""
+
+    def __init__(self, received_at: ReceivedAt, plan: Plan):
+        self.all: datetime | None = None
+        self.by_key: dict[str, datetime] = {}
+        if received_at is None:
+            return
+        if isinstance(received_at, Mapping):
+            for key, value in received_at.items():
+                when = _to_datetime(value)
+                if Path(key).suffix.lower() in SPREADSHEET_SUFFIXES:
+                    self.by_key[Path(key).name] = when
+                else:
+                    self.by_key[plan.agency(key).id] = when
+        else:
+            self.all = _to_datetime(received_at)
+
+    def get(self, name: str, agency: str | None) -> datetime | None:
+        if name in self.by_key:
+            return self.by_key[name]
+        if agency and agency in self.by_key:
+            return self.by_key[agency]
+        return self.all
+
+
+# ------------------------------------------------------------------------------------------ intake
+
+
+def returned_files(folder: Path, exclude: Path | None = None) -> list[Path]:
+    """Spreadsheets directly in `folder`, in name order; Office lock files and hidden files skipped."""
+    skip = exclude.resolve() if exclude else None
+    out = []
+    for p in sorted(folder.iterdir()):
+        if not p.is_file() or p.name.startswith(("~$", ".")):
+            continue
+        if p.suffix.lower() in SPREADSHEET_SUFFIXES and (skip is None or p.resolve() != skip):
+            out.append(p)
+    return out
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _crashed(path: Path, err: BaseException) -> Any:
+    """A report for a file the validator could not handle: archived and recorded, never used."""
+    from xltoolkit.validate import FileReport
+
+    msg = f"Không kiểm tra được tệp {path.name}: {type(err).__name__}: {err}"
+    return FileReport(path=str(path), issues=[Issue("validator-crashed", "error", msg)], integrity_ok=False)
+
+
+def _validate(paths: list[Path], plan: Plan, history: Mapping, secret: bytes | None) -> list[Any]:
+    """FileReports in the order of `paths`; one broken file never stops the others."""
+    if not paths:
+        return []
+    from xltoolkit.validate import validate_paths
+
+    try:
+        files = validate_paths(paths, plan, history=history, secret=secret).files
+        if len(files) == len(paths):
+            return list(files)
+        by_path = {f.path: f for f in files}
+        return [by_path.get(str(p)) or _validate_one(p, plan, history, secret) for p in paths]
+    except Exception:
+        return [_validate_one(p, plan, history, secret) for p in paths]
+
+
+def _validate_one(path: Path, plan: Plan, history: Mapping, secret: bytes | None) -> Any:
+    from xltoolkit.validate import validate_paths
+
+    try:
+        files = validate_paths([path], plan, history=history, secret=secret).files
+        return files[0] if files else _crashed(path, RuntimeError("no report"))
+    except Exception as e:
+        return _crashed(path, e)
+
+
+def _record(path: Path, sha: str, rep: Any, received: datetime, archived: Path, plan: Plan) -> Record:
+    agency = rep.agency if rep.agency in plan.agency_by_id else None
+    integrity = bool(rep.integrity_ok) and agency is not None and rep.year is not None
+    report = rep.to_dict()
+    narrative = {
+        "tasks": list(rep.tasks or []),
+        "budget": dict(rep.budget) if rep.budget else None,
+        "difficulties": rep.difficulties,
+    }
+    return Record(
+        sha256=sha,
+        agency=agency,
+        year=int(rep.year) if rep.year is not None else None,
+        original_name=path.name,
+        received_at=received,
+        archive_path=str(archived),
+        integrity_ok=integrity,
+        valid=bool(rep.valid),
+        errors=len(rep.errors),
+        warnings=len(rep.warnings),
+        report=report,
+        narrative=narrative,
+        values=rep.values if integrity else None,
+        plan_id=plan.id,
+    )
+
+
+# ------------------------------------------------------------------------------------------ result
+
+
+def _measure_results(plan: Plan, year: int, hist: History) -> list[MeasureResult]:
+    out = []
+    for m in plan.measures:
+        fig = hist.figures.get((year, m.code))
+        trend = {y: v for y, v in hist.provincial.get(m.code, {}).items() if y <= year}
+        value = fig.value if fig else None
+        status = assess(m, trend if value is not None else {}, year)
+        out.append(
+            MeasureResult(
+                code=m.code,
+                value=value,
+                district_aggregate=fig.district_aggregate if fig else None,
+                department_value=fig.department_value if fig else None,
+                source=fig.source if fig else "none",
+                status=status,
+                numerator_sum=fig.numerator_sum if fig else None,
+                denominator_sum=fig.denominator_sum if fig else None,
+                districts_used=fig.districts_used if fig else [],
+                districts_excluded=fig.districts_excluded if fig else [],
+                reconciliation_flag=fig.reconciliation_flag if fig else False,
+                trend=trend,
+            )
+        )
+    return out
+
+
+def _district_results(plan: Plan, year: int, hist: History) -> list[DistrictResult]:
+    """Every district of the plan, with its own value (None if missing or blocked) and status."""
+    out = []
+    for d in plan.districts:
+        ms = []
+        for m in plan.measures:
+            series = {y: v for y, v in hist.by_agency.get((d.id, m.code), {}).items() if y <= year}
+            value = series.get(year)
+            ms.append(DistrictMeasure(m.code, value, assess(m, series if value is not None else {}, year)))
+        out.append(DistrictResult(d.id, ms))
+    return out
+
+
+def build_result(
+    led: Ledger, plan: Plan, year: int, folder_hashes: Sequence[str] = ()
+) -> ConsolidationResult:
+    """The year's result from the ledger alone (also usable without a folder, e.g. by the add-in)."""
+    rows = led.submissions(year, folder_hashes)
+    deadline = plan.deadline_for(year)
+    subs = [to_submission(r, plan.deadline_for(r["year"]) if r["year"] else None) for r in rows]
+    this_year = [r for r in rows if r["year"] == year and r["agency"] in plan.agency_by_id]
+    accepted = {r["agency"]: r for r in this_year if r["state"] == "accepted"}
+    first: dict[str, datetime] = {}
+    for r in this_year:
+        if r["state"] != "rejected":
+            t = datetime.fromisoformat(r["received_at"])
+            first[r["agency"]] = min(first.get(r["agency"], t), t)
+    order = [a.id for a in plan.agencies]
+    received = [a for a in order if a in accepted]
+    late = [a for a in received if first[a].date() > deadline]
+    missing = [a for a in order if a not in accepted]
+
+    hist = history_from_values(led.values(upto_year=year, plan_id=plan.id), plan)
+    narratives, budget = [], []
+    for a in received:
+        n = json.loads(accepted[a]["narrative"] or "{}")
+        narratives.append({"agency": a, "tasks": n.get("tasks") or [], "difficulties": n.get("difficulties")})
+        b = n.get("budget") or {}
+        budget.append({"agency": a, "state": b.get("state"), "mobilised": b.get("mobilised")})
+    files = []
+    for r in rows:
+        d = json.loads(r["report"])
+        d.setdefault("sha256", r["sha256"])
+        d["state"] = r["state"]
+        files.append(d)
+    return ConsolidationResult(
+        year=year,
+        plan_id=plan.id,
+        received=received,
+        late=late,
+        missing=missing,
+        measures=_measure_results(plan, year, hist),
+        districts=_district_results(plan, year, hist),
+        submissions=subs,
+        file_issues=files,
+        narratives=narratives,
+        budget=budget,
+    )
+
+
+def _write_summary(result: ConsolidationResult, plan: Plan, path: Path) -> Path | None:
+    """The summary workbook, written by `xltoolkit.summary` (a separate module that may lag behind)."""
+    if importlib.util.find_spec("xltoolkit.summary") is None:
+        return None
+    from xltoolkit.summary import write_summary
+
+    return write_summary(result, plan, path)
+
+
+# ------------------------------------------------------------------------------------------ entry
+
+
+def consolidate(
+    folder: str | Path,
+    year: int,
+    *,
+    plan: Plan | None = None,
+    workspace: str | Path = "workbooks",
+    output: str | Path | None = None,
+    received_at: ReceivedAt = None,
+    secret: bytes | None = None,
+) -> ConsolidationResult:
+    """Take in the returned files of `folder`, record them in the ledger, consolidate `year`.
+
+    Idempotent: running again on the same folder records nothing new and returns the same result.
+    """
+    plan = plan or load_plan()
+    lo, hi = plan.period
+    if not lo <= year <= hi:
+        raise XltoolkitError("year-outside-plan", f"Năm {year} nằm ngoài giai đoạn của kế hoạch ({lo}-{hi}).")
+    src = Path(folder)
+    if not src.is_dir():
+        raise XltoolkitError("folder-not-found", f"Không tìm thấy thư mục tệp báo cáo: {src}")
+    secret = secret if secret is not None else config.fingerprint_secret()
+    out_path = Path(output) if output else default_output(workspace, year)
+    overrides = _Overrides(received_at, plan)
+
+    paths = returned_files(src, exclude=out_path)
+    hashes = [sha256_file(p) for p in paths]
+    with Ledger(workspace) as led:
+        known = led.known(hashes)
+        new: dict[str, Path] = {}
+        for p, h in zip(paths, hashes, strict=True):
+            if h not in known and h not in new:
+                new[h] = p
+        hist = history_from_values(led.values(upto_year=year - 1, plan_id=plan.id), plan)
+        reports = _validate(list(new.values()), plan, hist.by_agency, secret)
+        records = []
+        for (sha, p), rep in zip(new.items(), reports, strict=True):
+            agency = rep.agency if rep.agency in plan.agency_by_id else None
+            when = overrides.get(p.name, agency) or datetime.fromtimestamp(os.stat(p).st_mtime)
+            records.append(_record(p, sha, rep, when.replace(microsecond=0), led.archive(p, sha), plan))
+        with led.transaction() as conn:
+            led.add(conn, records, datetime.now().replace(microsecond=0))
+            groups = {(r.agency, r.year) for r in records if r.integrity_ok}
+            for p, h in zip(paths, hashes, strict=True):
+                row = known.get(h)
+                when = overrides.get(p.name, row["agency"]) if row is not None else None
+                if row is not None and when is not None and when.isoformat() != row["received_at"]:
+                    led.set_received_at(conn, h, when)
+                    if row["state"] != "rejected":
+                        groups.add((row["agency"], row["year"]))
+            led.resolve(conn, groups)
+        result = build_result(led, plan, year, hashes)
+    result.summary_path = _write_summary(result, plan, out_path)
+    return result
