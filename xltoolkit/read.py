@@ -1,0 +1,455 @@
+"""Read a returned workbook safely and fast into one neutral structure the checks run on.
+
+The checks never see a file: they see a `WorkbookData` (sheet name -> value grid, formulas, merges,
+protection; defined names). The file reader fills it from python-calamine (values) plus the package
+XML (defined names, formulas, merges, protection, which calamine does not give); the Excel add-in
+fills it from sheet values (`from_values`). So the CLI, the consolidator and the add-in share checks.
+
+Safety: the file is read once into memory, read-only, and refused before any parser runs when it is
+empty, too large, not a zip, a legacy or encrypted OLE file, or a decompression bomb (member sizes
+and ratios are checked from the zip directory before anything is inflated). Small package parts
+(workbook, relationships, content types) are parsed with defusedxml. Sheet XML is scanned for just
+the three things needed (formulas, merges, protection) instead of parsed: defusedxml's pure-Python
+parser costs ~0.8 ms per data sheet, the scan ~0.03 ms; a part carrying a DOCTYPE (the only way to
+declare entities) is handed to defusedxml first, which rejects entity attacks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path, PurePosixPath
+from typing import Any
+from xml.sax.saxutils import unescape
+
+import defusedxml.ElementTree as DET
+from defusedxml import DefusedXmlException
+from openpyxl.formula.translate import Translator
+from openpyxl.utils import column_index_from_string, get_column_letter
+
+from xltoolkit.layout import DATA_SHEET, GUIDE_SHEET, META_SHEET, REPORT_SHEET
+
+#: Refuse before parsing: a filled template is ~60 KB; anything near these is not a report.
+MAX_FILE_BYTES = 20 * 2**20
+MAX_MEMBER_BYTES = 50 * 2**20
+MAX_TOTAL_BYTES = 200 * 2**20
+MAX_MEMBERS = 2000
+#: Deflate can reach ~1000:1 on crafted data; XML of a real sheet stays well below this.
+MAX_RATIO = 150
+RATIO_MIN_BYTES = 2**20
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGIC = b"PK\x03\x04"
+NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+NS_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+
+#: Sheets whose values the checks need (the result sheet is tools' output and is never read).
+VALUE_SHEETS = (GUIDE_SHEET, DATA_SHEET, REPORT_SHEET, META_SHEET)
+#: Sheets whose formulas and merges the fingerprint covers.
+STRUCTURE_SHEETS = (GUIDE_SHEET, DATA_SHEET, REPORT_SHEET)
+
+
+class FileFault(Exception):
+    """A file-level problem found before (or while) reading: the file cannot be used at all."""
+
+    def __init__(self, code: str, severity: str = "error", **details: Any):
+        super().__init__(code)
+        self.code = code
+        self.severity = severity
+        self.details = details
+
+
+@lru_cache(maxsize=4096)
+def split_ref(ref: str) -> tuple[int, int]:
+    """'H11' -> (row 11, column 8), 1-based."""
+    m = re.fullmatch(r"\$?([A-Z]{1,3})\$?(\d+)", ref.upper())
+    if not m:
+        raise ValueError(ref)
+    return int(m.group(2)), column_index_from_string(m.group(1))
+
+
+@lru_cache(maxsize=4096)
+def make_ref(row: int, col: int) -> str:
+    return f"{get_column_letter(col)}{row}"
+
+
+@dataclass
+class SheetData:
+    """One sheet's content. `grid[i][j]` is the cell at (origin row + i, origin col + j), 1-based origin.
+
+    `formulas`, `merges` and `protected` are None when the source cannot tell (the add-in sends
+    values only); checks that need them are then skipped, not failed.
+    """
+
+    name: str
+    grid: list[list[Any]] = field(default_factory=list)
+    origin: tuple[int, int] = (1, 1)
+    formulas: dict[str, str] | None = None
+    merges: list[str] | None = None
+    protected: bool | None = None
+    state: str = "visible"
+
+    def value(self, ref: str) -> Any:
+        row, col = split_ref(ref)
+        i, j = row - self.origin[0], col - self.origin[1]
+        if 0 <= i < len(self.grid):
+            line = self.grid[i]
+            if 0 <= j < len(line):
+                v = line[j]
+                return None if v == "" else v
+        return None
+
+    def cells(self) -> list[tuple[str, Any]]:
+        """Every non-empty cell as (ref, value), row by row."""
+        out = []
+        r0, c0 = self.origin
+        for i, line in enumerate(self.grid):
+            for j, v in enumerate(line):
+                if v is not None and v != "":
+                    out.append((make_ref(r0 + i, c0 + j), v))
+        return out
+
+
+@dataclass
+class WorkbookData:
+    """The neutral structure every check runs on (see module docstring)."""
+
+    sheets: dict[str, SheetData]
+    names: dict[str, tuple[str, str]]  # workbook-level defined name -> (sheet, 'H11')
+    sheet_order: list[str] = field(default_factory=list)
+    macros: bool = False
+    structure_known: bool = True  # False from the add-in: no formulas, merges, protection
+    source: str = "calamine"
+
+    def value(self, sheet: str, ref: str) -> Any:
+        s = self.sheets.get(sheet)
+        return s.value(ref) if s else None
+
+
+@dataclass
+class RawFile:
+    """Bytes of a file that passed the cheap checks, with what they told us."""
+
+    path: Path
+    data: bytes
+    sha256: str
+    warnings: list[FileFault] = field(default_factory=list)
+
+
+# ------------------------------------------------------------------------------ cheap file checks
+
+
+def is_lock_file(path: Path) -> bool:
+    """Excel's owner file '~$name.xlsx' sits beside an open workbook; it holds no data."""
+    return path.name.startswith("~$")
+
+
+def load_bytes(path: Path, max_bytes: int = MAX_FILE_BYTES) -> RawFile:
+    """Read the file once (read-only) and classify it from its size and first bytes."""
+    if is_lock_file(path):
+        raise FileFault("lock-file", "warning")
+    try:
+        size = path.stat().st_size
+    except OSError as e:
+        raise FileFault("file-unreadable", reason=str(e)) from None
+    if size == 0:
+        raise FileFault("empty-file")
+    if size > max_bytes:
+        raise FileFault("file-too-large", size=size, limit=max_bytes)
+    try:
+        with path.open("rb") as f:
+            data = f.read(max_bytes + 1)
+    except OSError as e:
+        raise FileFault("file-unreadable", reason=str(e)) from None
+    raw = RawFile(path, data, hashlib.sha256(data).hexdigest())
+    if data.startswith(OLE_MAGIC):
+        if "EncryptedPackage".encode("utf-16-le") in data:
+            raise FileFault("encrypted-workbook")
+        raise FileFault("legacy-xls")
+    if not data.startswith(ZIP_MAGIC):
+        raise FileFault("not-a-zip")
+    return raw
+
+
+def open_zip(raw: RawFile) -> zipfile.ZipFile:
+    """Open the package and refuse decompression bombs from the directory alone (nothing inflated)."""
+    try:
+        z = zipfile.ZipFile(io.BytesIO(raw.data))
+        infos = z.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError):
+        raise FileFault("corrupt-zip") from None
+    if len(infos) > MAX_MEMBERS:
+        raise FileFault("zip-bomb", reason="members")
+    total = 0
+    for info in infos:
+        total += info.file_size
+        ratio = info.file_size / max(info.compress_size, 1)
+        if info.file_size > MAX_MEMBER_BYTES or total > MAX_TOTAL_BYTES:
+            raise FileFault("zip-bomb", reason="size")
+        if info.file_size > RATIO_MIN_BYTES and ratio > MAX_RATIO:
+            raise FileFault("zip-bomb", reason="ratio")
+        if info.flag_bits & 0x1:
+            raise FileFault("encrypted-workbook")
+    return z
+
+
+def read_member(z: zipfile.ZipFile, name: str) -> bytes:
+    """Inflate one member; zipfile stops at the declared size and checks the CRC (lying headers fail)."""
+    try:
+        return z.read(name)
+    except KeyError:
+        raise FileFault("corrupt-zip", member=name) from None
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError):
+        raise FileFault("corrupt-zip", member=name) from None
+
+
+def parse_xml(data: bytes) -> Any:
+    """Parse a package part with defusedxml; entity tricks become a file fault, not a hang."""
+    try:
+        return DET.fromstring(data)
+    except DefusedXmlException:
+        raise FileFault("unsafe-xml") from None
+    except DET.ParseError:
+        raise FileFault("corrupt-xml") from None
+
+
+# ------------------------------------------------------------------------------ package structure
+
+
+@dataclass
+class Package:
+    """What the workbook part says: sheets in order (name -> (part path, state)) and defined names."""
+
+    sheets: dict[str, tuple[str, str]]
+    names: dict[str, tuple[str, str]]
+    macros: bool
+
+
+_NAME_DEST = re.compile(r"^(?:'((?:[^']|'')+)'|([^'!]+))!\$?([A-Z]{1,3})\$?(\d+)$")
+
+
+def parse_destination(text: str) -> tuple[str, str] | None:
+    """"'Số liệu'!$H$11" -> ("Số liệu", "H11"); None for ranges, #REF! and formulas."""
+    m = _NAME_DEST.match(text.strip())
+    if not m:
+        return None
+    sheet = (m.group(1) or "").replace("''", "'") if m.group(1) else m.group(2)
+    return sheet, f"{m.group(3)}{m.group(4)}"
+
+
+def _resolve_target(target: str) -> str:
+    if target.startswith("/"):
+        return target.lstrip("/")
+    return str(PurePosixPath("xl") / target).replace("xl/../", "")
+
+
+def read_package(z: zipfile.ZipFile) -> Package:
+    members = set(z.namelist())
+    if "xl/workbook.bin" in members:
+        raise FileFault("unsupported-format", kind="xlsb")
+    if "mimetype" in members or "content.xml" in members:
+        raise FileFault("unsupported-format", kind="ods")
+    if "xl/workbook.xml" not in members:
+        raise FileFault("not-a-workbook")
+    ctypes = read_member(z, "[Content_Types].xml") if "[Content_Types].xml" in members else b""
+    if ctypes:
+        parse_xml(ctypes)
+    macros = "xl/vbaProject.bin" in members or b"macroEnabled" in ctypes
+    wb = parse_xml(read_member(z, "xl/workbook.xml"))
+    rels_path = "xl/_rels/workbook.xml.rels"
+    rels = parse_xml(read_member(z, rels_path)) if rels_path in members else None
+    targets = {}
+    if rels is not None:
+        for r in rels.iter(f"{NS_PKG_REL}Relationship"):
+            targets[r.get("Id")] = _resolve_target(r.get("Target", ""))
+    sheets: dict[str, tuple[str, str]] = {}
+    for s in wb.iter(f"{NS_MAIN}sheet"):
+        name = s.get("name") or ""
+        sheets[name] = (targets.get(s.get(f"{NS_REL}id"), ""), s.get("state") or "visible")
+    names: dict[str, tuple[str, str]] = {}
+    for dn in wb.iter(f"{NS_MAIN}definedName"):
+        name = dn.get("name") or ""
+        if dn.get("localSheetId") is not None or name.startswith("_xlnm."):
+            continue
+        dest = parse_destination(dn.text or "")
+        names[name] = dest if dest else ("", (dn.text or "").strip())
+    return Package(sheets, names, macros)
+
+
+# ------------------------------------------------------------------------------ sheet XML scan
+
+_DOCTYPE = re.compile(rb"<!DOCTYPE", re.IGNORECASE)
+_PREFIXED = re.compile(rb"<\w+:worksheet\b")
+_CELL_F = re.compile(rb'<c\b([^>]*?)(?<!/)>\s*<f\b([^>]*?)(?:/>|>([^<]*)</f>)')
+_ATTR = re.compile(rb'([\w:]+)="([^"]*)"')
+_MERGE = re.compile(rb'<mergeCell\b[^>]*?\bref="([^"]+)"')
+_PROTECT = re.compile(rb"<sheetProtection\b([^>]*)/?>")
+
+
+def _attrs(text: bytes) -> dict[str, str]:
+    return {k.decode(): unescape(v.decode("utf-8"), {"&quot;": '"', "&apos;": "'"}) for k, v in _ATTR.findall(text)}
+
+
+def _is_true(v: str | None) -> bool:
+    return v is not None and v.lower() in {"1", "true"}
+
+
+def scan_sheet(xml: bytes) -> tuple[dict[str, str], list[str], bool]:
+    """Formulas (ref -> '=...'), merged ranges and the protection flag of one sheet part."""
+    if _DOCTYPE.search(xml[:4096]) or _PREFIXED.search(xml[:4096]):
+        return _parse_sheet(xml)
+    formulas: dict[str, str] = {}
+    shared: dict[str, tuple[str, str]] = {}
+    pending: list[tuple[str, str]] = []
+    for cattrs, fattrs, ftext in _CELL_F.findall(xml):
+        ref = _attrs(cattrs).get("r", "")
+        fa = _attrs(fattrs)
+        text = unescape(ftext.decode("utf-8"), {"&quot;": '"', "&apos;": "'"}) if ftext else ""
+        _collect_formula(formulas, shared, pending, ref, fa, text)
+    _resolve_shared(formulas, shared, pending)
+    merges = [m.decode() for m in _MERGE.findall(xml)]
+    prot = _PROTECT.search(xml)
+    protected = bool(prot) and _is_true(_attrs(prot.group(1)).get("sheet"))
+    return formulas, merges, protected
+
+
+def _collect_formula(
+    formulas: dict[str, str],
+    shared: dict[str, tuple[str, str]],
+    pending: list[tuple[str, str]],
+    ref: str,
+    fa: dict[str, str],
+    text: str,
+) -> None:
+    if fa.get("t") == "shared":
+        si = fa.get("si", "")
+        if text:
+            shared[si] = (ref, text)
+            formulas[ref] = "=" + text
+        else:
+            pending.append((ref, si))
+    elif ref and text:
+        formulas[ref] = "=" + text
+
+
+def _resolve_shared(
+    formulas: dict[str, str], shared: dict[str, tuple[str, str]], pending: list[tuple[str, str]]
+) -> None:
+    """Shared formulas (Excel writes a copied-down formula once): translate the master to each cell."""
+    for ref, si in pending:
+        if si in shared:
+            origin, text = shared[si]
+            try:
+                formulas[ref] = Translator("=" + text, origin=origin).translate_formula(ref)
+            except Exception:
+                formulas[ref] = "=" + text
+
+
+def _parse_sheet(xml: bytes) -> tuple[dict[str, str], list[str], bool]:
+    """The slow, general path (prefixed XML, or a part with a DOCTYPE): a full defusedxml parse."""
+    root = parse_xml(xml)
+    formulas: dict[str, str] = {}
+    shared: dict[str, tuple[str, str]] = {}
+    pending: list[tuple[str, str]] = []
+    for c in root.iter(f"{NS_MAIN}c"):
+        f = c.find(f"{NS_MAIN}f")
+        if f is not None:
+            _collect_formula(formulas, shared, pending, c.get("r", ""), dict(f.attrib), f.text or "")
+    _resolve_shared(formulas, shared, pending)
+    merges = [m.get("ref", "") for m in root.iter(f"{NS_MAIN}mergeCell")]
+    prot = root.find(f"{NS_MAIN}sheetProtection")
+    return formulas, merges, prot is not None and _is_true(prot.get("sheet"))
+
+
+# ------------------------------------------------------------------------------ whole workbook
+
+
+def read_file(path: str | Path, *, engine: str = "calamine") -> tuple[RawFile, WorkbookData]:
+    """Read a returned workbook into WorkbookData; raises FileFault for file-level problems."""
+    raw = load_bytes(Path(path))
+    z = open_zip(raw)
+    pkg = read_package(z)
+    if pkg.macros:
+        raw.warnings.append(FileFault("macro-enabled", "warning"))
+    sheets: dict[str, SheetData] = {}
+    for name, (part, state) in pkg.sheets.items():
+        sd = SheetData(name, state=state)
+        if part and part in z.NameToInfo:
+            xml = read_member(z, part)
+            if name in STRUCTURE_SHEETS:
+                sd.formulas, sd.merges, sd.protected = scan_sheet(xml)
+            else:
+                prot = _PROTECT.search(xml)
+                sd.protected = bool(prot) and _is_true(_attrs(prot.group(1)).get("sheet"))
+        sheets[name] = sd
+    for part in ("xl/sharedStrings.xml", "xl/styles.xml"):
+        if part in z.NameToInfo:
+            read_member(z, part)  # inflate once here: a lying size header fails the CRC check
+    if engine == "openpyxl":
+        _values_openpyxl(raw, sheets)
+    else:
+        _values_calamine(raw, sheets)
+    wbd = WorkbookData(sheets, pkg.names, list(pkg.sheets), macros=pkg.macros, source=engine)
+    return raw, wbd
+
+
+def _values_calamine(raw: RawFile, sheets: dict[str, SheetData]) -> None:
+    from python_calamine import CalamineWorkbook
+
+    try:
+        wb = CalamineWorkbook.from_filelike(io.BytesIO(raw.data))
+        for name in VALUE_SHEETS:
+            if name in sheets:
+                sh = wb.get_sheet_by_name(name)
+                start = sh.start or (0, 0)
+                sheets[name].grid = sh.to_python(skip_empty_area=True)
+                sheets[name].origin = (start[0] + 1, start[1] + 1)
+    except Exception as e:  # calamine raises its own error types for broken parts
+        raise FileFault("corrupt-workbook", reason=type(e).__name__) from None
+
+
+def _values_openpyxl(raw: RawFile, sheets: dict[str, SheetData]) -> None:
+    """The slower reference reader (read-only mode), kept to measure against and for cross-checks."""
+    import openpyxl
+
+    try:
+        wb = openpyxl.load_workbook(io.BytesIO(raw.data), read_only=True, data_only=False)
+        for name in VALUE_SHEETS:
+            if name in sheets:
+                grid = []
+                for row in wb[name].iter_rows(values_only=True):
+                    grid.append([None if isinstance(v, str) and v.startswith("=") else v for v in row])
+                sheets[name].grid = grid
+        wb.close()
+    except Exception as e:
+        raise FileFault("corrupt-workbook", reason=type(e).__name__) from None
+
+
+def from_values(
+    sheets: dict[str, list[list[Any]]],
+    names: dict[str, tuple[str, str]] | list[dict[str, str]],
+) -> WorkbookData:
+    """Build WorkbookData from what the Excel add-in sends (grids from A1, names as a list or dict).
+
+    Formula cells arrive as their results, so formulas, merges and protection are unknown here.
+    """
+    if isinstance(names, list):
+        pairs = {n["name"]: (n.get("sheet", ""), n.get("address", "")) for n in names}
+    else:
+        pairs = dict(names)
+    clean: dict[str, tuple[str, str]] = {}
+    for name, (sheet, address) in pairs.items():
+        if "!" in address:
+            dest = parse_destination(address)
+            if dest:
+                clean[name] = dest
+                continue
+            sheet, address = address.rsplit("!", 1)
+        clean[name] = (sheet.strip("'"), address.replace("$", "").split(":")[0].upper())
+    data = {name: SheetData(name, grid=[list(r) for r in grid]) for name, grid in sheets.items()}
+    return WorkbookData(data, clean, list(sheets), structure_known=False, source="values")
