@@ -1,0 +1,174 @@
+"""The ledger: schema versioning and migration, archive by hash, supersede order, history reads."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from xltoolkit import ledger
+from xltoolkit.errors import XltoolkitError
+from xltoolkit.ledger import Ledger, Record, migrate
+from xltoolkit.plan import Plan
+
+
+def record(
+    sha: str, agency: str | None, year: int | None, received: str, *, ok: bool = True, rate=(10, 100)
+) -> Record:
+    values = pd.DataFrame(
+        [
+            {
+                "agency": agency,
+                "year": year,
+                "code": "1",
+                "numerator": rate[0],
+                "denominator": rate[1],
+                "value": rate[0] * 100 / rate[1],
+                "source": "sổ sách",
+                "notes": None,
+                "blocked": False,
+            }
+        ]
+    )
+    return Record(
+        sha256=sha,
+        agency=agency,
+        year=year,
+        original_name=f"{sha}.xlsx",
+        received_at=datetime.fromisoformat(received),
+        archive_path=f"archive/{sha}.xlsx",
+        integrity_ok=ok,
+        valid=ok,
+        errors=0 if ok else 1,
+        warnings=0,
+        report={"path": f"{sha}.xlsx", "agency": agency, "year": year, "valid": ok, "issues": []},
+        narrative={"tasks": [], "budget": {"state": 1.5, "mobilised": None}, "difficulties": "không"},
+        values=values,
+        plan_id="long-an-ctte-2021-2030",
+    )
+
+
+def add(led: Ledger, *records: Record) -> None:
+    with led.transaction() as conn:
+        led.add(conn, list(records), datetime(2026, 12, 20))
+        led.resolve(conn, {(r.agency, r.year) for r in records if r.integrity_ok})
+
+
+def states(led: Ledger, year: int) -> dict[str, tuple[str, str | None]]:
+    return {r["sha256"]: (r["state"], r["superseded_by"]) for r in led.submissions(year)}
+
+
+def test_new_database_has_current_schema(tmp_path: Path) -> None:
+    with Ledger(tmp_path) as led:
+        assert led.conn is not None
+        assert led.conn.execute("PRAGMA user_version").fetchone()[0] == ledger.SCHEMA_VERSION >= 2
+
+
+def test_older_database_is_upgraded_and_rows_kept(tmp_path: Path) -> None:
+    conn = sqlite3.connect(tmp_path / ledger.DB_NAME, isolation_level=None)
+    assert migrate(conn, target=1) == 1
+    conn.execute(
+        "INSERT INTO submissions (sha256, agency, year, original_name, received_at, recorded_at, seq,"
+        " archive_path, integrity_ok, valid, state, report) VALUES"
+        " ('aa', 'tp-tan-an', 2025, 'old.xlsx', '2025-12-01T00:00:00', '2025-12-02T00:00:00', 1, 'x', 1, 1,"
+        " 'accepted', '{}')"
+    )
+    conn.execute("INSERT INTO observations VALUES ('aa', 'tp-tan-an', 2025, '1', 7, 100, 7.0, NULL, NULL, 0)")
+    conn.close()
+    with Ledger(tmp_path) as led:
+        assert led.conn.execute("PRAGMA user_version").fetchone()[0] == ledger.SCHEMA_VERSION
+        rows = led.submissions(2025)
+        assert [(r["sha256"], r["original_name"], r["state"]) for r in rows] == [
+            ("aa", "old.xlsx", "accepted")
+        ]
+        assert rows[0]["narrative"] == "{}"  # the v2 column, defaulted for old rows
+        v = led.values(year=2025, plan_id="long-an-ctte-2021-2030")  # old rows have no plan: kept
+        assert v[["agency", "code", "numerator"]].values.tolist() == [["tp-tan-an", "1", 7.0]]
+
+
+def test_newer_database_is_refused_untouched(tmp_path: Path) -> None:
+    conn = sqlite3.connect(tmp_path / ledger.DB_NAME)
+    conn.execute("CREATE TABLE future (x)")
+    conn.execute(f"PRAGMA user_version = {ledger.SCHEMA_VERSION + 1}")
+    conn.commit()
+    conn.close()
+    with pytest.raises(XltoolkitError) as e:
+        Ledger(tmp_path)
+    assert e.value.code == "ledger-too-new"
+    conn = sqlite3.connect(tmp_path / ledger.DB_NAME)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == ledger.SCHEMA_VERSION + 1
+    assert conn.execute("SELECT name FROM sqlite_master").fetchall() == [("future",)]
+
+
+def test_failed_migration_rolls_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    conn = sqlite3.connect(tmp_path / ledger.DB_NAME, isolation_level=None)
+    migrate(conn, target=1)
+    monkeypatch.setattr(ledger, "MIGRATIONS", (ledger.MIGRATIONS[0], "ALTER TABLE nowhere ADD COLUMN x;"))
+    with pytest.raises(sqlite3.OperationalError):
+        migrate(conn, target=2)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+    conn.close()
+
+
+def test_archive_by_content_hash(tmp_path: Path) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "a.xlsx").write_bytes(b"same")
+    (src / "b.XLSX").write_bytes(b"same")
+    with Ledger(tmp_path / "ws") as led:
+        p1 = led.archive(src / "a.xlsx", "ab" + "0" * 62)
+        p2 = led.archive(src / "b.XLSX", "ab" + "0" * 62)
+    assert p1 == p2 == tmp_path / "ws" / "archive" / "ab" / ("ab" + "0" * 62 + ".xlsx")
+    assert p1.read_bytes() == b"same"
+    assert [p.name for p in p1.parent.iterdir()] == [p1.name]
+
+
+def test_latest_received_time_wins_and_chain_is_recorded(tmp_path: Path) -> None:
+    with Ledger(tmp_path) as led:
+        add(led, record("b", "tp-tan-an", 2026, "2026-12-10T09:00:00"))
+        add(led, record("a", "tp-tan-an", 2026, "2026-12-01T09:00:00"))  # older file recorded later
+        add(led, record("c", "tp-tan-an", 2026, "2026-12-14T09:00:00"))
+        assert states(led, 2026) == {
+            "a": ("superseded", "b"),
+            "b": ("superseded", "c"),
+            "c": ("accepted", None),
+        }
+        v = led.values(year=2026)
+        assert len(v) == 1 and v["agency"].tolist() == ["tp-tan-an"]
+
+
+def test_rejected_file_supersedes_nothing_and_is_never_used(tmp_path: Path) -> None:
+    with Ledger(tmp_path) as led:
+        add(led, record("good", "tp-tan-an", 2026, "2026-12-01T00:00:00", rate=(10, 100)))
+        add(led, record("bad", "tp-tan-an", 2026, "2026-12-05T00:00:00", ok=False, rate=(99, 100)))
+        assert states(led, 2026) == {"good": ("accepted", None), "bad": ("rejected", None)}
+        assert led.values(year=2026)["numerator"].tolist() == [10.0]
+        n = led.conn.execute("SELECT COUNT(*) FROM observations WHERE sha256 = 'bad'").fetchone()[0]
+        assert n == 0
+
+
+def test_recording_the_same_hash_twice_keeps_the_first(tmp_path: Path) -> None:
+    with Ledger(tmp_path) as led:
+        add(led, record("a", "tp-tan-an", 2026, "2026-12-01T00:00:00"))
+        add(led, record("a", "tp-tan-an", 2026, "2026-12-20T00:00:00"))
+        rows = led.submissions(2026)
+        assert len(rows) == 1 and rows[0]["received_at"] == "2026-12-01T00:00:00"
+
+
+def test_history_reads_accepted_values_up_to_a_year(tmp_path: Path, plan: Plan) -> None:
+    with Ledger(tmp_path) as led:
+        add(led, record("y24", "tp-tan-an", 2024, "2024-12-01T00:00:00", rate=(10, 100)))
+        add(led, record("y25", "tp-tan-an", 2025, "2025-12-01T00:00:00", rate=(20, 100)))
+        add(led, record("y26", "tp-tan-an", 2026, "2026-12-01T00:00:00", rate=(30, 100)))
+    h = ledger.history(plan, 2025, workspace=tmp_path)
+    assert h.provincial["1"] == {2024: 10.0, 2025: 20.0}
+    assert h.by_agency[("tp-tan-an", "1")] == {2024: 10.0, 2025: 20.0}
+
+
+def test_history_without_a_ledger_is_empty_and_creates_nothing(tmp_path: Path, plan: Plan) -> None:
+    h = ledger.history(plan, 2026, workspace=tmp_path / "none")
+    assert h.provincial == {} and len(h.values) == 0
+    assert not (tmp_path / "none").exists()
