@@ -139,6 +139,8 @@ class SampleData:
     resubmissions: list[tuple[int, str]] = field(default_factory=list)  # (year, agency)
     #: (year, agency, code) -> (numerator, denominator) as intended (before any typo)
     counts: dict[tuple[int, str, str], tuple[int, int | None]] = field(default_factory=dict)
+    #: (year, code) -> (Σ numerators, Σ denominators) over all districts, including one that sent nothing
+    district_totals: dict[tuple[int, str], tuple[int, int]] = field(default_factory=dict)
     saved_with: str = "libreoffice"
     note: str = ""
     seconds: float = 0.0
@@ -361,6 +363,8 @@ def _plan_jobs(
             for code, (num, den) in counts.items():
                 sums[code][0] += num
                 sums[code][1] += den or 0
+        for code, (num, den) in sums.items():
+            data.district_totals[(year, code)] = (num, den)
         for agency in plan.agencies:
             if agency.id in data.missing.get(year, []):
                 continue
