@@ -82,7 +82,8 @@ MESSAGES: dict[str, str] = {
     "các ô nhập liệu hoặc không phải biểu mẫu gốc. " + RETURN_TEMPLATE,
     "fingerprint-unverifiable": "Không xác minh được dấu kiểm tra của biểu mẫu (chưa cấu hình khóa bí mật "
     "XLTOOLKIT_SECRET); nội dung vẫn được so với biểu mẫu chuẩn.",
-    "too-many-changes": "Còn {count} thay đổi khác trên trang «{sheet}» không liệt kê hết. " + RETURN_TEMPLATE,
+    "too-many-changes": "Còn {count} thay đổi khác trên trang «{sheet}» không liệt kê hết. "
+    + RETURN_TEMPLATE,
     # ---- values
     "missing-value": "Chưa nhập {what} ở ô {cell}. Hãy gõ {hint} vào ô {cell}; nếu số liệu bằng 0 thì gõ 0.",
     "number-as-text": "Ô {cell} ({what}) đang chứa chữ «{raw}», không phải số. Có lẽ ý là {meant}: hãy "

@@ -234,7 +234,7 @@ _NAME_DEST = re.compile(r"^(?:'((?:[^']|'')+)'|([^'!]+))!\$?([A-Z]{1,3})\$?(\d+)
 
 
 def parse_destination(text: str) -> tuple[str, str] | None:
-    """"'Số liệu'!$H$11" -> ("Số liệu", "H11"); None for ranges, #REF! and formulas."""
+    """ "'Số liệu'!$H$11" -> ("Số liệu", "H11"); None for ranges, #REF! and formulas."""
     m = _NAME_DEST.match(text.strip())
     if not m:
         return None
@@ -285,14 +285,17 @@ def read_package(z: zipfile.ZipFile) -> Package:
 
 _DOCTYPE = re.compile(rb"<!DOCTYPE", re.IGNORECASE)
 _PREFIXED = re.compile(rb"<\w+:worksheet\b")
-_CELL_F = re.compile(rb'<c\b([^>]*?)(?<!/)>\s*<f\b([^>]*?)(?:/>|>([^<]*)</f>)')
+_CELL_F = re.compile(rb"<c\b([^>]*?)(?<!/)>\s*<f\b([^>]*?)(?:/>|>([^<]*)</f>)")
 _ATTR = re.compile(rb'([\w:]+)="([^"]*)"')
 _MERGE = re.compile(rb'<mergeCell\b[^>]*?\bref="([^"]+)"')
 _PROTECT = re.compile(rb"<sheetProtection\b([^>]*)/?>")
 
 
 def _attrs(text: bytes) -> dict[str, str]:
-    return {k.decode(): unescape(v.decode("utf-8"), {"&quot;": '"', "&apos;": "'"}) for k, v in _ATTR.findall(text)}
+    return {
+        k.decode(): unescape(v.decode("utf-8"), {"&quot;": '"', "&apos;": "'"})
+        for k, v in _ATTR.findall(text)
+    }
 
 
 def _is_true(v: str | None) -> bool:

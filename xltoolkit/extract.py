@@ -1,0 +1,238 @@
+"""Pull the officer's inputs out of a WorkbookData, by defined name, into rows for the batch checks.
+
+Inputs are found through their defined names (TU_3a, MAU_3a, KP_NSNN, ...), never by fixed rows, so a
+file whose rows moved is still read correctly (and reported by the integrity check). Each numeric input
+becomes one row of the batch frame that the pandera schema checks; text inputs (source, notes, task
+results, difficulties) are collected as they are.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from xltoolkit.issues import Issue
+from xltoolkit.layout import TemplateLayout
+from xltoolkit.messages import issue
+from xltoolkit.numbers import TextNumber, parse_number_text
+from xltoolkit.plan import Plan
+from xltoolkit.read import WorkbookData, split_ref
+from xltoolkit.rules import BUDGET_RULES, InputRule, measure_rules, plausible_max
+
+#: Columns of the batch frame (one row per numeric input of every file in the run).
+ROW_FIELDS = (
+    "file",
+    "field",
+    "code",
+    "sheet",
+    "cell",
+    "kind",
+    "value",
+    "whole",
+    "minimum",
+    "required",
+    "le",
+    "partner",
+    "scale",
+    "has_den",
+    "pmax",
+    "prev",
+    "prev_year",
+)
+
+BUDGET_NAMES = {"budget_state": "KP_NSNN", "budget_mobilised": "KP_HUYDONG"}
+BUDGET_KEYS = {"budget_state": "state", "budget_mobilised": "mobilised"}
+
+
+@dataclass
+class InputCell:
+    """Where one numeric input sits and what was found there (raw kept for the message)."""
+
+    field: str
+    code: str | None
+    name: str
+    sheet: str
+    cell: str
+    raw: Any
+    kind: str  # number | empty | text | other
+    value: float
+    parsed: TextNumber | None
+    rule: InputRule
+    label: str
+
+
+@dataclass
+class MeasureCells:
+    code: str
+    numerator: InputCell | None
+    denominator: InputCell | None
+    value_cell: str | None
+    source: str | None
+    notes: str | None
+
+
+@dataclass
+class Extracted:
+    inputs: list[InputCell] = field(default_factory=list)
+    measures: list[MeasureCells] = field(default_factory=list)
+    budget: dict[str, InputCell] = field(default_factory=dict)
+    tasks: list[dict[str, Any]] = field(default_factory=list)
+    difficulties: str | None = None
+    reporter: str | None = None
+    phone: str | None = None
+    issues: list[Issue] = field(default_factory=list)
+
+
+def classify(value: Any, whole: bool) -> tuple[str, float, TextNumber | None]:
+    """What kind of content an input cell holds: a number, nothing, number-like text, or other."""
+    if value is None:
+        return "empty", math.nan, None
+    if isinstance(value, bool):
+        return "other", math.nan, None
+    if isinstance(value, int | float):
+        v = float(value)
+        return ("number", v, None) if math.isfinite(v) else ("other", math.nan, None)
+    if isinstance(value, str):
+        if not value.strip():
+            return "empty", math.nan, None
+        parsed = parse_number_text(value, whole=whole)
+        return ("text", math.nan, parsed) if parsed else ("other", math.nan, None)
+    return "other", math.nan, None  # dates, times, errors
+
+
+def text_of(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    s = str(value).strip()
+    return s or None
+
+
+def _locate(wbd: WorkbookData, name: str) -> tuple[str, str] | None:
+    dest = wbd.names.get(name)
+    if not dest or not dest[0]:
+        return None
+    try:
+        split_ref(dest[1])
+    except ValueError:
+        return None
+    return dest
+
+
+def extract(wbd: WorkbookData, lay: TemplateLayout, reported_missing: set[str]) -> Extracted:
+    """Read every input of the layout through its defined name. Missing names are reported once."""
+    out = Extracted()
+
+    def cell_of(name: str, code: str | None, label: str) -> tuple[str, str] | None:
+        dest = _locate(wbd, name)
+        if dest is None and name not in reported_missing:
+            inp = lay.input_by_name.get(name)
+            sheet, ref = (inp.sheet, inp.ref) if inp else (None, None)
+            out.issues.append(issue("name-missing", sheet, ref, code, name=name, label=label or name))
+            reported_missing.add(name)
+        return dest
+
+    def numeric(name: str, rule: InputRule, code: str | None, label: str) -> InputCell | None:
+        dest = cell_of(name, code, label)
+        if dest is None:
+            return None
+        raw = wbd.value(*dest)
+        kind, value, parsed = classify(raw, rule.whole)
+        ic = InputCell(rule.field, code, name, dest[0], dest[1], raw, kind, value, parsed, rule, label)
+        out.inputs.append(ic)
+        return ic
+
+    for m in lay.measures:
+        num = den = None
+        for rule in measure_rules(m):
+            prefix = "TU" if rule.field == "numerator" else "MAU"
+            ic = numeric(f"{prefix}_{m.code}", rule, m.code, rule.label)
+            if rule.field == "numerator":
+                num = ic
+            else:
+                den = ic
+        value_cell = None
+        if num is not None and lay.columns:
+            value_cell = f"{lay.columns['value']}{split_ref(num.cell)[0]}"
+        src = _locate(wbd, f"NGUON_{m.code}")
+        notes = _locate(wbd, f"GHICHU_{m.code}")
+        out.measures.append(
+            MeasureCells(
+                m.code,
+                num,
+                den,
+                value_cell,
+                text_of(wbd.value(*src)) if src else None,
+                text_of(wbd.value(*notes)) if notes else None,
+            )
+        )
+    for rule in BUDGET_RULES:
+        ic = numeric(BUDGET_NAMES[rule.field], rule, None, rule.label)
+        if ic is not None:
+            out.budget[rule.field] = ic
+    for inp in lay.inputs:
+        if inp.kind == "task":
+            dest = cell_of(inp.name, None, inp.label)
+            result = text_of(wbd.value(*dest)) if dest else None
+            out.tasks.append({"no": int(inp.code or 0), "task": inp.label, "result": result})
+            if dest and result is None:
+                out.issues.append(issue("missing-task-result", dest[0], dest[1], no=inp.code))
+    for name, attr in (("KHO_KHAN", "difficulties"), ("NGUOI_LAP", "reporter"), ("DIEN_THOAI", "phone")):
+        dest = _locate(wbd, name)
+        setattr(out, attr, text_of(wbd.value(*dest)) if dest else None)
+    return out
+
+
+def previous(history: Any, agency: str, code: str, year: int) -> tuple[float, float]:
+    """The latest known value before `year` for (agency, code): (value, year) or (nan, nan)."""
+    if not history:
+        return math.nan, math.nan
+    years = history.get((agency, code))
+    if not years:
+        return math.nan, math.nan
+    earlier = [(y, v) for y, v in years.items() if int(y) < year and v is not None and not math.isnan(v)]
+    if not earlier:
+        return math.nan, math.nan
+    y, v = max(earlier, key=lambda t: int(t[0]))
+    return float(v), float(y)
+
+
+def batch_rows(
+    file_index: int, ex: Extracted, plan: Plan, agency: str, year: int, history: Any
+) -> dict[str, list[Any]]:
+    """Columns (ROW_FIELDS) for this file's numeric inputs; index order = ex.inputs order."""
+    cols: dict[str, list[Any]] = {k: [] for k in ROW_FIELDS}
+    partner_of: dict[int, InputCell | None] = {}
+    for mc in ex.measures:
+        if mc.numerator is not None:
+            partner_of[id(mc.numerator)] = mc.denominator
+        if mc.denominator is not None:
+            partner_of[id(mc.denominator)] = mc.numerator
+    for ic in ex.inputs:
+        partner = partner_of.get(id(ic))
+        m = plan.measure_by_code.get(ic.code or "")
+        is_num = ic.field == "numerator"
+        prev, prev_year = (
+            previous(history, agency, ic.code or "", year) if (m and is_num) else (math.nan,) * 2
+        )
+        pmax = plausible_max(plan, m.code) if (m and is_num) else None
+        cols["file"].append(file_index)
+        cols["field"].append(ic.field)
+        cols["code"].append(ic.code or "")
+        cols["sheet"].append(ic.sheet)
+        cols["cell"].append(ic.cell)
+        cols["kind"].append(ic.kind)
+        cols["value"].append(ic.value)
+        cols["whole"].append(ic.rule.whole)
+        cols["minimum"].append(float(ic.rule.minimum))
+        cols["required"].append(ic.rule.required)
+        cols["le"].append(bool(ic.rule.le_field) and partner is not None)
+        cols["partner"].append(partner.value if partner is not None else math.nan)
+        cols["scale"].append(m.scale if (m and is_num) else math.nan)
+        cols["has_den"].append(bool(m and is_num and m.denominator))
+        cols["pmax"].append(pmax if pmax is not None else math.nan)
+        cols["prev"].append(prev)
+        cols["prev_year"].append(prev_year)
+    return cols

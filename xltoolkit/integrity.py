@@ -1,0 +1,339 @@
+"""Is this our template, for this agency and year, with its locked content unchanged?
+
+Metadata is checked first (cheap, and it tells us which layout to expect). The fingerprint is then
+recomputed from the file exactly as `TemplateLayout.canonical_lines()` builds it; only when it does
+not match do we diff the file against `build_layout(plan, agency, year)`, to point at the cells an
+officer changed (a full diff on every file would cost time for nothing).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from xltoolkit.issues import Issue
+from xltoolkit.layout import (
+    DATA_SHEET,
+    FINGERPRINTED_SHEETS,
+    FIRST_DATA_ROW,
+    META_SHEET,
+    SUPPORTED_TEMPLATE_VERSIONS,
+    TEMPLATE_FORMAT,
+    TemplateLayout,
+    build_layout,
+    canonical_cell,
+    canonical_name,
+    canonical_value,
+    fingerprint_lines,
+)
+from xltoolkit.messages import issue
+from xltoolkit.plan import Agency, Plan
+from xltoolkit.read import SheetData, WorkbookData, split_ref
+
+INPUT_NAME = re.compile(r"^((TU|MAU|NGUON|GHICHU|NV)_\w+|KP_NSNN|KP_HUYDONG|KHO_KHAN|NGUOI_LAP|DIEN_THOAI)$")
+MAX_CHANGES_PER_SHEET = 30
+
+_LAYOUTS: dict[tuple[int, str, str, int], tuple[TemplateLayout, dict]] = {}
+
+
+def expected(plan: Plan, agency: Agency, year: int) -> tuple[TemplateLayout, dict]:
+    """The layout for (agency, year) and its lookup tables, computed once per run and reused."""
+    key = (id(plan), plan.digest, agency.id, year)
+    hit = _LAYOUTS.get(key)
+    if hit is None:
+        lay = build_layout(plan, agency, year)
+        cells = {}
+        for c in lay.cells:
+            v = canonical_value(c.formula or c.value)
+            if v:
+                cells[(c.sheet, c.ref)] = (v, c)
+        extra = {
+            "cells": cells,
+            "names": {i.name: (i.sheet, i.ref) for i in lay.inputs},
+            "merges": {(s, r) for s, r in lay.merges},
+            "inputs": {(i.sheet, i.ref) for i in lay.inputs},
+            "addin_cols": {lay.columns[k] for k in ("addin_value", "addin_status")} if lay.columns else set(),
+        }
+        if len(_LAYOUTS) > 512:
+            _LAYOUTS.clear()
+        hit = _LAYOUTS[key] = (lay, extra)
+    return hit
+
+
+# ------------------------------------------------------------------------------------ metadata
+
+
+@dataclass
+class MetaResult:
+    meta: dict[str, str] = field(default_factory=dict)
+    agency: Agency | None = None
+    year: int | None = None
+    issues: list[Issue] = field(default_factory=list)
+    fatal: bool = False
+
+
+def _text(v: object) -> str:
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return "" if v is None else str(v).strip()
+
+
+def read_meta(sheet: SheetData) -> dict[str, str]:
+    meta = {}
+    for row in sheet.grid if sheet.origin == (1, 1) else []:
+        if len(row) >= 1 and row[0] not in (None, ""):
+            meta[_text(row[0])] = _text(row[1]) if len(row) > 1 else ""
+    return meta
+
+
+def check_meta(wbd: WorkbookData, plan: Plan, year: int | None, agency: str | None) -> MetaResult:
+    """Metadata present and well formed, our plan, a supported version, the expected agency/year."""
+    res = MetaResult()
+    ms = wbd.sheets.get(META_SHEET)
+    if ms is None:
+        res.issues.append(issue("not-a-template"))
+        res.fatal = True
+        return res
+    meta = res.meta = read_meta(ms)
+    if meta.get("format") != TEMPLATE_FORMAT:
+        res.issues.append(issue("not-a-template", META_SHEET, "B1"))
+        res.fatal = True
+        return res
+    version = meta.get("template_version", "")
+    if version not in SUPPORTED_TEMPLATE_VERSIONS:
+        res.issues.append(
+            issue(
+                "unsupported-template-version",
+                META_SHEET,
+                "B2",
+                found=version or "?",
+                supported=", ".join(sorted(SUPPORTED_TEMPLATE_VERSIONS)),
+            )
+        )
+        res.fatal = True
+        return res
+    if meta.get("plan_id") != plan.id:
+        res.issues.append(
+            issue("wrong-plan", META_SHEET, "B3", found=meta.get("plan_id", ""), expected=plan.id)
+        )
+        res.fatal = True
+        return res
+    found_agency = plan.agency_by_id.get(meta.get("agency_id", ""))
+    if found_agency is None:
+        res.issues.append(issue("unknown-agency", META_SHEET, "B6", found=meta.get("agency_id", "")))
+        res.fatal = True
+        return res
+    res.agency = found_agency
+    y = meta.get("year", "")
+    if not y.isdigit() or not plan.period[0] <= int(y) <= plan.period[1]:
+        res.issues.append(issue("meta-invalid", META_SHEET, "B9", detail=f"năm «{y}» không hợp lệ"))
+        res.fatal = True
+        return res
+    res.year = int(y)
+    if (found_agency.code or "") != meta.get("agency_code", ""):
+        res.issues.append(issue("meta-invalid", META_SHEET, "B7", detail="mã đơn vị không khớp với cơ quan"))
+        res.fatal = True
+    fp = meta.get("fingerprint", "")
+    if wbd.structure_known and not re.fullmatch(r"[0-9a-f]{64}", fp):
+        res.issues.append(issue("meta-invalid", META_SHEET, "B11", detail="thiếu dấu kiểm tra"))
+        res.fatal = True
+    if agency is not None:
+        want = plan.agency(agency)
+        if want.id != found_agency.id:
+            res.issues.append(
+                issue(
+                    "wrong-agency",
+                    META_SHEET,
+                    "B6",
+                    found_name=plan.body_name(found_agency),
+                    expected_name=plan.body_name(want),
+                )
+            )
+            res.fatal = True
+    if year is not None and res.year != year:
+        res.issues.append(issue("wrong-year", META_SHEET, "B9", found=res.year, expected=year))
+        res.fatal = True
+    if meta.get("plan_digest") != plan.digest:
+        res.issues.append(
+            issue(
+                "plan-version-differs",
+                META_SHEET,
+                "B4",
+                found=meta.get("plan_version", "?"),
+                expected=plan.version,
+            )
+        )
+    return res
+
+
+# ---------------------------------------------------------------------------------- fingerprint
+
+
+def _skip_refs(wbd: WorkbookData, extra: dict) -> set[tuple[str, str]]:
+    skip = set(extra["inputs"])
+    for name, dest in wbd.names.items():
+        if INPUT_NAME.match(name):
+            skip.add(dest)
+    return skip
+
+
+def found_cells(wbd: WorkbookData, lay: TemplateLayout, extra: dict) -> dict[tuple[str, str], str]:
+    """Locked content of the file: (sheet, ref) -> canonical value, skipping inputs and add-in columns."""
+    skip = _skip_refs(wbd, extra)
+    addin = extra["addin_cols"]
+    out: dict[tuple[str, str], str] = {}
+    for sheet in FINGERPRINTED_SHEETS:
+        sd = wbd.sheets.get(sheet)
+        if sd is None:
+            continue
+        formulas = sd.formulas or {}
+        for ref, v in sd.cells():
+            if ref not in formulas:
+                out[(sheet, ref)] = v
+        out.update({(sheet, ref): f for ref, f in formulas.items()})
+        if sheet == DATA_SHEET and addin:
+            for key in [k for k in out if k[0] == DATA_SHEET]:
+                col = key[1].rstrip("0123456789")
+                if col in addin and split_ref(key[1])[0] >= FIRST_DATA_ROW:
+                    del out[key]
+    result = {}
+    for key, v in out.items():
+        if key in skip:
+            continue
+        c = canonical_value(v)
+        if c:
+            result[key] = c
+    return result
+
+
+def file_lines(wbd: WorkbookData, meta: dict[str, str], cells: dict[tuple[str, str], str]) -> list[str]:
+    lines = [f"cell\t{s}\t{r}\t{v}" for (s, r), v in cells.items()]
+    lines += [canonical_name(n, f"'{s}'!${r}") for n, (s, r) in wbd.names.items() if INPUT_NAME.match(n)]
+    for sheet in FINGERPRINTED_SHEETS:
+        sd = wbd.sheets.get(sheet)
+        if sd is not None and sd.merges:
+            lines += [f"merge\t{sheet}\t{r}" for r in sd.merges]
+    lines += [f"meta\t{k}\t{meta.get(k, '')}" for k in ("plan_id", "agency_id", "year", "template_version")]
+    return sorted(line for line in lines if line)
+
+
+def check_structure(
+    wbd: WorkbookData, plan: Plan, agency: Agency, year: int, meta: dict[str, str], secret: bytes | None
+) -> tuple[list[Issue], bool]:
+    """Sheets present and protected, fingerprint matching; returns (issues, integrity_ok)."""
+    lay, extra = expected(plan, agency, year)
+    issues: list[Issue] = []
+    missing = [s for s in lay.sheets if s not in wbd.sheets]
+    for s in missing:
+        issues.append(issue("sheet-missing", s))
+    if not wbd.structure_known:
+        return issues, not missing
+    for s in FINGERPRINTED_SHEETS:
+        sd = wbd.sheets.get(s)
+        if sd is not None and s in lay.sheets and sd.protected is False:
+            issues.append(issue("sheet-unprotected", s))
+    cells = found_cells(wbd, lay, extra)
+    keyed = meta.get("fingerprint_keyed") == "1"
+    if keyed and not secret:
+        issues.append(issue("fingerprint-unverifiable", META_SHEET, "B11"))
+        matches = False
+    else:
+        fp = fingerprint_lines(file_lines(wbd, meta, cells), secret if keyed else None)
+        matches = fp == meta.get("fingerprint")
+    if matches and not missing:
+        return issues, True
+    changes = diff_layout(wbd, lay, extra, cells)
+    if not changes and keyed and not secret:
+        return issues, not missing
+    if not changes and not missing:
+        changes = [issue("fingerprint-mismatch", META_SHEET, "B11")]
+    return issues + changes, False
+
+
+# ---------------------------------------------------------------------------------- layout diff
+
+
+def _shown(v: str) -> str:
+    return v[2:] if v.startswith("f:") else v
+
+
+def diff_layout(
+    wbd: WorkbookData, lay: TemplateLayout, extra: dict, cells: dict[tuple[str, str], str]
+) -> list[Issue]:
+    """Cell-level differences from the expected layout: moved rows, renamed names, edited cells."""
+    issues: list[Issue] = []
+    shifted = _shifted_rows(wbd, lay, extra)
+    issues += shifted
+    shifted_sheets = {i.sheet for i in shifted}
+    for name, (sheet, ref) in extra["names"].items():
+        if name not in wbd.names:
+            inp = lay.input_by_name[name]
+            issues.append(issue("name-missing", sheet, ref, inp.code, name=name, label=inp.label or name))
+    per_sheet: dict[str, int] = {}
+    exp_cells = extra["cells"]
+    for key in sorted(set(exp_cells) | set(cells), key=lambda k: (k[0], split_ref(k[1]))):
+        sheet, ref = key
+        if sheet in shifted_sheets or sheet not in wbd.sheets:
+            continue
+        want = exp_cells[key][0] if key in exp_cells else ""
+        got = cells.get(key, "")
+        if want == got:
+            continue
+        per_sheet[sheet] = per_sheet.get(sheet, 0) + 1
+        if per_sheet[sheet] > MAX_CHANGES_PER_SHEET:
+            continue
+        code = "formula-changed" if want.startswith("f:") or got.startswith("f:") else "locked-cell-changed"
+        issues.append(
+            issue(code, sheet, ref, expected=_shown(want) or "(trống)", found=_shown(got) or "(trống)")
+        )
+    for sheet, n in per_sheet.items():
+        if n > MAX_CHANGES_PER_SHEET:
+            issues.append(issue("too-many-changes", sheet, count=n - MAX_CHANGES_PER_SHEET))
+    found_merges = {
+        (s, r) for s in FINGERPRINTED_SHEETS if s in wbd.sheets for r in (wbd.sheets[s].merges or [])
+    }
+    for s, r in sorted(found_merges ^ extra["merges"]):
+        if s not in shifted_sheets and s in wbd.sheets:
+            issues.append(issue("merge-changed", s, r.split(":")[0]))
+    return issues
+
+
+def _shifted_rows(wbd: WorkbookData, lay: TemplateLayout, extra: dict) -> list[Issue]:
+    """Defined names or measure codes now on other rows: rows were inserted or deleted."""
+    moves: dict[str, list[tuple[int, int, str]]] = {}
+    for name, (sheet, ref) in extra["names"].items():
+        got = wbd.names.get(name)
+        if got is None or got == (sheet, ref):
+            continue
+        try:
+            want_row, got_row = split_ref(ref)[0], split_ref(got[1])[0]
+        except ValueError:
+            want_row, got_row = split_ref(ref)[0], -1
+        if got[0] == sheet and got_row != want_row:
+            moves.setdefault(sheet, []).append((want_row, got_row, name))
+    data = wbd.sheets.get(DATA_SHEET)
+    if data is not None and lay.columns:
+        col = lay.columns["code"]
+        where = {}
+        for ref, v in data.cells():
+            if ref.rstrip("0123456789") == col:
+                where.setdefault(canonical_value(v), split_ref(ref)[0])
+        for code, row in lay.measure_rows.items():
+            got_row = where.get(code)
+            if got_row is not None and got_row != row:
+                moves.setdefault(DATA_SHEET, []).append((row, got_row, code))
+    out = []
+    for sheet, items in moves.items():
+        items.sort()
+        first_row, got_row, _ = items[0]
+        delta = got_row - first_row
+        detail = (
+            f"dòng {first_row} của biểu mẫu nay nằm ở dòng {got_row}"
+            if got_row > 0
+            else f"dòng {first_row} của biểu mẫu đã bị xóa"
+        )
+        if delta and len(items) > 1:
+            detail += f" ({len(items)} ô nhập liệu hoặc mã chỉ tiêu bị lệch {abs(delta)} dòng)"
+        col = lay.columns.get("code", "A") if sheet == DATA_SHEET else "A"
+        out.append(issue("rows-shifted", sheet, f"{col}{first_row}", detail=detail))
+    return out
