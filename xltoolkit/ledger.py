@@ -119,7 +119,7 @@ class Record:
     warnings: int
     report: dict[str, Any]
     narrative: dict[str, Any] = field(default_factory=dict)
-    values: pd.DataFrame | None = None
+    values: pd.DataFrame | list[tuple] | None = None  # rows in `aggregate_cols()` order, or a frame
     plan_id: str | None = None
 
 
@@ -133,6 +133,18 @@ def _num(x: Any) -> float | None:
     except (TypeError, ValueError):
         return None
     return None if f != f else f
+
+
+def _rows(values: pd.DataFrame | list[tuple] | None) -> list[tuple]:
+    """Value rows as tuples in `aggregate_cols()` order, from a frame or from the validator's tuples."""
+    if values is None:
+        return []
+    if isinstance(values, pd.DataFrame):
+        if not len(values):
+            return []
+        cols = [values[c].tolist() if c in values else [None] * len(values) for c in aggregate_cols()]
+        return list(zip(*cols, strict=True))
+    return [tuple(r) for r in values]
 
 
 def _text(x: Any) -> str | None:
@@ -240,10 +252,8 @@ class Ledger:
                     r.plan_id,
                 )
             )
-            if state == "pending" and r.values is not None and len(r.values):
-                v = r.values
-                cols = [v[c].tolist() if c in v else [None] * len(v) for c in aggregate_cols()]
-                for agency, year, code, num, den, val, src, notes, blocked in zip(*cols, strict=True):
+            if state == "pending":
+                for agency, year, code, num, den, val, src, notes, blocked in _rows(r.values):
                     obs.append(
                         (
                             r.sha256,
@@ -255,7 +265,7 @@ class Ledger:
                             _num(val),
                             _text(src),
                             _text(notes),
-                            int(bool(blocked) if blocked is not None and blocked is not pd.NA else False),
+                            int(blocked is not None and blocked is not pd.NA and bool(blocked)),
                         )
                     )
         conn.executemany(
