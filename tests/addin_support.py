@@ -14,12 +14,13 @@ know, so a script starting to use a new xlwings feature cannot pass the tests un
 from __future__ import annotations
 
 import datetime as dt
+import os
 from dataclasses import dataclass, field
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
 import openpyxl
-import xlwings
 from openpyxl.styles import PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.workbook import Workbook
@@ -120,7 +121,7 @@ def build_payload(path: str | Path, *, active_sheet: int = 0) -> dict[str, Any]:
         )
     return {
         "client": "Office.js",
-        "version": xlwings.__version__,
+        "version": version("xlwings"),
         "book": {
             "name": path.name,
             "active_sheet_index": active_sheet,
@@ -193,6 +194,21 @@ def apply_actions(path: str | Path, response: dict[str, Any], out: str | Path | 
                 if ws.protection.sheet and ws.protection.formatCells:
                     raise ExcelWouldRefuse(f"formatting is protected on {ws.title}")
                 cell.fill = fill
+        elif func == "setRangeColors":
+            assert ws is not None
+            matrix = a["args"][0]
+            for i, row in enumerate(matrix):
+                for j, color in enumerate(row):
+                    if color == "keep":
+                        continue
+                    cell = ws.cell(row=a["start_row"] + 1 + i, column=a["start_column"] + 1 + j)
+                    cell.fill = (
+                        PatternFill() if color is None else PatternFill("solid", fgColor=color.lstrip("#"))
+                    )
+        elif func == "setNumberFormat":
+            assert ws is not None
+            for cell in _cells(ws, a):
+                cell.number_format = a["args"][0]
         elif func in ("rangeClearContents", "sheetClearContents"):
             assert ws is not None
             cells = (
@@ -238,3 +254,47 @@ def sheet_rows(ws: Worksheet) -> list[tuple[Any, ...]]:
         if vals:
             rows.append(tuple(vals))
     return rows
+
+
+# ------------------------------------------------------------------------------------------- server
+
+TEST_TOKEN = "test-token-0123456789abcdef"
+TEST_MAX_BYTES = 2 * 1024 * 1024
+
+
+def make_app(workspace: Path):
+    """The add-in ASGI app in-process, configured like `addin serve` with a token.
+
+    xlwings-server reads its settings once, at import: the environment is set here first. The
+    first call in a test session decides the settings; the workspace and token are read per call
+    from the environment, so later calls may point them elsewhere.
+    """
+    from xltoolkit.addin import server
+
+    os.environ[server.TOKEN_ENV] = TEST_TOKEN
+    server.configure_environment(workspace=workspace, require_token=True, max_bytes=TEST_MAX_BYTES)
+    return server.create_app()
+
+
+def auth_headers(token: str = TEST_TOKEN) -> dict[str, str]:
+    """The headers ribbon.js sends (getAuth() in static/js/auth.js)."""
+    return {"Authorization": token, "Auth-Provider": "custom"}
+
+
+def run_script(client, name: str, path: Path, *, token: str = TEST_TOKEN, out: Path | None = None) -> Replay:
+    """Click a ribbon button on the workbook at `path`: payload in, actions applied to the file."""
+    payload = build_payload(path)
+    response = client.post(SCRIPT_URL.format(name=name), json=payload, headers=auth_headers(token))
+    assert response.status_code == 200, response.text
+    return apply_actions(path, response.json(), out)
+
+
+def fill_by_names(path: Path, values: dict[str, Any], out: Path | None = None) -> Path:
+    """Fill input cells of a template by defined name (TU_<code>, MAU_<code>, KP_NSNN, ...)."""
+    wb = openpyxl.load_workbook(path)
+    for name, value in values.items():
+        ((sheet, ref),) = wb.defined_names[name].destinations
+        wb[sheet][ref.replace("$", "")] = value
+    target = out or path
+    wb.save(target)
+    return target

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import secrets
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -87,15 +88,15 @@ def max_request_bytes() -> int:
     return int(value) if value else DEFAULT_MAX_BYTES
 
 
-class _TooLarge(Exception):
-    pass
+class Guard:
+    """ASGI middleware in front of xlwings-server: access token and request size, before any parsing.
 
-
-class BodySizeLimit:
-    """ASGI middleware rejecting request bodies over `max_bytes` with 413, before any parsing.
-
-    Checks the declared Content-Length and also counts streamed chunks, so a chunked upload
-    without a length cannot get past the limit either.
+    - Token: xlwings-server parses the posted workbook (and needs the license) *before* its auth
+      dependency runs, so an unauthenticated caller could make it parse a large body. When
+      XLTOOLKIT_ADDIN_TOKEN is set, POSTs to `/xlwings/...` without it get 401 here first (the
+      `custom` auth provider checks it again inside xlwings-server).
+    - Size: bodies over `max_bytes` get 413, by the declared Content-Length and also by counting
+      streamed chunks, so a chunked upload without a length cannot get past the limit either.
     """
 
     def __init__(self, app: ASGIApp, max_bytes: int):
@@ -107,48 +108,92 @@ class BodySizeLimit:
             await self.app(scope, receive, send)
             return
         headers = dict(scope.get("headers") or [])
+        if scope.get("method") == "POST" and "/xlwings/" in scope.get("path", "") and not _token_ok(headers):
+            await _plain(
+                send,
+                401,
+                "Mã truy cập không đúng. Mở «Cài đặt» trên thẻ «Trẻ em» và nhập lại mã do Sở cung cấp.",
+            )
+            return
         declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
             await self._reject(send)
             return
+        # Read the whole body here (at most max_bytes), then hand it to the app in one piece.
+        chunks: list[bytes] = []
         received = 0
-        started = False
-
-        async def limited_receive() -> dict:
-            nonlocal received
+        more = True
+        while more:
             message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise _TooLarge
-            return message
-
-        async def tracking_send(message: dict) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
-        try:
-            await self.app(scope, limited_receive, tracking_send)
-        except _TooLarge:
-            if not started:
+            if message["type"] == "http.disconnect":
+                return
+            chunk = message.get("body", b"")
+            received += len(chunk)
+            if received > self.max_bytes:
                 await self._reject(send)
+                return
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        delivered = False
+
+        async def replay() -> dict:
+            nonlocal delivered
+            if not delivered:
+                delivered = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
 
     async def _reject(self, send: Callable) -> None:
         mb = self.max_bytes / (1024 * 1024)
-        text = f"Sổ tính quá lớn để gửi lên máy chủ (giới hạn {mb:.1f} MB).".encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", b"text/plain; charset=utf-8"),
-                    (b"content-length", str(len(text)).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": text})
+        await _plain(send, 413, f"Sổ tính quá lớn để gửi lên máy chủ (giới hạn {mb:.1f} MB).")
+
+
+def _token_ok(headers: dict[bytes, bytes]) -> bool:
+    expected = os.environ.get(TOKEN_ENV, "")
+    if not expected:
+        return True
+    given = headers.get(b"authorization", b"").decode("latin-1").removeprefix("Bearer ").strip()
+    return secrets.compare_digest(given.encode("latin-1", "replace"), expected.encode("latin-1", "replace"))
+
+
+async def _plain(send: Callable, status: int, text: str) -> None:
+    body = text.encode("utf-8")
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"text/plain; charset=utf-8"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+def ensure_xlwings_engines() -> None:
+    """Make sure xlwings has its Office.js engines even if it was imported before the license was set.
+
+    xlwings registers the `remote`/`officejs` engines once, at import, only if a license key is
+    present then; any module importing xlwings earlier in the process would leave the server unable
+    to read a single workbook.
+    """
+    os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
+    import xlwings as xw
+
+    names = {e.name for e in xw.engines}
+    if "remote" in names and "officejs" in names:
+        return
+    from xlwings.main import Engine
+    from xlwings.pro import _xlofficejs, _xlremote
+
+    for impl in (_xlremote.engine, _xlofficejs.engine):
+        if impl.name not in names:
+            xw.engines.add(Engine(impl=impl))
+    xw.__pro__ = True
 
 
 def create_app() -> ASGIApp:
@@ -156,9 +201,10 @@ def create_app() -> ASGIApp:
     os.environ.setdefault("XLWINGS_PROJECT_DIR", str(ADDIN_DIR))
     if os.environ["XLWINGS_PROJECT_DIR"] != str(ADDIN_DIR):
         raise RuntimeError("XLWINGS_PROJECT_DIR must point at the xltoolkit add-in folder")
+    ensure_xlwings_engines()
     from xlwings_server.main import main_app
 
-    return BodySizeLimit(main_app, max_request_bytes())
+    return Guard(main_app, max_request_bytes())
 
 
 # ------------------------------------------------------------------------------------------ manifest

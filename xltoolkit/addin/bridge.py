@@ -1,0 +1,316 @@
+"""Between the workbook Office.js sent and the core: read it as plain data, write results back.
+
+The three ribbon scripts (`custom_scripts.py`) are thin: they read the open workbook through the
+functions here, call the same core functions the CLI calls (`validate_values`, `status.assess`,
+`consolidate`), and render what those return. Nothing here decides whether a value is right, what
+status a measure has, or how districts add up; it only knows where things sit in the workbook.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import xlwings as xw
+
+from xltoolkit.errors import XltoolkitError
+from xltoolkit.issues import Issue
+from xltoolkit.layout import META_SHEET, RESULT_SHEET, TemplateLayout, build_layout
+from xltoolkit.plan import Plan, load_plan
+
+#: Fill of a failing cell: the red of the guide's legend ("Ô nền đỏ ... số liệu sai").
+ERROR_FILL = "#F8CBAD"
+#: Fill of a cell with a warning only (shown, does not block sending).
+WARNING_FILL = "#FCE4D6"
+
+SEVERITY_LABELS = {"error": "Lỗi", "warning": "Cảnh báo"}
+RESULT_HEADER = ("Mức độ", "Trang", "Ô", "Nội dung", "Mã lỗi")
+#: 1-based row of the issue table header on the result sheet; rows 1-2 hold the verdict.
+RESULT_HEADER_ROW = 4
+
+
+# ------------------------------------------------------------------------------------ configuration
+
+
+@functools.lru_cache(maxsize=4)
+def _load_plan_cached(path: str | None) -> Plan:
+    return load_plan(path)
+
+
+def current_plan() -> Plan:
+    """The plan the server was started with (XLTOOLKIT_PLAN, else the bundled plan); cached."""
+    return _load_plan_cached(os.environ.get("XLTOOLKIT_PLAN") or None)
+
+
+def workspace() -> Path:
+    """The server's workspace (archive, ledger, summaries), fixed at start; never from the client."""
+    return Path(os.environ.get("XLTOOLKIT_WORKSPACE") or "workbooks").resolve()
+
+
+def returned_folder(year: int) -> Path:
+    """Where the province drops the returned workbooks of `year`: ``<workspace>/<year>/returned``.
+
+    The only folder the scripts read reports from. The year is an int and the folder is built here,
+    so nothing the client sends can point the server at another path.
+    """
+    folder = (workspace() / str(int(year)) / "returned").resolve()
+    if workspace() not in folder.parents:
+        raise XltoolkitError(
+            "addin-bad-folder", "Thư mục tệp báo cáo nằm ngoài thư mục làm việc của máy chủ."
+        )
+    return folder
+
+
+def current_reporting_year(plan: Plan, today: date | None = None) -> int:
+    """The year being reported now: this year from a month before its deadline, else last year."""
+    today = today or date.today()
+    year = today.year if today >= plan.deadline_for(today.year) - timedelta(days=31) else today.year - 1
+    lo, hi = plan.period
+    return min(max(year, lo), hi)
+
+
+# ------------------------------------------------------------------------------------------ reading
+
+
+def sheet_values(book: xw.Book) -> dict[str, list[list[Any]]]:
+    """Every sheet's values from A1 to its last used cell, blanks as None (what the validator reads)."""
+    out: dict[str, list[list[Any]]] = {}
+    for sh in book.sheets:
+        rng = sh.used_range
+        values = rng.options(ndim=2).value if rng is not None else [[None]]
+        # Office.js sends from A1; pad if a client ever starts lower or further right.
+        if rng is not None and (rng.row > 1 or rng.column > 1):
+            width = rng.column - 1 + (len(values[0]) if values else 0)
+            values = [[None] * width for _ in range(rng.row - 1)] + [
+                [None] * (rng.column - 1) + list(r) for r in values
+            ]
+        out[sh.name] = values
+    return out
+
+
+def defined_names(book: xw.Book) -> dict[str, tuple[str, str]]:
+    """Workbook-level defined names -> (sheet, 'H11'), as the client reported them."""
+    out: dict[str, tuple[str, str]] = {}
+    for n in book.names:
+        if "!" in n.name:
+            continue
+        try:
+            rng = n.refers_to_range
+        except Exception:  # broken (#REF!) or multi-area names: the validator reports them missing
+            continue
+        if rng is not None:
+            out[n.name] = (rng.sheet.name, rng.address.replace("$", ""))
+    return out
+
+
+def meta_values(sheets: dict[str, list[list[Any]]]) -> dict[str, str]:
+    """The template's `_meta` key/value pairs (empty if the workbook has none)."""
+    meta: dict[str, str] = {}
+    for row in sheets.get(META_SHEET, []):
+        if len(row) >= 2 and row[0] not in (None, ""):
+            meta[str(row[0])] = "" if row[1] is None else str(row[1])
+    return meta
+
+
+def meta_year(meta: dict[str, str]) -> int | None:
+    try:
+        return int(float(meta.get("year", "")))
+    except ValueError:
+        return None
+
+
+def template_layout(plan: Plan, meta: dict[str, str]) -> TemplateLayout | None:
+    """The layout the workbook was generated from, if its metadata names a known agency and year."""
+    year = meta_year(meta)
+    agency = plan.agency_by_id.get(meta.get("agency_id", ""))
+    if year is None or agency is None:
+        return None
+    return build_layout(plan, agency, year)
+
+
+def names_or_layout(book: xw.Book, layout: TemplateLayout | None) -> dict[str, tuple[str, str]]:
+    """Defined names from the client; from the template layout if the client sent none.
+
+    Office.js always sends them; the VBA client (`RunServerPython`) and old hosts may not.
+    """
+    names = defined_names(book)
+    if names or layout is None:
+        return names
+    return {i.name: (i.sheet, i.ref) for i in layout.inputs}
+
+
+# ------------------------------------------------------------------------------------------ writing
+
+
+@dataclass(frozen=True)
+class Highlight:
+    sheet: str
+    cell: str
+    color: str | None
+
+
+def previous_highlights(sheets: dict[str, list[list[Any]]]) -> list[tuple[str, str]]:
+    """(sheet, cell) listed by the previous run on the result sheet: the cells it coloured."""
+    rows = sheets.get(RESULT_SHEET) or []
+    if len(rows) < RESULT_HEADER_ROW or tuple(rows[RESULT_HEADER_ROW - 1][:5]) != RESULT_HEADER:
+        return []
+    out = []
+    for row in rows[RESULT_HEADER_ROW:]:
+        sheet, cell = (row[1], row[2]) if len(row) >= 3 else (None, None)
+        if sheet and cell:
+            out.append((str(sheet), str(cell)))
+    return out
+
+
+def original_fills(layout: TemplateLayout | None) -> dict[tuple[str, str], str | None]:
+    """The fill each locked cell has in a fresh template (inputs have none), to undo a highlight."""
+    if layout is None:
+        return {}
+    from xltoolkit.template import DEFAULT_STYLE, ROLE_STYLE
+
+    out: dict[tuple[str, str], str | None] = {}
+    for c in layout.cells:
+        fill = ROLE_STYLE.get(c.role, DEFAULT_STYLE)[2]
+        rgb = fill.fgColor.rgb if fill is not None and fill.fgColor is not None else None
+        out[(c.sheet, c.ref)] = f"#{rgb[-6:]}" if isinstance(rgb, str) else None
+    return out
+
+
+def issue_highlights(issues: list[Issue], sheet_names: set[str]) -> dict[tuple[str, str], str]:
+    """Cell -> fill for every issue that names a cell; an error wins over a warning on the same cell."""
+    out: dict[tuple[str, str], str] = {}
+    for i in issues:
+        if not i.sheet or not i.cell or i.sheet not in sheet_names:
+            continue
+        key = (i.sheet, i.cell.replace("$", ""))
+        if i.is_error or key not in out:
+            out[key] = ERROR_FILL if i.is_error else WARNING_FILL
+    return out
+
+
+def result_table(issues: list[Issue], book_name: str, now: datetime) -> list[list[Any]]:
+    """Rows of the result sheet: verdict, time, blank, header, one row per issue."""
+    errors = sum(i.is_error for i in issues)
+    warnings = len(issues) - errors
+    if not issues:
+        verdict = "KHÔNG CÓ LỖI. Số liệu đã đạt yêu cầu kiểm tra, có thể gửi tệp."
+    elif not errors:
+        verdict = f"KHÔNG CÓ LỖI; có {warnings} cảnh báo (ô tô cam): xem lại, sửa nếu cần, rồi gửi tệp."
+    else:
+        verdict = (
+            f"CÓ {errors} LỖI" + (f" VÀ {warnings} CẢNH BÁO" if warnings else "") + ": sửa các ô tô đỏ theo "
+            "danh sách dưới đây, rồi bấm «Kiểm tra» lại trước khi gửi."
+        )
+    rows: list[list[Any]] = [
+        [verdict, None, None, None, None],
+        [f"Kiểm tra lúc {now:%H:%M ngày %d/%m/%Y}, tệp {book_name}.", None, None, None, None],
+        [None] * 5,
+        list(RESULT_HEADER),
+    ]
+    order = sorted(issues, key=lambda i: (not i.is_error,))
+    for i in order:
+        rows.append([SEVERITY_LABELS.get(i.severity, i.severity), i.sheet, i.cell, i.message, i.code])
+    return rows
+
+
+def write_block(sheet: xw.Sheet, top_left: str, rows: list[list[Any]]) -> None:
+    """One setValues action for a rectangular block (rows padded to the same width)."""
+    width = max((len(r) for r in rows), default=0)
+    if not width:
+        return
+    sheet[top_left].value = [list(r) + [None] * (width - len(r)) for r in rows]
+
+
+def find_row_year(text: Any) -> int | None:
+    m = re.search(r"NĂM (\d{4})", str(text or ""), flags=re.IGNORECASE)
+    return int(m.group(1)) if m else None
+
+
+# ----------------------------------------------------------------------------- history and summary
+
+
+def history(plan: Plan, meta: dict[str, str]) -> dict[tuple[str, str], dict[int, float]]:
+    """Accepted values of earlier years from the server's ledger: (agency, code) -> {year: value}.
+
+    Empty when the workspace has no ledger yet (a fresh server), as for `xltoolkit validate`
+    run without history.
+    """
+    from xltoolkit import ledger
+
+    year = meta_year(meta)
+    if year is None or not (workspace() / ledger.DB_NAME).is_file():
+        return {}
+    return dict(ledger.history(plan, year - 1, workspace=workspace()).by_agency)
+
+
+def status_fill(status: str) -> str:
+    """The summary workbook's colour of a status, so both show a status alike."""
+    from xltoolkit.summary_sheets import STATUS_COLOURS
+
+    return "#" + STATUS_COLOURS.get(status, STATUS_COLOURS["not_available"])
+
+
+def summary_year(plan: Plan, sheets: dict[str, list[list[Any]]]) -> int:
+    """Year to consolidate: the open template's year, else the summary sheet's, else the current one."""
+    from xltoolkit.summary import MEASURES_SHEET
+    from xltoolkit.summary_sheets import TABLE_HEADER_ROW
+
+    year = meta_year(meta_values(sheets))
+    if year is None:
+        rows = sheets.get(MEASURES_SHEET) or []
+        year = next(
+            (y for r in rows[:TABLE_HEADER_ROW] for y in [find_row_year(r[0] if r else None)] if y), None
+        )
+    return year if year is not None else current_reporting_year(plan)
+
+
+def summary_table(result: Any, plan: Plan) -> tuple[list[list[Any]], list[list[Any]], list[list[Any]]]:
+    """The "Chỉ tiêu" sheet of summary.py's layout: lines above the table (column A, rows 1-7), the
+    table from its header row (`TABLE_HEADER_ROW`), and the status colours of its rows."""
+    from xltoolkit.summary import measure_columns, measure_row, ordered_measures, trend_years
+    from xltoolkit.summary_sheets import TABLE_HEADER_ROW
+
+    measures = ordered_measures(result, plan)
+    cols = measure_columns(plan, trend_years(result))
+
+    def names(ids: list[str]) -> str:
+        return (
+            ", ".join(plan.agency_by_id[a].label if a in plan.agency_by_id else a for a in ids) or "không có"
+        )
+
+    top: list[list[Any]] = [
+        [plan.name],
+        [f"Tệp tổng hợp đầy đủ (trên máy chủ): {result.summary_path}"],
+        [
+            f"Đã nhận {len(result.received)}/{len(plan.agencies)} cơ quan, đơn vị; "
+            f"gửi muộn: {names(result.late)}; chưa gửi: {names(result.missing)}."
+        ],
+        [f"Lập lúc {datetime.now():%H:%M ngày %d/%m/%Y}."],
+        [f"KẾT QUẢ VÀ ĐÁNH GIÁ TIẾN ĐỘ CÁC CHỈ TIÊU NĂM {result.year} (TOÀN TỈNH)"],
+        ["(Đánh giá theo phương pháp đo tiến độ SDG; R = tốc độ thay đổi thực tế / cần đạt)"],
+    ]
+    top += [[None]] * (TABLE_HEADER_ROW - 1 - len(top))
+    table = [[c.header for c in cols]] + [measure_row(plan, m, cols) for m in measures]
+    colours = [[status_fill(m.status.status)] for m in measures]
+    return top, table, colours
+
+
+def summary_status_column(plan: Plan, result: Any) -> int:
+    """1-based column of the status label in the measure table."""
+    from xltoolkit.summary import measure_columns, trend_years
+
+    keys = [c.key for c in measure_columns(plan, trend_years(result))]
+    return keys.index("status") + 1
+
+
+def summary_message(result: Any, plan: Plan) -> str:
+    return (
+        f"Đã lập báo cáo tổng hợp năm {result.year}: đã nhận {len(result.received)}/{len(plan.agencies)} "
+        f"cơ quan, đơn vị ({len(result.late)} gửi muộn), {len(result.missing)} chưa gửi. "
+        f"Bảng chỉ tiêu ở trang «Chỉ tiêu». Tệp tổng hợp đầy đủ đã lưu trên máy chủ: {result.summary_path}"
+    )
