@@ -27,6 +27,7 @@ from xltoolkit.layout import (
     fingerprint_lines,
 )
 from xltoolkit.messages import issue
+from xltoolkit.numbers import format_vi
 from xltoolkit.plan import Agency, Plan
 from xltoolkit.read import SheetData, WorkbookData, split_ref
 
@@ -177,8 +178,8 @@ def _skip_refs(wbd: WorkbookData, extra: dict) -> set[tuple[str, str]]:
     return skip
 
 
-def found_cells(wbd: WorkbookData, lay: TemplateLayout, extra: dict) -> dict[tuple[str, str], str]:
-    """Locked content of the file: (sheet, ref) -> canonical value, skipping inputs and add-in columns."""
+def found_cells(wbd: WorkbookData, lay: TemplateLayout, extra: dict) -> dict[tuple[str, str], object]:
+    """Locked content of the file: (sheet, ref) -> value or formula, skipping inputs and add-in columns."""
     skip = _skip_refs(wbd, extra)
     addin = extra["addin_cols"]
     out: dict[tuple[str, str], str] = {}
@@ -196,18 +197,12 @@ def found_cells(wbd: WorkbookData, lay: TemplateLayout, extra: dict) -> dict[tup
                 col = key[1].rstrip("0123456789")
                 if col in addin and split_ref(key[1])[0] >= FIRST_DATA_ROW:
                     del out[key]
-    result = {}
-    for key, v in out.items():
-        if key in skip:
-            continue
-        c = canonical_value(v)
-        if c:
-            result[key] = c
-    return result
+    return {key: v for key, v in out.items() if key not in skip}
 
 
-def file_lines(wbd: WorkbookData, meta: dict[str, str], cells: dict[tuple[str, str], str]) -> list[str]:
-    lines = [f"cell\t{s}\t{r}\t{v}" for (s, r), v in cells.items()]
+def file_lines(wbd: WorkbookData, meta: dict[str, str], cells: dict[tuple[str, str], object]) -> list[str]:
+    """The fingerprint lines of the file, built exactly as TemplateLayout.canonical_lines() builds them."""
+    lines = [canonical_cell(s, r, v) for (s, r), v in cells.items()]
     lines += [canonical_name(n, f"'{s}'!${r}") for n, (s, r) in wbd.names.items() if INPUT_NAME.match(n)]
     for sheet in FINGERPRINTED_SHEETS:
         sd = wbd.sheets.get(sheet)
@@ -254,13 +249,20 @@ def check_structure(
 
 
 def _shown(v: str) -> str:
-    return v[2:] if v.startswith("f:") else v
+    """A canonical value as the officer sees it: formulas with '=', numbers with a decimal comma."""
+    if v.startswith("f:"):
+        return "=" + v[2:]
+    try:
+        return format_vi(float(v))
+    except ValueError:
+        return v
 
 
 def diff_layout(
-    wbd: WorkbookData, lay: TemplateLayout, extra: dict, cells: dict[tuple[str, str], str]
+    wbd: WorkbookData, lay: TemplateLayout, extra: dict, raw_cells: dict[tuple[str, str], object]
 ) -> list[Issue]:
     """Cell-level differences from the expected layout: moved rows, renamed names, edited cells."""
+    cells = {k: c for k, v in raw_cells.items() if (c := canonical_value(v))}
     issues: list[Issue] = []
     shifted = _shifted_rows(wbd, lay, extra)
     issues += shifted

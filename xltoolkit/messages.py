@@ -51,7 +51,8 @@ MESSAGES: dict[str, str] = {
     "not-a-workbook": "Tệp không phải là sổ làm việc Excel (.xlsx). " + RETURN_TEMPLATE,
     "macro-enabled": "Tệp có chứa macro (.xlsm). Số liệu vẫn được đọc, macro không được chạy. "
     "Lần sau hãy lưu dạng .xlsx (Sổ làm việc Excel).",
-    "duplicate-file": "Tệp này trùng nội dung với tệp «{other}» trong cùng lần kiểm tra; chỉ cần gửi một tệp.",
+    "duplicate-file": "Tệp này trùng nội dung với tệp «{other}» trong cùng lần kiểm tra; "
+    "chỉ cần gửi một tệp.",
     # ---- metadata and integrity
     "not-a-template": "Tệp không phải là biểu mẫu báo cáo của kế hoạch (không có phần thông tin biểu "
     "mẫu). " + RETURN_TEMPLATE,

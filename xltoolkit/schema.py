@@ -43,7 +43,11 @@ def _checks(limits: Checks) -> dict[str, CheckFn]:
             ~_is_number(df) | ~df["whole"] | (df["value"] == np.floor(df["value"]))
         ),
         "numerator-exceeds-denominator": lambda df: (
-            ~df["le"] | df["value"].isna() | df["partner"].isna() | (df["value"] <= df["partner"])
+            ~df["le"]
+            | df["value"].isna()
+            | df["partner"].isna()
+            | (df["partner"] == 0)
+            | (df["value"] <= df["partner"])
         ),
         "zero-denominator": lambda df: (
             ~(
