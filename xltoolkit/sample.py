@@ -201,7 +201,7 @@ def _trajectory(m: Measure, kind: str, last_year: int, rng: random.Random) -> _T
         start = t - gap
         end = {
             "achieve": min(t + gap * rng.uniform(0.05, 0.3), top),
-            "improve": start + gap * rng.uniform(0.4, 0.7),
+            "improve": start + gap * rng.uniform(0.55, 0.95),
             "stall": start + gap * rng.uniform(-0.05, 0.05),
             "worsen": start - gap * rng.uniform(0.3, 0.6),
         }[kind]
@@ -210,7 +210,7 @@ def _trajectory(m: Measure, kind: str, last_year: int, rng: random.Random) -> _T
         gap = start - t
         end = {
             "achieve": t - gap * rng.uniform(0.05, 0.3),
-            "improve": start - gap * rng.uniform(0.4, 0.7),
+            "improve": start - gap * rng.uniform(0.55, 0.95),
             "stall": start - gap * rng.uniform(-0.05, 0.05),
             "worsen": start + gap * rng.uniform(0.3, 0.6),
         }[kind]
@@ -339,11 +339,13 @@ def _plan_jobs(
     district_ids = [d.agency.id for d in districts]
     picks = rng.sample(district_ids, 6)
     missing_d, late_d, typo_a, typo_b, over_c, resub_d = picks
-    data.missing = {last: [missing_d]}
+    # Latest year: the agency that sends nothing reports no measures, so the only reconciliation
+    # flag is the deliberate one (a missing district shifts small-count rates such as HIV, 6).
+    quiet = [a.id for a in plan.agencies if not plan.measures_for(a)]
+    data.missing = {last: [rng.choice(quiet) if quiet else missing_d]}
     data.late = {last: [late_d]}
-    others = [a.id for a in plan.agencies if a.kind == "other"]
     if len(years) > 2:
-        data.missing[years[1]] = [rng.choice(others)] if others else []
+        data.missing[years[1]] = [missing_d]
         depts = [a.id for a in plan.agencies if a.kind == "department"]
         data.late[years[2]] = [rng.choice(depts)]
     lead_measures = [m for m in plan.measures if plan.indicator_of[m.code].lead != plan.consolidator]
