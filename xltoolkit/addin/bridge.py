@@ -53,12 +53,14 @@ def workspace() -> Path:
 
 
 def returned_folder(year: int) -> Path:
-    """Where the province drops the returned workbooks of `year`: ``<workspace>/<year>/returned``.
+    """Where the province drops the returned workbooks of `year`: ``<workspace>/<year>/nhan-ve``.
 
-    The only folder the scripts read reports from. The year is an int and the folder is built here,
-    so nothing the client sends can point the server at another path.
+    The only folder the scripts read reports from (the same layout `xltoolkit demo` writes). The
+    year is an int and the folder is built here, so nothing the client sends can name another path.
     """
-    folder = (workspace() / str(int(year)) / "returned").resolve()
+    from xltoolkit.sample import RETURNED_DIR
+
+    folder = (workspace() / str(int(year)) / RETURNED_DIR).resolve()
     if workspace() not in folder.parents:
         raise XltoolkitError(
             "addin-bad-folder", "Thư mục tệp báo cáo nằm ngoài thư mục làm việc của máy chủ."

@@ -13,6 +13,7 @@ queued before a failure are dropped, so a half-written result never reaches the 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import math
 from collections.abc import Callable
@@ -36,16 +37,20 @@ UNEXPECTED = (
 )
 
 
+def _name(body: Callable[..., Any]) -> str:
+    return getattr(body, "__name__", None) or getattr(getattr(body, "func", None), "__name__", "script")
+
+
 async def _run(book: xw.Book, body: Callable[[xw.Book], None]) -> None:
     """Run a script body off the event loop; turn any failure into an alert, never a traceback."""
     try:
         await asyncio.to_thread(body, book)
     except XltoolkitError as e:
-        logger.info("script %s refused: %s", body.__name__, e.code)
+        logger.info("script %s refused: %s", _name(body), e.code)
         book.json()["actions"].clear()
         book.app.alert(e.message, title=ALERT_TITLE)
     except Exception:
-        logger.exception("script %s failed", body.__name__)
+        logger.exception("script %s failed", _name(body))
         book.json()["actions"].clear()
         book.app.alert(UNEXPECTED, title=ALERT_TITLE)
 
@@ -245,19 +250,23 @@ def _status_summary(book: xw.Book, plan: Plan) -> None:
 
 
 @script
-async def build_summary(book: xw.Book) -> None:
-    """«Lập báo cáo tổng hợp»: consolidate the server's returned files like `xltoolkit consolidate`."""
-    await _run(book, _summary)
+async def build_summary(book: xw.Book, year: int | None = None) -> None:
+    """«Lập báo cáo tổng hợp»: consolidate the server's returned files like `xltoolkit consolidate`.
+
+    The ribbon sends no argument (the year comes from the workbook or the date); a task pane or a
+    test may pass the year.
+    """
+    await _run(book, functools.partial(_summary, year=year))
 
 
-def _summary(book: xw.Book) -> None:
+def _summary(book: xw.Book, year: int | None = None) -> None:
     from xltoolkit.consolidate import consolidate
     from xltoolkit.summary import MEASURES_SHEET
     from xltoolkit.summary_sheets import FIRST_ROW, TABLE_HEADER_ROW
 
     plan = bridge.current_plan()
     sheets = bridge.sheet_values(book)
-    year = bridge.summary_year(plan, sheets)
+    year = int(year) if year is not None else bridge.summary_year(plan, sheets)
     sheet_names = [sh.name for sh in book.sheets]
     if MEASURES_SHEET not in sheet_names and META_SHEET in sheet_names:
         raise XltoolkitError(
