@@ -345,7 +345,6 @@ def build_corpus(
 def _libreoffice_cases(plan: Plan, tpl: Any, out: Path, year: int) -> list[Case]:
     """Files typed and saved by LibreOffice (one run): clean ones, and text pasted over validation."""
     dist, dept = "h-ben-luc", "so-yt"
-    lay = build_layout(plan, plan.agency(dist), year)
     clean_d = clean_values(plan, dist, year, seed=1)
     text = dict(clean_d) | {"TU_3a": "9,5", "MAU_3b": "1.234", "TU_1": "95%", "MAU_1": " 12 "}
     over = dict(clean_values(plan, dept, year, seed=1)) | {"TU_3a": 900, "MAU_3a": 100}

@@ -146,6 +146,7 @@ def templates(plan: Plan, year: int, out_dir: Path | None, agencies: tuple[str, 
 
 # Commands of later pipeline stages register themselves here.
 # --- command registry (one line per module) ---
+import xltoolkit.cli_validate  # noqa: E402, F401
 import xltoolkit.cli_demo  # noqa: E402, F401
 from xltoolkit import cli_addin  # noqa: E402, F401
 from xltoolkit.cli_consolidate import consolidate_command  # noqa: E402

@@ -23,7 +23,7 @@ from xltoolkit import config
 from xltoolkit.extract import ROW_FIELDS, Extracted, InputCell, batch_rows, extract
 from xltoolkit.integrity import check_meta, check_structure, expected
 from xltoolkit.issues import Issue
-from xltoolkit.layout import TemplateLayout
+from xltoolkit.layout import DATA_SHEET, GUIDE_SHEET, META_SHEET, REPORT_SHEET, TemplateLayout
 from xltoolkit.messages import issue
 from xltoolkit.numbers import format_vi, format_vi_grouped
 from xltoolkit.plan import Plan, load_plan
@@ -232,8 +232,23 @@ def _batch(pendings: list[_Pending], plan: Plan, history: History | None) -> Non
     for p in pendings:
         if p.extracted is not None:
             _finish(p, plan, rate_of)
+        p.report.issues.sort(key=_issue_order)
         if len(p.report.issues) > MAX_ISSUES_PER_FILE:
             p.report.issues = p.report.issues[:MAX_ISSUES_PER_FILE]
+
+
+_SHEET_ORDER = {s: i for i, s in enumerate((GUIDE_SHEET, DATA_SHEET, REPORT_SHEET, META_SHEET))}
+
+
+def _issue_order(i: Issue) -> tuple:
+    """File-level issues first, then by sheet in template order, then row and column."""
+    if not i.sheet:
+        return (0, 0, 0, "")
+    row, col = 0, ""
+    if i.cell:
+        col = i.cell.rstrip("0123456789")
+        row = int(i.cell[len(col) :] or 0)
+    return (1, _SHEET_ORDER.get(i.sheet, 9), row, col.rjust(3))
 
 
 def _what(ic: InputCell) -> str:
