@@ -1,0 +1,116 @@
+"""`xltoolkit demo`: the whole cycle on the sample, checked against what the sample planted."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from xltoolkit.cli import main
+from xltoolkit.cli_demo import MARKER, DemoResult, render, run_demo
+from xltoolkit.layout import build_layout
+from xltoolkit.plan import Plan
+from xltoolkit.summary import MEASURES_SHEET, measure_columns
+from xltoolkit.summary_sheets import FIRST_ROW
+
+
+@pytest.fixture(scope="module")
+def demo(require_libreoffice, tmp_path_factory: pytest.TempPathFactory, plan: Plan) -> DemoResult:
+    return run_demo(plan, tmp_path_factory.mktemp("demo") / "ws", seed=3)
+
+
+def test_every_year_is_consolidated_with_the_planted_gaps(demo: DemoResult, plan: Plan) -> None:
+    s = demo.sample
+    assert sorted(demo.results) == list(s.years) == [2021, 2022, 2023, 2024, 2025]
+    for year, r in demo.results.items():
+        assert r.late == s.late.get(year, []), year
+        assert r.missing == s.missing.get(year, []), year
+        assert len(r.received) == len(plan.agencies) - len(r.missing)
+    last = demo.latest
+    assert last.summary_path and last.summary_path.exists()
+    assert last.summary_path.parent == demo.workspace / "2025"
+
+
+def test_typos_are_caught_at_the_right_cell(demo: DemoResult, plan: Plan) -> None:
+    last = demo.latest
+    by_file = {Path(f["path"]).name: f for f in last.file_issues}
+    expected_codes = {
+        "text-thousands": "number-as-text",
+        "text-decimal": "number-as-text",
+        "numerator-gt-denominator": "numerator-exceeds-denominator",
+    }
+    for d in demo.sample.defects:
+        report = by_file[d.file]
+        assert report["valid"] is False
+        lay = build_layout(plan, plan.agency(d.agency), d.year)
+        cell = lay.input_by_name[d.name].ref
+        found = {(i["code"], i["cell"]) for i in report["issues"] if i["severity"] == "error"}
+        assert (expected_codes[d.kind], cell) in found, (d, found)
+        code = d.name.removeprefix("TU_")
+        measure = next(m for m in last.measures if m.code == code)
+        accepted_bad = any(
+            f.agency == d.agency and f.defects and f.path.name == d.file for f in demo.sample.files
+        )
+        if accepted_bad and (d.year, d.agency) not in demo.sample.resubmissions:
+            assert d.agency in measure.districts_excluded
+
+
+def test_resubmission_supersedes_the_first_file(demo: DemoResult) -> None:
+    [(year, agency)] = demo.sample.resubmissions
+    subs = [s for s in demo.results[year].submissions if s.agency == agency]
+    states = {s.original_name: s.state for s in subs}
+    first, second = sorted(
+        (f for f in demo.sample.files if f.agency == agency and f.year == year), key=lambda f: f.received_at
+    )
+    assert states == {first.path.name: "superseded", second.path.name: "accepted"}
+
+
+def test_aggregates_are_sums_of_district_counts(demo: DemoResult, plan: Plan) -> None:
+    last = demo.latest
+    year = last.year
+    checked = 0
+    for m in last.measures:
+        pm = plan.measure_by_code[m.code]
+        used = m.districts_used
+        if not used or not pm.denominator:
+            continue
+        num = sum(demo.sample.counts[(year, d, m.code)][0] for d in used)
+        den = sum(demo.sample.counts[(year, d, m.code)][1] for d in used)
+        assert m.district_aggregate == pytest.approx(num / den * pm.scale)
+        checked += 1
+    assert checked == len(plan.measures)
+    flagged = {m.code for m in last.measures if m.reconciliation_flag}
+    assert flagged == {c for y, c in demo.sample.reconciliation if y == year}
+
+
+def test_summary_workbook_matches_the_result(demo: DemoResult, plan: Plan) -> None:
+    last = demo.latest
+    years = sorted({y for m in last.measures for y in m.trend})
+    assert years == [2021, 2022, 2023, 2024, 2025]
+    cols = measure_columns(plan, years)
+    idx = {c.key: i for i, c in enumerate(cols)}
+    ws = openpyxl.load_workbook(last.summary_path)[MEASURES_SHEET]
+    rows = {r[0]: r for r in ws.iter_rows(min_row=FIRST_ROW, max_col=len(cols), values_only=True) if r[0]}
+    for m in last.measures:
+        assert rows[m.code][idx["value"]] == pytest.approx(m.value)
+        assert rows[m.code][idx["trend_2021"]] == pytest.approx(m.trend[2021])
+
+
+def test_report_text(demo: DemoResult, plan: Plan) -> None:
+    text = "\n".join(render(demo, plan))
+    assert str(demo.latest.summary_path) in text
+    assert "Năm 2025: nhận 25/26" in text
+    late = plan.agency_by_id[demo.latest.late[0]].label
+    assert f"Gửi muộn: {late}" in text
+    assert "lưu bằng LibreOffice" in text
+
+
+def test_cli_refuses_a_folder_that_is_not_a_demo_workspace(tmp_path: Path) -> None:
+    (tmp_path / "so-lieu-that.xlsx").write_bytes(b"x")
+    result = CliRunner().invoke(main, ["demo", "--workspace", str(tmp_path), "--json"])
+    assert result.exit_code == 2
+    assert json.loads(result.output)["error"]["code"] == "demo-workspace-not-empty"
+    assert (tmp_path / "so-lieu-that.xlsx").exists() and not (tmp_path / MARKER).exists()
