@@ -185,6 +185,12 @@ def apply_actions(path: str | Path, response: dict[str, Any], out: str | Path | 
                 for j, v in enumerate(row):
                     cell = ws.cell(row=a["start_row"] + 1 + i, column=a["start_column"] + 1 + j)
                     _check_writable(ws, cell)
+                    if isinstance(v, str) and v.startswith("'"):
+                        v = v[1:]  # Excel: a leading apostrophe marks literal text and is not stored
+                    elif isinstance(v, str) and v.startswith("="):
+                        raise ExcelWouldRefuse(
+                            f"text written as a formula at {ws.title}!{cell.coordinate}: {v}"
+                        )
                     cell.value = None if v == "" else v
         elif func == "setRangeColor":
             assert ws is not None

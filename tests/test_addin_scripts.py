@@ -337,3 +337,21 @@ def test_status_refresh_on_summary_workbook(
     table = _measure_table(replay.workbook()[MEASURES_SHEET])
     for m in result.measures:
         assert table[m.code]["Đánh giá tiến độ"] == m.status.label, m.code
+
+
+@pytest.mark.parametrize("kind", ["clean", "faulty"])
+def test_validate_parity_with_cli_json(client: TestClient, request: pytest.FixtureRequest, kind: str) -> None:
+    """Same workbook, same issues (code, severity, sheet, cell, message) as `xltoolkit validate --json`."""
+    from xltoolkit.cli import main
+
+    path: Path = request.getfixturevalue(kind)
+    res = CliRunner().invoke(main, ["validate", "--json", str(path)])
+    assert res.exit_code == (0 if kind == "clean" else 1), res.output
+    cli = json.loads(res.output)["files"][0]["issues"]
+    severity = {v: k for k, v in bridge.SEVERITY_LABELS.items()}
+    addin = _result_issues(run_script(client, "validate_workbook", path).workbook())
+    got = sorted((code, severity[sev], sheet, cell, msg) for sev, sheet, cell, msg, code in addin)
+    want = sorted((i["code"], i["severity"], i["sheet"], i["cell"], i["message"]) for i in cli)
+    assert got == want
+    if kind == "faulty":
+        assert {"number-as-text", "numerator-exceeds-denominator", "negative-value"} <= {w[0] for w in want}

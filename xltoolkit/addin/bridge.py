@@ -187,8 +187,8 @@ def issue_highlights(issues: list[Issue], sheet_names: set[str]) -> dict[tuple[s
     """Cell -> fill for every issue that names a cell; an error wins over a warning on the same cell."""
     out: dict[tuple[str, str], str] = {}
     for i in issues:
-        if not i.sheet or not i.cell or i.sheet not in sheet_names:
-            continue
+        if not i.sheet or not i.cell or i.sheet not in sheet_names or i.sheet == META_SHEET:
+            continue  # the hidden, fully protected metadata sheet cannot be formatted
         key = (i.sheet, i.cell.replace("$", ""))
         if i.is_error or key not in out:
             out[key] = ERROR_FILL if i.is_error else WARNING_FILL
@@ -220,12 +220,20 @@ def result_table(issues: list[Issue], book_name: str, now: datetime) -> list[lis
     return rows
 
 
+def as_text(value: Any) -> Any:
+    """Keep text text: Excel turns a written string starting with = + - @ into a formula; the
+    leading apostrophe makes it literal (and is not shown). An officer's note can start with '='."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return value
+
+
 def write_block(sheet: xw.Sheet, top_left: str, rows: list[list[Any]]) -> None:
     """One setValues action for a rectangular block (rows padded to the same width)."""
     width = max((len(r) for r in rows), default=0)
     if not width:
         return
-    sheet[top_left].value = [list(r) + [None] * (width - len(r)) for r in rows]
+    sheet[top_left].value = [[as_text(v) for v in r] + [None] * (width - len(r)) for r in rows]
 
 
 def find_row_year(text: Any) -> int | None:
