@@ -202,9 +202,38 @@ def create_app() -> ASGIApp:
     if os.environ["XLWINGS_PROJECT_DIR"] != str(ADDIN_DIR):
         raise RuntimeError("XLWINGS_PROJECT_DIR must point at the xltoolkit add-in folder")
     ensure_xlwings_engines()
-    from xlwings_server.main import main_app
+    from xlwings_server.main import app, main_app
 
+    _vietnamese_error_pages(app)
     return Guard(main_app, max_request_bytes())
+
+
+SERVER_ERROR = (
+    "Máy chủ add-in gặp lỗi khi đọc sổ tính nên chưa thực hiện được. Hãy lưu tệp và thử lại; "
+    "nếu vẫn lỗi, báo cho bộ phận tổng hợp của Sở."
+)
+
+
+def _vietnamese_error_pages(app: Any) -> None:
+    """Errors outside the scripts (unreadable payload, xlwings errors) as Vietnamese text.
+
+    The Office.js client shows a failed response's text in an alert; xlwings-server's own handlers
+    answer in English ("An error occurred."). Details go to the server log only.
+    """
+    import logging
+
+    from fastapi.responses import PlainTextResponse
+    from xlwings import XlwingsError
+
+    log = logging.getLogger("xltoolkit.addin")
+
+    async def handler(request: Any, exc: Exception) -> PlainTextResponse:
+        log.error("request %s failed: %r", request.url.path, exc)
+        status = 400 if isinstance(exc, XlwingsError) else 500
+        return PlainTextResponse(SERVER_ERROR, status_code=status)
+
+    app.add_exception_handler(XlwingsError, handler)
+    app.add_exception_handler(Exception, handler)
 
 
 # ------------------------------------------------------------------------------------------ manifest
