@@ -355,3 +355,29 @@ def test_validate_parity_with_cli_json(client: TestClient, request: pytest.Fixtu
     assert got == want
     if kind == "faulty":
         assert {"number-as-text", "numerator-exceeds-denominator", "negative-value"} <= {w[0] for w in want}
+
+
+def test_status_uses_the_ledger_history_of_the_workspace(
+    client: TestClient, returned: Path, workspace: Path, plan: Plan, tmp_path: Path
+) -> None:
+    """A 2027 template is judged on its own 2027 value plus its 2026 value accepted in the ledger."""
+    from xltoolkit.consolidate import consolidate
+    from xltoolkit.template import generate_templates
+
+    consolidate(returned, TEMPLATE_YEAR, plan=plan, workspace=workspace)
+    year = TEMPLATE_YEAR + 1
+    (gen,) = generate_templates(plan, year, tmp_path / "t", [AGENCY], secret=None, password=None)
+    values = clean_values(plan, AGENCY, year) | {"TU_3c": 29, "MAU_3c": 2000}  # 14.5 per 1000 births
+    path = fill_by_names(gen.path, values)
+    lay = build_layout(plan, plan.agency(AGENCY), year)
+    ws = run_script(client, "target_status", path).workbook()[DATA_SHEET]
+    last_year = validate_workbook(returned / template_filename(plan.agency(AGENCY), TEMPLATE_YEAR), plan)
+    before = last_year.files[0].values.set_index("code")["value"]
+    now = validate_workbook(path, plan).files[0].values.set_index("code")["value"]
+    changed = 0
+    for code, row in lay.measure_rows.items():
+        m = plan.measure_by_code[code]
+        with_history = assess(m, {TEMPLATE_YEAR: before[code], year: now[code]}, year)
+        assert ws[f"{lay.columns['addin_status']}{row}"].value == with_history.label, code
+        changed += with_history.label != assess(m, {year: now[code]}, year).label
+    assert changed >= 1
