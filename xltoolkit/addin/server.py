@@ -67,7 +67,10 @@ def configure_environment(
     environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
     environ["XLWINGS_PROJECT_DIR"] = str(ADDIN_DIR)
     environ["XLWINGS_PROJECT_NAME"] = "xltoolkit"
-    environ["XLWINGS_ENVIRONMENT"] = environ.get("XLWINGS_ENVIRONMENT", "prod")
+    # Only prod and dev have IDs of their own: any other xlwings environment would fall back to
+    # the library's shared default IDs.
+    if environ.get("XLWINGS_ENVIRONMENT") not in ("prod", "dev"):
+        environ["XLWINGS_ENVIRONMENT"] = "prod"
     environ["XLWINGS_MANIFEST_ID_PROD"] = MANIFEST_ID_PROD
     environ["XLWINGS_MANIFEST_ID_DEV"] = MANIFEST_ID_DEV
     environ["XLWINGS_FUNCTIONS_NAMESPACE"] = "XLTOOLKIT"
