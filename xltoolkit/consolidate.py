@@ -118,9 +118,11 @@ def returned_files(folder: Path, exclude: Path | None = None) -> list[Path]:
     skip = exclude.resolve() if exclude else None
     out = []
     for p in sorted(folder.iterdir()):
-        if not p.is_file() or p.name.startswith(("~$", ".")):
+        if p.name.startswith(("~$", ".")) or p.suffix.lower() not in SPREADSHEET_SUFFIXES:
             continue
-        if p.suffix.lower() in SPREADSHEET_SUFFIXES and (skip is None or p.resolve() != skip):
+        if skip is not None and p.name == skip.name and p.resolve() == skip:
+            continue
+        if p.is_file():
             out.append(p)
     return out
 
@@ -336,11 +338,12 @@ def consolidate(
                 new[h] = p
         hist = history_from_values(led.values(upto_year=year - 1, plan_id=plan.id), plan)
         reports = _validate(list(new.values()), plan, hist.by_agency, secret)
+        archived = led.archive_many((p, sha) for sha, p in new.items())
         records = []
-        for (sha, p), rep in zip(new.items(), reports, strict=True):
+        for (sha, p), rep, copy in zip(new.items(), reports, archived, strict=True):
             agency = rep.agency if rep.agency in plan.agency_by_id else None
             when = overrides.get(p.name, agency) or datetime.fromtimestamp(os.stat(p).st_mtime)
-            records.append(_record(p, sha, rep, when.replace(microsecond=0), led.archive(p, sha), plan))
+            records.append(_record(p, sha, rep, when.replace(microsecond=0), copy, plan))
         with led.transaction() as conn:
             led.add(conn, records, datetime.now().replace(microsecond=0))
             groups = {(r.agency, r.year) for r in records if r.integrity_ok}
