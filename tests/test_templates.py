@@ -90,7 +90,10 @@ def test_fonts_and_print_layout(templates_dir: Path, plan: Plan) -> None:
     wb = _open(templates_dir, plan, "h-ben-luc")
     ws = wb[DATA_SHEET]
     assert ws["A2"].font.name == "Times New Roman" and ws["B11"].font.name == "Times New Roman"
-    assert str(ws.page_setup.paperSize) == str(ws.PAPERSIZE_A4) == "9" and ws.page_setup.orientation == "landscape"
+    assert (
+        str(ws.page_setup.paperSize) == str(ws.PAPERSIZE_A4) == "9"
+        and ws.page_setup.orientation == "landscape"
+    )
     texts = [c.value for row in ws.iter_rows(max_row=3) for c in row if c.value]
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in texts
     assert "Độc lập - Tự do - Hạnh phúc" in texts
