@@ -21,22 +21,13 @@ from xltoolkit.plan import Plan
 from xltoolkit.status import assess
 from xltoolkit.template import generate_templates, template_filename
 
+from .corpus import fill_workbook as fill
+
 YEAR = 2026
 PREV = 2025
 DISTRICTS = ("tp-tan-an", "h-ben-luc", "h-duc-hoa")
 #: measure 1 (communes fit for children, %, scale 100) per district: hand-computable sums.
 RATE_1 = {"tp-tan-an": (10, 100), "h-ben-luc": (30, 200), "h-duc-hoa": (5, 50)}
-
-
-def fill(template: Path, out: Path, values: dict[str, object]) -> Path:
-    """Fill inputs by their workbook-level defined names, as an officer's Excel would store them."""
-    wb = openpyxl.load_workbook(template)
-    for name, value in values.items():
-        ((sheet, ref),) = wb.defined_names[name].destinations
-        wb[sheet][ref.replace("$", "")] = value
-    out.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(out)
-    return out
 
 
 def inputs(
@@ -84,6 +75,9 @@ def corpus(tmp_path_factory: pytest.TempPathFactory, plan: Plan) -> dict[str, Pa
     )
     files["so-ldtbxh"] = fill(
         t("so-ldtbxh"), root / "so-ldtbxh.xlsx", inputs(plan, "so-ldtbxh", {"1": (12, 100)})
+    )
+    files["h-duc-hoa-bad"] = fill(
+        t("h-duc-hoa"), root / "h-duc-hoa-bad.xlsx", inputs(plan, "h-duc-hoa", {"1": (60, 50)})
     )
     files["cong-an"] = fill(t("cong-an"), root / "cong-an.xlsx", inputs(plan, "cong-an"))
     for a in DISTRICTS[:2]:
@@ -137,6 +131,19 @@ def test_provincial_value_is_sum_of_counts(tmp_path: Path, corpus, plan: Plan) -
     assert by["h-ben-luc"]["1"].value == pytest.approx(15.0)
     assert by["h-tan-hung"]["1"].value is None  # did not report
     assert {d.agency for d in r.districts} == {d.id for d in plan.districts}
+
+
+def test_district_with_blocking_error_is_left_out_and_listed(tmp_path: Path, corpus, plan: Plan) -> None:
+    # h-duc-hoa typed a numerator larger than its denominator for measure 1 only
+    src = folder(tmp_path, corpus, {"a.xlsx": "tp-tan-an", "b.xlsx": "h-ben-luc", "c.xlsx": "h-duc-hoa-bad"})
+    r = run(src, tmp_path, plan)
+    m1 = measure(r, "1")
+    assert m1.districts_excluded == ["h-duc-hoa"]
+    assert (m1.numerator_sum, m1.denominator_sum) == (40, 300)
+    assert "h-duc-hoa" in measure(r, "2").districts_used  # other measures of the file stay usable
+    assert "h-duc-hoa" in r.received
+    dh = next(d for d in r.districts if d.agency == "h-duc-hoa")
+    assert next(x for x in dh.measures if x.code == "1").value is None
 
 
 def test_department_value_is_official_and_reconciled(tmp_path: Path, corpus, plan: Plan) -> None:
