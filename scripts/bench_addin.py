@@ -5,6 +5,7 @@ in-process app, the script validates it and answers with actions. Network and Ex
 read the workbook and apply the actions are not included. Target: well under 100 ms.
 
     .venv/bin/python scripts/bench_addin.py [--rounds 50] [--agency h-ben-luc] [--script validate_workbook]
+        [--year 2026] [--workspace DIR-WITH-LEDGER]
 """
 
 from __future__ import annotations
@@ -32,6 +33,12 @@ def main() -> None:
     parser.add_argument(
         "--script", default="validate_workbook", choices=["validate_workbook", "target_status"]
     )
+    parser.add_argument(
+        "--workspace",
+        type=Path,
+        default=None,
+        help="A workspace with a ledger (e.g. after `xltoolkit demo`), to include reading the history.",
+    )
     args = parser.parse_args()
 
     from fastapi.testclient import TestClient
@@ -47,7 +54,7 @@ def main() -> None:
             plan, args.year, root / "t", [args.agency], secret=None, password=None
         )
         measures = len(plan.measures_for(plan.agency(args.agency)))
-        client = TestClient(make_app(root / "ws"))
+        client = TestClient(make_app(args.workspace or root / "ws"))
         url = SCRIPT_URL.format(name=args.script)
         for label, faults in (("clean", {}), ("faulty", FAULTS)):
             path = fill_by_names(

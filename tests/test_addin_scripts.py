@@ -113,7 +113,7 @@ def test_validate_clean_workbook_says_no_errors(client: TestClient, clean: Path,
     assert str(wb[RESULT_SHEET]["A1"].value).startswith("KHÔNG CÓ LỖI")
     assert _result_issues(wb) == []
     assert not [c for c in _input_cells(plan) if fill_hex(wb[c[0]][c[1]]) == RED]
-    assert [a["title"] for a in replay.alerts] == ["Kết quả kiểm tra"]
+    assert [(a["title"], a["mode"]) for a in replay.alerts] == [("Kết quả kiểm tra", "info")]
     assert replay.alerts[0]["prompt"].startswith("Không có lỗi")
 
 
@@ -137,7 +137,7 @@ def test_validate_faulty_workbook_highlights_and_lists_issues(
     # Nothing else turned red.
     red = {(s, r) for s, r in _input_cells(plan) if fill_hex(wb[s][r]) == RED}
     assert red == {(i.sheet, i.cell) for i in expected if i.is_error and i.cell}
-    assert "lỗi" in replay.alerts[0]["prompt"]
+    assert "lỗi" in replay.alerts[0]["prompt"] and replay.alerts[0]["mode"] == "critical"
 
 
 def test_validate_again_after_fixing_clears_old_highlights(

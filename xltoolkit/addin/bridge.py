@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import os
 import re
+import threading
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -244,18 +245,44 @@ def find_row_year(text: Any) -> int | None:
 # ----------------------------------------------------------------------------- history and summary
 
 
+_history_cache: dict[tuple[Any, ...], dict[tuple[str, str], dict[int, float]]] = {}
+_history_lock = threading.Lock()
+
+
+def _ledger_stamp(db: Path) -> tuple[Any, ...]:
+    """Changes whenever the ledger is written (the database file or its write-ahead log)."""
+    out: list[Any] = []
+    for p in (db, db.with_name(db.name + "-wal")):
+        try:
+            st = p.stat()
+            out += [st.st_mtime_ns, st.st_size]
+        except FileNotFoundError:
+            out += [None, None]
+    return tuple(out)
+
+
 def history(plan: Plan, meta: dict[str, str]) -> dict[tuple[str, str], dict[int, float]]:
     """Accepted values of earlier years from the server's ledger: (agency, code) -> {year: value}.
 
     Empty when the workspace has no ledger yet (a fresh server), as for `xltoolkit validate`
-    run without history.
+    run without history. Reading it costs ~100 ms, so it is cached until the ledger changes
+    (only a consolidation writes it).
     """
     from xltoolkit import ledger
 
     year = meta_year(meta)
-    if year is None or not (workspace() / ledger.DB_NAME).is_file():
+    db = workspace() / ledger.DB_NAME
+    if year is None or not db.is_file():
         return {}
-    return dict(ledger.history(plan, year - 1, workspace=workspace()).by_agency)
+    key = (str(db), _ledger_stamp(db), plan.id, plan.digest, year)
+    with _history_lock:
+        cached = _history_cache.get(key)
+        if cached is None:
+            cached = dict(ledger.history(plan, year - 1, workspace=workspace()).by_agency)
+            if len(_history_cache) >= 8:
+                _history_cache.clear()
+            _history_cache[key] = cached
+    return cached
 
 
 def status_fill(status: str) -> str:

@@ -16,6 +16,7 @@ import asyncio
 import functools
 import logging
 import math
+import threading
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -31,6 +32,7 @@ from xltoolkit.plan import Plan
 logger = logging.getLogger("xltoolkit.addin")
 
 ALERT_TITLE = "Trẻ em"
+_CONSOLIDATING = threading.Lock()
 UNEXPECTED = (
     "Máy chủ add-in gặp lỗi ngoài dự kiến nên chưa thực hiện được. Hãy lưu tệp và thử lại; "
     "nếu vẫn lỗi, báo cho bộ phận tổng hợp của Sở kèm thời điểm bấm nút."
@@ -48,11 +50,11 @@ async def _run(book: xw.Book, body: Callable[[xw.Book], None]) -> None:
     except XltoolkitError as e:
         logger.info("script %s refused: %s", _name(body), e.code)
         book.json()["actions"].clear()
-        book.app.alert(e.message, title=ALERT_TITLE)
+        book.app.alert(e.message, title=ALERT_TITLE, mode="critical")
     except Exception:
         logger.exception("script %s failed", _name(body))
         book.json()["actions"].clear()
-        book.app.alert(UNEXPECTED, title=ALERT_TITLE)
+        book.app.alert(UNEXPECTED, title=ALERT_TITLE, mode="critical")
 
 
 # ------------------------------------------------------------------------------------------ Kiểm tra
@@ -110,7 +112,7 @@ def _validate(book: xw.Book) -> None:
         message = f"Không có lỗi; có {len(issues)} cảnh báo (ô tô cam). {where}"
     else:
         message = f"Có {errors} lỗi (ô tô đỏ) và {len(issues) - errors} cảnh báo. {where}"
-    book.app.alert(message, title="Kết quả kiểm tra")
+    book.app.alert(message, title="Kết quả kiểm tra", mode="info" if not errors else "critical")
 
 
 # ---------------------------------------------------------------------------------- Tính trạng thái
@@ -281,7 +283,8 @@ def _summary(book: xw.Book, year: int | None = None) -> None:
             f"Máy chủ chưa có thư mục tệp báo cáo năm {year} ({folder}). "
             "Hãy chép các tệp các đơn vị gửi về vào thư mục đó rồi bấm lại.",
         )
-    result = consolidate(folder, year, plan=plan, workspace=bridge.workspace())
+    with _CONSOLIDATING:  # two officers clicking at once must not intake the same files twice
+        result = consolidate(folder, year, plan=plan, workspace=bridge.workspace())
     top, table, colours = bridge.summary_table(result, plan)
     if MEASURES_SHEET in sheet_names:
         # The summary workbook: keep its header block (merged cells), replace the table only.
@@ -297,4 +300,4 @@ def _summary(book: xw.Book, year: int | None = None) -> None:
     if colours:
         col = bridge.summary_status_column(plan, result)
         ws.range((FIRST_ROW, col), (FIRST_ROW + len(colours) - 1, col)).set_colors(colours)
-    book.app.alert(bridge.summary_message(result, plan), title="Lập báo cáo tổng hợp")
+    book.app.alert(bridge.summary_message(result, plan), title="Lập báo cáo tổng hợp", mode="info")
