@@ -16,6 +16,7 @@ from pathlib import PurePath
 from typing import Any
 
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -86,7 +87,52 @@ class Col:
 # ---------------------------------------------------------------------------------------- cells
 
 
-def put(ws: Worksheet, row: int, col: int, value: Any, fmt: str | None = None) -> Any:
+def style(
+    cell: Any,
+    *,
+    font: Font | None = F_NORMAL,
+    fill: PatternFill | None = None,
+    border: Border | None = None,
+    alignment: Alignment | None = None,
+    fmt: str | None = None,
+) -> Any:
+    """Apply a style combination, computed once per workbook and then copied as a style array.
+
+    Setting font/fill/border through openpyxl's descriptors hashes every style object on every
+    cell; a 3,300-file year has ~40,000 table cells, and the copy makes writing them ~10× faster.
+    Keys are object ids; the cache keeps the objects alive so an id is never reused.
+    """
+    wb = cell.parent.parent
+    cache = wb.__dict__.setdefault("_xltk_style_cache", {})
+    key = (id(font), id(fill), id(border), id(alignment), fmt)
+    hit = cache.get(key)
+    if hit is not None:
+        cell._style = StyleArray(hit[0])
+        return cell
+    if font is not None:
+        cell.font = font
+    if fill is not None:
+        cell.fill = fill
+    if border is not None:
+        cell.border = border
+    if alignment is not None:
+        cell.alignment = alignment
+    if fmt:
+        cell.number_format = fmt
+    cache[key] = (StyleArray(cell._style), (font, fill, border, alignment))
+    return cell
+
+
+def put(
+    ws: Worksheet,
+    row: int,
+    col: int,
+    value: Any,
+    fmt: str | None = None,
+    *,
+    border: Border | None = None,
+    alignment: Alignment | None = None,
+) -> Any:
     """Write a value; text is always stored as text, so an agency's '=…' note never runs."""
     cell = ws.cell(row=row, column=col)
     if value is None or value == "":
@@ -95,16 +141,15 @@ def put(ws: Worksheet, row: int, col: int, value: Any, fmt: str | None = None) -
         cell.value = "Có" if value else "Không"
     elif isinstance(value, int | float):
         cell.value = value
-        if fmt:
-            cell.number_format = fmt
     elif isinstance(value, datetime):
         cell.value = value.replace(tzinfo=None)
-        cell.number_format = "dd/mm/yyyy hh:mm"
+        fmt = "dd/mm/yyyy hh:mm"
     else:
         cell.value = str(value)
         cell.data_type = "s"  # never a formula, whatever the first character is
-    cell.font = F_NORMAL
-    return cell
+    if not isinstance(value, int | float | datetime) or isinstance(value, bool):
+        fmt = None
+    return style(cell, border=border, alignment=alignment, fmt=fmt)
 
 
 def header_block(ws: Worksheet, plan: Plan, year: int, last_col: int, title: str, subtitle: str) -> None:
@@ -163,9 +208,7 @@ def table(
     r = header_row
     for r, values in enumerate(rows, start=header_row + 1):
         for j, (col, value) in enumerate(zip(cols, values, strict=True), start=first_col):
-            c = put(ws, r, j, value, col.fmt)
-            c.border = BOX
-            c.alignment = WRAP if col.wrap else CENTER
+            put(ws, r, j, value, col.fmt, border=BOX, alignment=WRAP if col.wrap else CENTER)
     return r
 
 

@@ -1,0 +1,325 @@
+#!/usr/bin/env python
+"""Benchmark: consolidate 25, 1,000 and 3,300 returned workbooks, against a plain per-file baseline.
+
+    .venv/bin/python scripts/benchmark.py [--sizes 25,1000,3300] [--seed 7] [--baseline-max N]
+
+Workbooks: the seeded sample of one year (26 files saved by LibreOffice, with its typos and its
+resubmission) is generated once; 3,300 distinct variants are derived from it by rewriting the
+numerators and the state budget in the sheet XML inside the zip (no spreadsheet library, ~1 ms a file,
+both cores), cached in the temp dir and hard-linked into one folder per size.
+
+Each measurement runs in a fresh child process, so times are end to end (interpreter start, imports,
+intake into a new ledger, validation, consolidation, summary workbook) and peak memory is the child's
+own peak RSS (plus any worker processes it started). The baseline reads every file with openpyxl
+(read-only) and validates it with its own pandera call, the way a first script would.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from concurrent.futures import ProcessPoolExecutor
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+YEAR = 2025
+CACHE_VERSION = "1"
+CELL = re.compile(rb'<c r="([A-Z]{1,3}[0-9]+)"([^>]*)><v>([^<]*)</v></c>')
+NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+
+
+# ----------------------------------------------------------------------------------------- workbooks
+
+
+def _sheet_members(z: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name -> zip member of its XML (from workbook.xml and its relationships)."""
+    import defusedxml.ElementTree as ET
+
+    wb = ET.fromstring(z.read("xl/workbook.xml"))
+    rels = ET.fromstring(z.read("xl/_rels/workbook.xml.rels"))
+    target = {r.get("Id"): r.get("Target") for r in rels}
+    out = {}
+    for sheet in wb.iter("{http://schemas.openxmlformats.org/spreadsheetml/2006/main}sheet"):
+        t = target[sheet.get(f"{NS_REL}id")].lstrip("/")
+        out[sheet.get("name")] = t if t.startswith("xl/") else f"xl/{t}"
+    return out
+
+
+def _variable_cells(path: Path, plan: Any) -> dict[str, dict[str, str]]:
+    """Zip member -> {cell ref: input kind} of the numeric inputs a variant may change."""
+    from xltoolkit.layout import build_layout
+
+    agency_id = re.sub(r"^bao-cao-\d{4}-|(-gui-lai)?\.xlsx$", "", path.name)
+    lay = build_layout(plan, plan.agency(agency_id), YEAR)
+    with zipfile.ZipFile(path) as z:
+        members = _sheet_members(z)
+    out: dict[str, dict[str, str]] = {}
+    for inp in lay.inputs:
+        if inp.kind in ("numerator", "budget_state"):
+            out.setdefault(members[inp.sheet], {})[inp.ref] = inp.kind
+    return out
+
+
+_SEEDS: dict[str, list[tuple[zipfile.ZipInfo, bytes]]] = {}
+
+
+def _derive(job: tuple[str, str, dict[str, dict[str, str]], int, float]) -> str:
+    """Write one variant: numerators × a factor ≤ 1 (so never above the denominator), budget varied."""
+    src, out, cells, k, stamp = job
+    if src not in _SEEDS:
+        with zipfile.ZipFile(src) as z:
+            _SEEDS[src] = [(info, z.read(info)) for info in z.infolist()]
+    rng = random.Random(k)
+    factor = rng.uniform(0.85, 1.0)
+
+    def change(kinds: dict[str, str]):
+        def sub(m: re.Match) -> bytes:
+            kind = kinds.get(m.group(1).decode())
+            if kind is None or b't="s"' in m.group(2) or b't="str"' in m.group(2):
+                return m.group(0)
+            old = float(m.group(3))
+            new = int(old * factor) if kind == "numerator" else round(old * rng.uniform(0.5, 1.5) + k % 97, 2)
+            return b'<c r="%s"%s><v>%s</v></c>' % (m.group(1), m.group(2), str(new).encode())
+
+        return sub
+
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
+        for info, data in _SEEDS[src]:
+            if info.filename in cells:
+                data = CELL.sub(change(cells[info.filename]), data)
+            z.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
+    os.utime(out, (stamp, stamp))
+    return out
+
+
+def prepare(cache: Path, sizes: list[int], seed: int) -> dict[int, Path]:
+    """The variant files (cached) and one folder of hard links per size."""
+    from xltoolkit.plan import load_plan
+    from xltoolkit.sample import generate_sample
+
+    plan = load_plan()
+    largest = max(sizes)
+    variants = cache / "variants"
+    done = cache / f"complete-{largest}"
+    if not done.exists():
+        shutil.rmtree(cache, ignore_errors=True)
+        t = time.perf_counter()
+        sample = generate_sample(plan, cache / "seed-ws", years=(YEAR,), seed=seed)
+        seeds = sorted(f.path for f in sample.files)
+        print(f"  mẫu gốc: {len(seeds)} tệp, lưu bằng {sample.saved_with}, {time.perf_counter() - t:.1f} s")
+        cells = {str(p): _variable_cells(p, plan) for p in seeds}
+        variants.mkdir(parents=True)
+        deadline = datetime(YEAR, 12, 15, 17, 0)
+        jobs = []
+        for k in range(largest):
+            src = seeds[k % len(seeds)]
+            stamp = (deadline - timedelta(days=20) + timedelta(seconds=37 * k)).timestamp()
+            jobs.append((str(src), str(variants / f"v{k:05d}-{src.name}"), cells[str(src)], k, stamp))
+        t = time.perf_counter()
+        with ProcessPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+            list(pool.map(_derive, jobs, chunksize=64))
+        dt = time.perf_counter() - t
+        print(f"  tạo {largest} tệp biến thể: {dt:.1f} s ({dt / largest * 1000:.2f} ms/tệp)")
+        done.touch()
+    files = sorted(variants.glob("*.xlsx"))
+    folders = {}
+    for n in sizes:
+        folder = cache / "sets" / f"n{n}"
+        if not folder.exists() or len(list(folder.iterdir())) != n:
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir(parents=True)
+            for f in files[:n]:
+                os.link(f, folder / f.name)
+        folders[n] = folder
+    return folders
+
+
+# ----------------------------------------------------------------------------------------- children
+
+
+def child_consolidate(folder: str, workspace: str) -> dict[str, Any]:
+    from xltoolkit.consolidate import consolidate
+    from xltoolkit.plan import load_plan
+
+    t = time.perf_counter()
+    result = consolidate(folder, YEAR, plan=load_plan(), workspace=workspace)
+    return {
+        "call_s": time.perf_counter() - t,
+        "received": len(result.received),
+        "files": len(result.submissions),
+        "errors": sum(
+            1 for f in result.file_issues for i in f.get("issues") or [] if i["severity"] == "error"
+        ),
+        "summary": str(result.summary_path),
+    }
+
+
+def child_baseline(folder: str) -> dict[str, Any]:
+    """openpyxl per file + one pandera validation per file."""
+    import openpyxl
+    import pandas as pd
+    import pandera.pandas as pa
+
+    from xltoolkit.layout import DATA_SHEET, META_SHEET, REPORT_SHEET, build_layout
+    from xltoolkit.plan import load_plan
+
+    plan = load_plan()
+
+    def whole(s: pd.Series) -> pd.Series:
+        return s.map(
+            lambda v: isinstance(v, int | float) and not isinstance(v, bool) and v >= 0 and v == int(v)
+        )
+
+    schema = pa.DataFrameSchema(
+        {
+            "code": pa.Column(str),
+            "numerator": pa.Column(object, pa.Check(whole, error="số nguyên không âm"), nullable=False),
+            "denominator": pa.Column(object, pa.Check(whole, error="số nguyên không âm"), nullable=True),
+        },
+        checks=[
+            pa.Check(
+                lambda df: (
+                    ~df["proportion"]
+                    | ~(
+                        pd.to_numeric(df["numerator"], errors="coerce")
+                        > pd.to_numeric(df["denominator"], errors="coerce")
+                    )
+                ),
+                error="tử số lớn hơn mẫu số",
+            )
+        ],
+    )
+    layouts: dict[str, Any] = {}
+    t = time.perf_counter()
+    files = failures = 0
+    for path in sorted(Path(folder).glob("*.xlsx")):
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        meta = {r[0]: r[1] for r in wb[META_SHEET].iter_rows(values_only=True)}
+        key = meta["agency_id"]
+        if key not in layouts:
+            layouts[key] = build_layout(plan, plan.agency(key), int(meta["year"]))
+        lay = layouts[key]
+        if DATA_SHEET in wb.sheetnames:
+            rows = list(wb[DATA_SHEET].iter_rows(values_only=True))
+            num_col = ord(lay.columns["numerator"]) - 65
+            den_col = ord(lay.columns["denominator"]) - 65
+            records = [
+                {
+                    "code": m.code,
+                    "numerator": rows[lay.measure_rows[m.code] - 1][num_col],
+                    "denominator": rows[lay.measure_rows[m.code] - 1][den_col],
+                    "proportion": m.proportion,
+                }
+                for m in lay.measures
+            ]
+            try:
+                schema.validate(pd.DataFrame(records), lazy=True)
+            except pa.errors.SchemaErrors as e:
+                failures += len(e.failure_cases)
+        list(wb[REPORT_SHEET].iter_rows(values_only=True))
+        wb.close()
+        files += 1
+    return {"call_s": time.perf_counter() - t, "files": files, "failures": failures}
+
+
+def run_child(args: list[str]) -> dict[str, Any]:
+    t = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, __file__, "--child", *args], capture_output=True, text=True, check=False, cwd=ROOT
+    )
+    wall = time.perf_counter() - t
+    if proc.returncode != 0:
+        raise RuntimeError(f"child {args[0]} failed:\n{proc.stderr[-3000:]}")
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    out["wall_s"] = wall
+    return out
+
+
+def _child_main(mode: str, args: list[str]) -> None:
+    out = child_consolidate(*args) if mode == "consolidate" else child_baseline(*args)
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    out["peak_rss_mb"] = (me.ru_maxrss + kids.ru_maxrss) / 1024  # Linux: KiB; + worker processes, if any
+    out["cpu_s"] = me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+    print(json.dumps(out))
+
+
+# ----------------------------------------------------------------------------------------- main
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", default="25,1000,3300")
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--baseline-max", type=int, default=None, help="skip the baseline above this size")
+    ap.add_argument(
+        "--cache", type=Path, default=Path(tempfile.gettempdir()) / f"xltoolkit-bench-v{CACHE_VERSION}"
+    )
+    ap.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    a = ap.parse_args()
+    if a.child:
+        _child_main(a.child[0], a.child[1:])
+        return
+    sizes = sorted(int(s) for s in a.sizes.split(","))
+    cache = a.cache / f"seed{a.seed}"
+    print(f"Chuẩn bị tệp (bộ nhớ đệm: {cache}); {os.cpu_count()} lõi CPU")
+    folders = prepare(cache, sizes, a.seed)
+    rows = []
+    for n in sizes:
+        with tempfile.TemporaryDirectory(prefix="xltk-bench-ws-") as ws:
+            ours = run_child(["consolidate", str(folders[n]), ws])
+        base = None
+        if a.baseline_max is None or n <= a.baseline_max:
+            base = run_child(["baseline", str(folders[n])])
+        rows.append((n, ours, base))
+        _print_row(n, ours, base)
+    print()
+    print(
+        f"{'tệp':>6} | {'xltoolkit ms/tệp':>16} {'tổng s':>7} {'RSS MB':>7} {'lõi':>4} |"
+        f" {'openpyxl+pandera ms/tệp':>23} {'tổng s':>7} {'RSS MB':>7} | {'nhanh hơn':>9}"
+    )
+    for n, ours, base in rows:
+        line = (
+            f"{n:>6} | {ours['wall_s'] / n * 1000:>16.2f} {ours['wall_s']:>7.2f} {ours['peak_rss_mb']:>7.0f}"
+            f" {ours['cpu_s'] / ours['wall_s']:>4.1f} |"
+        )
+        if base:
+            line += (
+                f" {base['wall_s'] / n * 1000:>23.2f} {base['wall_s']:>7.2f} {base['peak_rss_mb']:>7.0f} |"
+                f" {base['wall_s'] / ours['wall_s']:>8.1f}×"
+            )
+        else:
+            line += f" {'(bỏ qua)':>23} {'':>7} {'':>7} |"
+        print(line)
+    print(
+        "(tổng s: thời gian thực từ lúc khởi động tiến trình con tới khi xong, gồm cả ghi tệp tổng hợp;"
+        " lõi: thời gian CPU / thời gian thực)"
+    )
+
+
+def _print_row(n: int, ours: dict, base: dict | None) -> None:
+    msg = (
+        f"  {n} tệp: xltoolkit {ours['wall_s']:.2f} s (trong hàm {ours['call_s']:.2f} s),"
+        f" {ours['received']} đơn vị, {ours['files']} tệp ghi sổ, {ours['errors']} lỗi"
+    )
+    if base:
+        msg += f"; openpyxl+pandera {base['wall_s']:.2f} s, {base['failures']} lỗi pandera"
+    print(msg, flush=True)
+
+
+if __name__ == "__main__":
+    main()
