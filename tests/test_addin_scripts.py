@@ -381,3 +381,38 @@ def test_status_uses_the_ledger_history_of_the_workspace(
         assert ws[f"{lay.columns['addin_status']}{row}"].value == with_history.label, code
         changed += with_history.label != assess(m, {year: now[code]}, year).label
     assert changed >= 1
+
+
+def test_junk_typed_on_the_result_sheet_does_not_break_the_next_run(
+    client: TestClient, faulty: Path, tmp_path: Path
+) -> None:
+    run_script(client, "validate_workbook", faulty)
+    wb = openpyxl.load_workbook(faulty)
+    ws = wb[RESULT_SHEET]
+    ws.cell(row=bridge.RESULT_HEADER_ROW + 1, column=3, value="ô này sai")
+    ws.cell(row=bridge.RESULT_HEADER_ROW + 2, column=2, value="Trang không có")
+    wb.save(faulty)
+    replay = run_script(client, "validate_workbook", faulty)
+    assert replay.alerts[0]["mode"] == "critical" and "lỗi (ô tô đỏ)" in replay.alerts[0]["prompt"]
+
+
+def test_status_on_a_template_without_measures_alerts(
+    client: TestClient, templates_dir: Path, plan: Plan, tmp_path: Path
+) -> None:
+    src = templates_dir / template_filename(plan.agency("cong-an"), TEMPLATE_YEAR)
+    path = Path(shutil.copy(src, tmp_path / src.name))
+    replay = run_script(client, "target_status", path)
+    assert [a["func"] for a in replay.actions] == ["alert"]
+    assert "không có chỉ tiêu" in replay.alerts[0]["prompt"]
+
+
+def test_status_on_a_department_template(
+    client: TestClient, templates_dir: Path, plan: Plan, tmp_path: Path
+) -> None:
+    agency = plan.agency("so-yt")
+    src = templates_dir / template_filename(agency, TEMPLATE_YEAR)
+    path = fill_by_names(Path(shutil.copy(src, tmp_path / src.name)), clean_values(plan, "so-yt"))
+    ws = run_script(client, "target_status", path).workbook()[DATA_SHEET]
+    lay = build_layout(plan, agency, TEMPLATE_YEAR)
+    labels = [ws[f"{lay.columns['addin_status']}{row}"].value for row in lay.measure_rows.values()]
+    assert len(labels) == 10 and set(labels) <= set(STATUS_LABELS.values())

@@ -12,7 +12,6 @@ import functools
 import os
 import re
 import threading
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -150,11 +149,7 @@ def names_or_layout(book: xw.Book, layout: TemplateLayout | None) -> dict[str, t
 # ------------------------------------------------------------------------------------------ writing
 
 
-@dataclass(frozen=True)
-class Highlight:
-    sheet: str
-    cell: str
-    color: str | None
+CELL_REF = re.compile(r"^[A-Z]{1,3}[1-9][0-9]{0,6}(:[A-Z]{1,3}[1-9][0-9]{0,6})?$")
 
 
 def previous_highlights(sheets: dict[str, list[list[Any]]]) -> list[tuple[str, str]]:
@@ -165,8 +160,9 @@ def previous_highlights(sheets: dict[str, list[list[Any]]]) -> list[tuple[str, s
     out = []
     for row in rows[RESULT_HEADER_ROW:]:
         sheet, cell = (row[1], row[2]) if len(row) >= 3 else (None, None)
-        if sheet and cell:
-            out.append((str(sheet), str(cell)))
+        # The sheet is unprotected: anything typed there must not break the next run.
+        if sheet and cell and CELL_REF.match(str(cell).replace("$", "")):
+            out.append((str(sheet), str(cell).replace("$", "")))
     return out
 
 
@@ -191,6 +187,8 @@ def issue_highlights(issues: list[Issue], sheet_names: set[str]) -> dict[tuple[s
         if not i.sheet or not i.cell or i.sheet not in sheet_names or i.sheet == META_SHEET:
             continue  # the hidden, fully protected metadata sheet cannot be formatted
         key = (i.sheet, i.cell.replace("$", ""))
+        if not CELL_REF.match(key[1]):
+            continue
         if i.is_error or key not in out:
             out[key] = ERROR_FILL if i.is_error else WARNING_FILL
     return out
