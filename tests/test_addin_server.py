@@ -321,3 +321,24 @@ def test_unreadable_payload_answers_in_vietnamese(client: TestClient) -> None:
     assert res.status_code == 200
     actions = res.json()["actions"]
     assert [a["func"] for a in actions] == ["alert"] and "lỗi ngoài dự kiến" in actions[0]["args"][0]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/static/..%2fcustom_scripts.py",
+        "/static/%2e%2e/%2e%2e/errors.py",
+        "/static/" + "%2e%2e%2f" * 12 + "etc%2fpasswd",
+        "/static/js/.%2f..%2f..%2fserver.py",
+    ],
+)
+def test_static_files_cannot_escape_their_folder(client: TestClient, path: str) -> None:
+    """xlwings-server's project static override resolves '..' outside static/ (arbitrary file read)."""
+    res = client.get(path)
+    assert res.status_code == 404
+    assert "root:" not in res.text and "import" not in res.text
+
+
+def test_static_files_still_served(client: TestClient) -> None:
+    assert client.get("/static/js/auth.js").status_code == 200  # ours
+    assert client.get("/static/js/config.js").status_code == 200  # xlwings-server's

@@ -92,7 +92,9 @@ def max_request_bytes() -> int:
 
 
 class Guard:
-    """ASGI middleware in front of xlwings-server: access token and request size, before any parsing.
+    """ASGI middleware in front of xlwings-server: paths, access token and request size.
+
+    - Paths: no `.` / `..` segments (after percent-decoding), see the comment in `__call__`.
 
     - Token: xlwings-server parses the posted workbook (and needs the license) *before* its auth
       dependency runs, so an unauthenticated caller could make it parse a large body. When
@@ -109,6 +111,13 @@ class Guard:
     async def __call__(self, scope: MutableMapping[str, Any], receive: Callable, send: Callable) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        path = scope.get("path", "")
+        if any(seg in ("..", ".") for seg in path.replace("\\", "/").split("/")) or "\x00" in path:
+            # xlwings-server 1.20.0 serves the project's static/ folder without checking that the
+            # resolved file stays inside it: /static/%2e%2e/... would read any file (the ledger,
+            # the returned reports, /etc/passwd). No route of the add-in needs a dot segment.
+            await _plain(send, 404, "Không tìm thấy.")
             return
         headers = dict(scope.get("headers") or [])
         if scope.get("method") == "POST" and "/xlwings/" in scope.get("path", "") and not _token_ok(headers):
