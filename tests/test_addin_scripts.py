@@ -416,3 +416,17 @@ def test_status_on_a_department_template(
     lay = build_layout(plan, agency, TEMPLATE_YEAR)
     labels = [ws[f"{lay.columns['addin_status']}{row}"].value for row in lay.measure_rows.values()]
     assert len(labels) == 10 and set(labels) <= set(STATUS_LABELS.values())
+
+
+def test_without_names_in_the_payload_the_template_layout_is_used(client: TestClient, faulty: Path) -> None:
+    """Clients that send no defined names (VBA RunServerPython, old hosts) get the same result."""
+    url = SCRIPT_URL.format(name="validate_workbook")
+    with_names = client.post(url, json=build_payload(faulty), headers=auth_headers()).json()
+    without = client.post(url, json=build_payload(faulty) | {"names": []}, headers=auth_headers()).json()
+
+    def table(actions: list[dict[str, Any]]) -> list[Any]:
+        values = [a["values"] for a in actions if a["func"] == "setValues"]
+        return [row[1:] for row in values[0][bridge.RESULT_HEADER_ROW :]]  # without the time line
+
+    assert table(without["actions"]) == table(with_names["actions"])
+    assert len(table(without["actions"])) >= 3

@@ -256,11 +256,11 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_serve_starts_over_https_and_answers(tmp_path: Path) -> None:
+def test_serve_starts_over_https_and_answers(tmp_path: Path, templates_dir: Path, plan: Plan) -> None:
     cert, _ = _self_signed(tmp_path / "certs")
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("XLWINGS_")}
-    env.pop(server.TOKEN_ENV, None)
+    env[server.TOKEN_ENV] = token = "served-token-0123456789abcdef"
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -297,6 +297,13 @@ def test_serve_starts_over_https_and_answers(tmp_path: Path) -> None:
         _check_manifest(manifest.text, f"https://localhost:{port}")
         with pytest.raises(httpx.TransportError):
             httpx.get(f"http://127.0.0.1:{port}/", timeout=2)  # plain HTTP is not served
+        # A token in the environment protects the script calls of the real server too.
+        payload = build_payload(templates_dir / template_filename(plan.agency("so-tp"), TEMPLATE_YEAR))
+        url = f"{base}{SCRIPT_URL.format(name='validate_workbook')}"
+        assert httpx.post(url, json=payload, verify=ctx, timeout=10).status_code == 401
+        ok = httpx.post(url, json=payload, headers=auth_headers(token), verify=ctx, timeout=30)
+        assert ok.status_code == 200, ok.text
+        assert any(a["func"] == "alert" for a in ok.json()["actions"])
     finally:
         proc.terminate()
         try:
