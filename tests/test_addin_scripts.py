@@ -254,8 +254,8 @@ def test_current_reporting_year(plan: Plan) -> None:
 
 
 @pytest.fixture(scope="module")
-def returned(workspace: Path, templates_dir: Path, plan: Plan) -> Path:
-    """Two districts' clean reports and one faulty one on the server."""
+def returned(client: TestClient, workspace: Path, templates_dir: Path, plan: Plan) -> Path:
+    """Two districts' clean reports and one faulty one on the server (its workspace is set by `client`)."""
     folder = bridge.returned_folder(TEMPLATE_YEAR)
     folder.mkdir(parents=True, exist_ok=True)
     for agency_id, faults in (("h-ben-luc", {}), ("h-duc-hoa", {}), ("h-can-giuoc", FAULTS)):
