@@ -8,6 +8,10 @@ is fast and idempotent) -> archive + record them in one SQLite transaction -> re
 submission is accepted per (agency, year) -> build the year's result from the ledger (not from the
 folder, so a file removed from the folder after intake is still counted) -> write the summary.
 
+Supersede rule: per (agency, year) the file received last is accepted, even when it has errors (it is
+the agency's latest word; its blocked measures are left out and its issues reported so it is fixed
+and sent again). A file failing integrity checks is never used and supersedes nothing.
+
 Received time (for lateness and for ordering resubmissions) is recorded when a hash is first seen:
 the file's modification time, unless the officer gives `received_at`. A correction given later for a
 known file updates its recorded time (and may reorder that agency's submissions: that is the point).
@@ -26,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from xltoolkit import config
+from xltoolkit.aggregate import agency_series
 from xltoolkit.errors import XltoolkitError
 from xltoolkit.issues import Issue
 from xltoolkit.ledger import History, Ledger, Record, history_from_values, to_submission
@@ -336,8 +341,8 @@ def consolidate(
         for p, h in zip(paths, hashes, strict=True):
             if h not in known and h not in new:
                 new[h] = p
-        hist = history_from_values(led.values(upto_year=year - 1, plan_id=plan.id), plan)
-        reports = _validate(list(new.values()), plan, hist.by_agency, secret)
+        earlier = {} if not new else agency_series(led.values(upto_year=year - 1, plan_id=plan.id), plan)
+        reports = _validate(list(new.values()), plan, earlier, secret)
         archived = led.archive_many((p, sha) for sha, p in new.items())
         records = []
         for (sha, p), rep, copy in zip(new.items(), reports, archived, strict=True):
