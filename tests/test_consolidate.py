@@ -219,6 +219,32 @@ def test_corrupt_file_does_not_stop_the_others(tmp_path: Path, corpus, plan: Pla
     assert report["valid"] is False and report["issues"]
 
 
+def test_validator_crash_is_recorded_then_retried(
+    tmp_path: Path, corpus, plan: Plan, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import xltoolkit.validate
+
+    src = folder(tmp_path, corpus, {"a.xlsx": "tp-tan-an", "b.xlsx": "h-ben-luc"})
+    real = xltoolkit.validate.validate_paths
+
+    def flaky(paths, *a, **kw):
+        if any(Path(p).name == "b.xlsx" for p in paths):
+            raise RuntimeError("boom")
+        return real(paths, *a, **kw)
+
+    monkeypatch.setattr(xltoolkit.validate, "validate_paths", flaky)
+    r = run(src, tmp_path, plan)
+    assert r.received == ["tp-tan-an"]  # one crash does not stop the other file
+    crashed = next(s for s in r.submissions if s.original_name == "b.xlsx")
+    assert crashed.state == "rejected"
+    assert (tmp_path / "ws" / "archive" / crashed.sha256[:2] / f"{crashed.sha256}.xlsx").is_file()
+    monkeypatch.setattr(xltoolkit.validate, "validate_paths", real)
+    stamp(src / "b.xlsx", f"{YEAR}-12-30T00:00:00")  # touched since: the first recorded time stands
+    r = run(src, tmp_path, plan)
+    assert r.received == ["tp-tan-an", "h-ben-luc"] and r.late == []
+    assert [s.state for s in r.submissions] == ["accepted", "accepted"]
+
+
 def test_integrity_failed_file_is_archived_but_not_used(tmp_path: Path, corpus, plan: Plan) -> None:
     src = folder(tmp_path, corpus, {"a.xlsx": "tp-tan-an"})
     run(src, tmp_path, plan)

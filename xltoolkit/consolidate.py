@@ -140,12 +140,15 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
+CRASHED = "validator-crashed"
+
+
 def _crashed(path: Path, err: BaseException) -> Any:
     """A report for a file the validator could not handle: archived and recorded, never used."""
     from xltoolkit.validate import FileReport
 
     msg = f"Không kiểm tra được tệp {path.name}: {type(err).__name__}: {err}"
-    return FileReport(path=str(path), issues=[Issue("validator-crashed", "error", msg)], integrity_ok=False)
+    return FileReport(path=str(path), issues=[Issue(CRASHED, "error", msg)], integrity_ok=False)
 
 
 def _validate(paths: list[Path], plan: Plan, history: Mapping, secret: bytes | None) -> list[Any]:
@@ -337,24 +340,29 @@ def consolidate(
     hashes = [sha256_file(p) for p in paths]
     with Ledger(workspace) as led:
         known = led.known(hashes)
+        # a file the validator crashed on is not the file's fault: validate it again (a fixed
+        # validator then records it properly), keeping the received time first recorded
+        retry = {h for h, row in known.items() if row["state"] == "rejected" and CRASHED in row["report"]}
         new: dict[str, Path] = {}
         for p, h in zip(paths, hashes, strict=True):
-            if h not in known and h not in new:
+            if (h not in known or h in retry) and h not in new:
                 new[h] = p
+        archived = led.archive_many((p, sha) for sha, p in new.items())  # before anything can fail
         earlier = {} if not new else agency_series(led.values(upto_year=year - 1, plan_id=plan.id), plan)
         reports = _validate(list(new.values()), plan, earlier, secret)
-        archived = led.archive_many((p, sha) for sha, p in new.items())
         records = []
         for (sha, p), rep, copy in zip(new.items(), reports, archived, strict=True):
             agency = rep.agency if rep.agency in plan.agency_by_id else None
-            when = overrides.get(p.name, agency) or datetime.fromtimestamp(os.stat(p).st_mtime)
+            first = datetime.fromisoformat(known[sha]["received_at"]) if sha in known else None
+            when = overrides.get(p.name, agency) or first or datetime.fromtimestamp(os.stat(p).st_mtime)
             records.append(_record(p, sha, rep, when.replace(microsecond=0), copy, plan))
         with led.transaction() as conn:
+            led.forget_rejected(conn, retry)
             led.add(conn, records, datetime.now().replace(microsecond=0))
             groups = {(r.agency, r.year) for r in records if r.integrity_ok}
             for p, h in zip(paths, hashes, strict=True):
                 row = known.get(h)
-                when = overrides.get(p.name, row["agency"]) if row is not None else None
+                when = overrides.get(p.name, row["agency"]) if row is not None and h not in retry else None
                 if row is not None and when is not None and when.isoformat() != row["received_at"]:
                     led.set_received_at(conn, h, when)
                     if row["state"] != "rejected":

@@ -286,6 +286,12 @@ class Ledger:
         )
         conn.executemany("INSERT OR IGNORE INTO observations VALUES (?,?,?,?,?,?,?,?,?,?)", obs)
 
+    def forget_rejected(self, conn: sqlite3.Connection, hashes: Iterable[str]) -> None:
+        """Drop rejected rows about to be recorded again (the archived file itself stays)."""
+        conn.executemany(
+            "DELETE FROM submissions WHERE sha256 = ? AND state = 'rejected'", [(h,) for h in hashes]
+        )
+
     def set_received_at(self, conn: sqlite3.Connection, sha256: str, when: datetime) -> None:
         conn.execute("UPDATE submissions SET received_at = ? WHERE sha256 = ?", (when.isoformat(), sha256))
 
