@@ -306,12 +306,21 @@ def test_summary_matches_cli_consolidate(
     assert len(table) == len(cli["measures"]) == len(plan.measures)
     for m in cli["measures"]:
         row = table[m["code"]]
-        assert (
-            row["Giá trị toàn tỉnh"] == pytest.approx(m["value"])
-            if m["value"] is not None
-            else row["Giá trị toàn tỉnh"] is None
-        )
+        for header, key in (
+            ("Giá trị toàn tỉnh", "value"),
+            ("Tổng hợp cấp huyện", "district_aggregate"),
+            ("Số liệu sở, ngành", "department_value"),
+            ("Mục tiêu năm mốc", "target"),
+        ):
+            assert row[header] == (None if m[key] is None else pytest.approx(m[key])), (m["code"], key)
+        assert row["Số huyện được tổng hợp"] == len(m["districts_used"])
         assert row["Đánh giá tiến độ"] == STATUS_LABELS[m["status"]]
+    assert sum(1 for m in cli["measures"] if m["value"] is not None) > 0
+    # «Tính trạng thái» on the sheet the add-in just wrote recomputes the same statuses.
+    refreshed = _measure_table(run_script(client, "target_status", replay.path).workbook()[MEASURES_SHEET])
+    assert {c: r["Đánh giá tiến độ"] for c, r in refreshed.items()} == {
+        c: r["Đánh giá tiến độ"] for c, r in table.items()
+    }
     prompt = replay.alerts[0]["prompt"]
     assert cli["summary_path"] in prompt
     assert f"{len(cli['received'])}/{len(plan.agencies)}" in prompt
