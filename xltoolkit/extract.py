@@ -199,6 +199,16 @@ def previous(history: Any, agency: str, code: str, year: int) -> tuple[float, fl
     return float(v), float(y)
 
 
+_PMAX: dict[tuple[str, str], float | None] = {}
+
+
+def _pmax(plan: Plan, code: str) -> float | None:
+    key = (plan.digest, code)
+    if key not in _PMAX:
+        _PMAX[key] = plausible_max(plan, code)
+    return _PMAX[key]
+
+
 def batch_rows(
     file_index: int, ex: Extracted, plan: Plan, agency: str, year: int, history: Any
 ) -> dict[str, list[Any]]:
@@ -217,7 +227,7 @@ def batch_rows(
         prev, prev_year = (
             previous(history, agency, ic.code or "", year) if (m and is_num) else (math.nan,) * 2
         )
-        pmax = plausible_max(plan, m.code) if (m and is_num) else None
+        pmax = _pmax(plan, m.code) if (m and is_num) else None
         cols["file"].append(file_index)
         cols["field"].append(ic.field)
         cols["code"].append(ic.code or "")

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
+
+from openpyxl.utils import column_index_from_string
 
 from xltoolkit.issues import Issue
 from xltoolkit.layout import (
@@ -29,7 +32,11 @@ from xltoolkit.layout import (
 from xltoolkit.messages import issue
 from xltoolkit.numbers import format_vi
 from xltoolkit.plan import Agency, Plan
-from xltoolkit.read import SheetData, WorkbookData, split_ref
+from xltoolkit.read import SheetData, WorkbookData, make_ref, split_ref
+
+#: Labels repeat across every file of a run: canonical text is computed once per (sheet, ref, value).
+_canonical_cell = lru_cache(maxsize=1 << 16, typed=True)(canonical_cell)
+_canonical_value = lru_cache(maxsize=1 << 16, typed=True)(canonical_value)
 
 INPUT_NAME = re.compile(r"^((TU|MAU|NGUON|GHICHU|NV)_\w+|KP_NSNN|KP_HUYDONG|KHO_KHAN|NGUOI_LAP|DIEN_THOAI)$")
 MAX_CHANGES_PER_SHEET = 30
@@ -179,30 +186,42 @@ def _skip_refs(wbd: WorkbookData, extra: dict) -> set[tuple[str, str]]:
 
 
 def found_cells(wbd: WorkbookData, lay: TemplateLayout, extra: dict) -> dict[tuple[str, str], object]:
-    """Locked content of the file: (sheet, ref) -> value or formula, skipping inputs and add-in columns."""
+    """Locked content of the file: (sheet, ref) -> value or formula, skipping inputs and add-in columns.
+
+    Walks the value grid directly (this runs for every file of a run, so no per-cell parsing).
+    """
     skip = _skip_refs(wbd, extra)
-    addin = extra["addin_cols"]
-    out: dict[tuple[str, str], str] = {}
+    addin = {column_index_from_string(c) for c in extra["addin_cols"]}
+    out: dict[tuple[str, str], object] = {}
     for sheet in FINGERPRINTED_SHEETS:
         sd = wbd.sheets.get(sheet)
         if sd is None:
             continue
         formulas = sd.formulas or {}
-        for ref, v in sd.cells():
-            if ref not in formulas:
-                out[(sheet, ref)] = v
-        out.update({(sheet, ref): f for ref, f in formulas.items()})
-        if sheet == DATA_SHEET and addin:
-            for key in [k for k in out if k[0] == DATA_SHEET]:
-                col = key[1].rstrip("0123456789")
-                if col in addin and split_ref(key[1])[0] >= FIRST_DATA_ROW:
-                    del out[key]
-    return {key: v for key, v in out.items() if key not in skip}
+        skip_cols = addin if sheet == DATA_SHEET else set()
+        r0, c0 = sd.origin
+        for i, line in enumerate(sd.grid):
+            row = r0 + i
+            cols = skip_cols if row >= FIRST_DATA_ROW else ()
+            for j, v in enumerate(line):
+                if v is None or v == "" or (c0 + j) in cols:
+                    continue
+                key = (sheet, make_ref(row, c0 + j))
+                if key[1] not in formulas and key not in skip:
+                    out[key] = v
+        for ref, f in formulas.items():
+            key = (sheet, ref)
+            if key in skip or (
+                skip_cols and split_ref(ref)[1] in skip_cols and split_ref(ref)[0] >= FIRST_DATA_ROW
+            ):
+                continue
+            out[key] = f
+    return out
 
 
 def file_lines(wbd: WorkbookData, meta: dict[str, str], cells: dict[tuple[str, str], object]) -> list[str]:
     """The fingerprint lines of the file, built exactly as TemplateLayout.canonical_lines() builds them."""
-    lines = [canonical_cell(s, r, v) for (s, r), v in cells.items()]
+    lines = [_canonical_cell(s, r, v) for (s, r), v in cells.items()]
     lines += [canonical_name(n, f"'{s}'!${r}") for n, (s, r) in wbd.names.items() if INPUT_NAME.match(n)]
     for sheet in FINGERPRINTED_SHEETS:
         sd = wbd.sheets.get(sheet)
@@ -262,7 +281,7 @@ def diff_layout(
     wbd: WorkbookData, lay: TemplateLayout, extra: dict, raw_cells: dict[tuple[str, str], object]
 ) -> list[Issue]:
     """Cell-level differences from the expected layout: moved rows, renamed names, edited cells."""
-    cells = {k: c for k, v in raw_cells.items() if (c := canonical_value(v))}
+    cells = {k: c for k, v in raw_cells.items() if (c := _canonical_value(v))}
     issues: list[Issue] = []
     shifted = _shifted_rows(wbd, lay, extra)
     issues += shifted

@@ -41,6 +41,11 @@ MAX_MEMBERS = 2000
 #: Deflate can reach ~1000:1 on crafted data; XML of a real sheet stays well below this.
 MAX_RATIO = 150
 RATIO_MIN_BYTES = 2**20
+#: Deflate's maximum expansion. A member whose compressed size times this stays below
+#: SMALL_INFLATE_BYTES cannot hurt even if its declared size lies; larger ones are inflated (bounded
+#: by the declared size, CRC-checked) before calamine, whose zip reader trusts the stream, sees them.
+MAX_DEFLATE_RATIO = 1032
+SMALL_INFLATE_BYTES = 64 * 2**20
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -256,46 +261,80 @@ def read_package(z: zipfile.ZipFile) -> Package:
         raise FileFault("unsupported-format", kind="ods")
     if "xl/workbook.xml" not in members:
         raise FileFault("not-a-workbook")
+    # Content types are only searched for the macro-enabled marker, never parsed.
     ctypes = read_member(z, "[Content_Types].xml") if "[Content_Types].xml" in members else b""
-    if ctypes:
-        parse_xml(ctypes)
     macros = "xl/vbaProject.bin" in members or b"macroEnabled" in ctypes
-    wb = parse_xml(read_member(z, "xl/workbook.xml"))
+    wb_xml = read_member(z, "xl/workbook.xml")
     rels_path = "xl/_rels/workbook.xml.rels"
-    rels = parse_xml(read_member(z, rels_path)) if rels_path in members else None
-    targets = {}
-    if rels is not None:
-        for r in rels.iter(f"{NS_PKG_REL}Relationship"):
-            targets[r.get("Id")] = _resolve_target(r.get("Target", ""))
+    rels_xml = read_member(z, rels_path) if rels_path in members else b""
+    if _scannable(wb_xml, b"<workbook") and _scannable(rels_xml, b"<Relationships"):
+        targets = {
+            a.get("Id"): _resolve_target(a.get("Target", "")) for a in map(_attrs, _REL.findall(rels_xml))
+        }
+        sheet_attrs = [_attrs(a) for a in _WB_SHEET.findall(wb_xml)]
+        name_items = [
+            ({"name": _text(n), **({"localSheetId": "1"} if b"localSheetId" in a else {})}, _text(t))
+            for a, t in _WB_NAME.findall(wb_xml)
+            if (n := _NAME_ATTR.search(a)) and (n := n.group(1)) is not None
+        ]
+    else:
+        wb, rels = parse_xml(wb_xml), parse_xml(rels_xml) if rels_xml else None
+        targets = {}
+        if rels is not None:
+            for r in rels.iter(f"{NS_PKG_REL}Relationship"):
+                targets[r.get("Id")] = _resolve_target(r.get("Target", ""))
+        sheet_attrs = [
+            {k.replace(NS_REL, "r:"): v for k, v in e.attrib.items()} for e in wb.iter(f"{NS_MAIN}sheet")
+        ]
+        name_items = [(dict(e.attrib), e.text or "") for e in wb.iter(f"{NS_MAIN}definedName")]
     sheets: dict[str, tuple[str, str]] = {}
-    for s in wb.iter(f"{NS_MAIN}sheet"):
-        name = s.get("name") or ""
-        sheets[name] = (targets.get(s.get(f"{NS_REL}id"), ""), s.get("state") or "visible")
+    for a in sheet_attrs:
+        rid = next((v for k, v in a.items() if k.endswith(":id")), "")
+        sheets[a.get("name", "")] = (targets.get(rid, ""), a.get("state") or "visible")
     names: dict[str, tuple[str, str]] = {}
-    for dn in wb.iter(f"{NS_MAIN}definedName"):
-        name = dn.get("name") or ""
-        if dn.get("localSheetId") is not None or name.startswith("_xlnm."):
+    for a, text in name_items:
+        name = a.get("name", "")
+        if a.get("localSheetId") is not None or name.startswith("_xlnm."):
             continue
-        dest = parse_destination(dn.text or "")
-        names[name] = dest if dest else ("", (dn.text or "").strip())
+        dest = parse_destination(text)
+        names[name] = dest if dest else ("", text.strip())
     return Package(sheets, names, macros)
+
+
+def _scannable(xml: bytes, root: bytes) -> bool:
+    """A part may be scanned (not parsed) when it has no DTD and uses the usual unprefixed tags.
+
+    A DTD is the only way to declare entities, so any part with one goes to defusedxml instead,
+    which rejects entity attacks; so do unusual (prefixed) parts, for correctness.
+    """
+    if not xml:
+        return True
+    return _DOCTYPE.search(xml) is None and b"<!ENTITY" not in xml and root in xml
 
 
 # ------------------------------------------------------------------------------ sheet XML scan
 
 _DOCTYPE = re.compile(rb"<!DOCTYPE", re.IGNORECASE)
 _PREFIXED = re.compile(rb"<\w+:worksheet\b")
+_REF_ATTR = re.compile(rb"""\br\s*=\s*["']([A-Z]{1,3}[0-9]+)["']""")
 _CELL_F = re.compile(rb"<c\b([^>]*?)(?<!/)>\s*<f\b([^>]*?)(?:/>|>([^<]*)</f>)")
-_ATTR = re.compile(rb'([\w:]+)="([^"]*)"')
+_ATTR = re.compile(rb"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_WB_SHEET = re.compile(rb"<sheet\b([^>]*?)/?>")
+_WB_NAME = re.compile(rb"<definedName\b([^>]*)>([^<]*)</definedName>")
+_NAME_ATTR = re.compile(rb"""\bname\s*=\s*["']([^"']*)["']""")
+_REL = re.compile(rb"<Relationship\b([^>]*?)/?>")
+_ENTITIES = {"&quot;": '"', "&apos;": "'"}
 _MERGE = re.compile(rb'<mergeCell\b[^>]*?\bref="([^"]+)"')
 _PROTECT = re.compile(rb"<sheetProtection\b([^>]*)/?>")
 
 
+def _text(raw: bytes) -> str:
+    text = raw.decode("utf-8")
+    return unescape(text, _ENTITIES) if "&" in text else text
+
+
 def _attrs(text: bytes) -> dict[str, str]:
-    return {
-        k.decode(): unescape(v.decode("utf-8"), {"&quot;": '"', "&apos;": "'"})
-        for k, v in _ATTR.findall(text)
-    }
+    return {k.decode(): _text(v or w) for k, v, w in _ATTR.findall(text)}
 
 
 def _is_true(v: str | None) -> bool:
@@ -304,15 +343,16 @@ def _is_true(v: str | None) -> bool:
 
 def scan_sheet(xml: bytes) -> tuple[dict[str, str], list[str], bool]:
     """Formulas (ref -> '=...'), merged ranges and the protection flag of one sheet part."""
-    if _DOCTYPE.search(xml[:4096]) or _PREFIXED.search(xml[:4096]):
+    if not _scannable(xml, b"<worksheet") or _PREFIXED.search(xml[:4096]):
         return _parse_sheet(xml)
     formulas: dict[str, str] = {}
     shared: dict[str, tuple[str, str]] = {}
     pending: list[tuple[str, str]] = []
     for cattrs, fattrs, ftext in _CELL_F.findall(xml):
-        ref = _attrs(cattrs).get("r", "")
-        fa = _attrs(fattrs)
-        text = unescape(ftext.decode("utf-8"), {"&quot;": '"', "&apos;": "'"}) if ftext else ""
+        r = _REF_ATTR.search(cattrs)
+        ref = r.group(1).decode() if r else ""
+        fa = _attrs(fattrs) if b"=" in fattrs else {}
+        text = _text(ftext) if ftext else ""
         _collect_formula(formulas, shared, pending, ref, fa, text)
     _resolve_shared(formulas, shared, pending)
     merges = [m.decode() for m in _MERGE.findall(xml)]
@@ -380,19 +420,21 @@ def read_file(path: str | Path, *, engine: str = "calamine") -> tuple[RawFile, W
     if pkg.macros:
         raw.warnings.append(FileFault("macro-enabled", "warning"))
     sheets: dict[str, SheetData] = {}
+    scanned = set()
     for name, (part, state) in pkg.sheets.items():
         sd = SheetData(name, state=state)
         if part and part in z.NameToInfo:
             xml = read_member(z, part)
+            scanned.add(part)
             if name in STRUCTURE_SHEETS:
                 sd.formulas, sd.merges, sd.protected = scan_sheet(xml)
             else:
                 prot = _PROTECT.search(xml)
                 sd.protected = bool(prot) and _is_true(_attrs(prot.group(1)).get("sheet"))
         sheets[name] = sd
-    for part in ("xl/sharedStrings.xml", "xl/styles.xml"):
-        if part in z.NameToInfo:
-            read_member(z, part)  # inflate once here: a lying size header fails the CRC check
+    for info in z.infolist():
+        if info.compress_size * MAX_DEFLATE_RATIO > SMALL_INFLATE_BYTES and info.filename not in scanned:
+            read_member(z, info.filename)  # could inflate big: bounded here, a lying size fails the CRC
     if engine == "openpyxl":
         _values_openpyxl(raw, sheets)
     else:
