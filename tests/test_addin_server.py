@@ -88,6 +88,12 @@ def _check_manifest(text: str, base: str) -> None:
         line = next(line for line in ribbon.splitlines() if f'"{function_name}":' in line)
         bound.add(line.split(":")[1].strip().strip('",'))
     assert bound == scripts == {"validate_workbook", "target_status", "build_summary"}
+    # Office's limits: ShortString 125 characters, LongString and Description 250.
+    for group, limit in (("ShortStrings", 125), ("LongStrings", 250)):
+        for el in root.iter(f"{{{NS['bt']}}}{group}"):
+            assert all(len(x.get("DefaultValue")) <= limit for x in el), group
+    assert len(root.find("o:DisplayName", NS).get("DefaultValue")) <= 125
+    assert len(root.find("o:Description", NS).get("DefaultValue")) <= 250
     urls = [e.get("DefaultValue") for e in root.iter() if (e.get("DefaultValue") or "").startswith("http")]
     assert urls and all(u.startswith(base) for u in urls), urls
     assert all(u.startswith("https://") for u in urls)
@@ -116,6 +122,11 @@ def test_served_manifest_and_health(client: TestClient) -> None:
     res = client.get("/manifest.xml", headers={"X-Forwarded-Proto": "https"})
     assert res.status_code == 200
     _check_manifest(res.text, "https://")
+    root = ElementTree.fromstring(res.text.encode("utf-8"))
+    for el in root.iter():
+        url = el.get("DefaultValue") or ""
+        if url.startswith("https://") and "/static/" in url:
+            assert client.get("/static/" + url.split("/static/", 1)[1]).status_code == 200, url
     meta = client.get("/xlwings/custom-scripts-meta.json").json()
     assert {m["function_name"] for m in meta} == {"validate_workbook", "target_status", "build_summary"}
 
