@@ -194,8 +194,8 @@ def _check_workbook(
     rep.issues += structure
     rep.integrity_ok = ok
     lay, _ = expected(plan, meta.agency, meta.year)
-    reported = {i.message for i in structure if i.code == "name-missing"}
-    already = {n for n in lay.input_by_name if any(n in m for m in reported)}
+    reported = {(i.sheet, i.cell) for i in structure if i.code == "name-missing"}
+    already = {inp.name for inp in lay.inputs if (inp.sheet, inp.ref) in reported}
     pending.wbd, pending.layout = wbd, lay
     pending.extracted = extract(wbd, lay, already)
     rep.issues += pending.extracted.issues
