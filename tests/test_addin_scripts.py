@@ -175,8 +175,14 @@ def test_validate_non_template_alerts_in_vietnamese(client: TestClient, tmp_path
     wb.active["A1"] = "Bảng tính khác"
     wb.save(path)
     replay = run_script(client, "validate_workbook", path)
-    assert len(replay.alerts) == 1
-    assert "Kết quả kiểm tra" in replay.alerts[0]["prompt"] or "lỗi" in replay.alerts[0]["prompt"]
+    assert [a["func"] for a in replay.actions] == ["alert"]  # nothing written into someone else's file
+    prompt = replay.alerts[0]["prompt"]
+    assert replay.alerts[0]["mode"] == "critical"
+    assert (
+        prompt.startswith("Có ")
+        and "lỗi (ô tô đỏ)" in prompt
+        and "không có trang «Kết quả kiểm tra»" in prompt
+    )
 
 
 def test_unexpected_failure_is_an_alert_not_a_traceback(
