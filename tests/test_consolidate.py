@@ -336,6 +336,21 @@ def test_trend_and_status_read_earlier_years_from_the_ledger(tmp_path: Path, cor
     assert h.provincial["1"] == pytest.approx(m1.trend)
 
 
+def test_process_pool_gives_the_same_result(tmp_path: Path, corpus, plan: Plan, monkeypatch) -> None:
+    from xltoolkit import consolidate as mod
+
+    src = folder(tmp_path, corpus, {f"{k}.xlsx": k for k in (*DISTRICTS, "so-ldtbxh", "corrupt", "tampered")})
+    monkeypatch.setattr(mod, "POOL_CHUNK", 2)  # several chunks, so order across workers matters
+    monkeypatch.setenv("XLTOOLKIT_WORKERS", "2")
+    assert mod.pool_size(6) == 2
+    pooled = consolidate(src, YEAR, plan=plan, workspace=tmp_path / "p", output=tmp_path / "s.xlsx").to_dict()
+    monkeypatch.setenv("XLTOOLKIT_WORKERS", "1")
+    assert mod.pool_size(10_000) == 1
+    serial = consolidate(src, YEAR, plan=plan, workspace=tmp_path / "s", output=tmp_path / "s.xlsx").to_dict()
+    assert pooled == serial
+    assert [f["path"] for f in pooled["files"]] == [f["path"] for f in serial["files"]]
+
+
 # -------------------------------------------------------------------------------------------- the CLI
 
 

@@ -23,8 +23,12 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
+import multiprocessing
 import os
+import threading
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -151,7 +155,58 @@ def _crashed(path: Path, err: BaseException) -> Any:
     return FileReport(path=str(path), issues=[Issue(CRASHED, "error", msg)], integrity_ok=False)
 
 
+#: Below this many new files a process pool costs more than it saves.
+POOL_MIN_FILES = 300
+POOL_CHUNK = 150
+_POOL_ARGS: tuple[Plan, Mapping, bytes | None] | None = None  # inherited by forked workers
+
+
+def pool_size(n_files: int) -> int:
+    """Worker processes for validating `n_files`: 1 (in-process) unless a pool can pay off.
+
+    Only with the 'fork' start method (workers inherit the imported validator instead of importing
+    pandas and pandera again) and only from a single-threaded process (forking a threaded server such
+    as the add-in's could deadlock). XLTOOLKIT_WORKERS overrides the count (1 = never a pool).
+    """
+    env = os.environ.get("XLTOOLKIT_WORKERS", "").strip()
+    if env.isdigit() and int(env) <= 1:
+        return 1
+    if "fork" not in multiprocessing.get_all_start_methods() or threading.active_count() > 1:
+        return 1
+    if env.isdigit():
+        return int(env)
+    if n_files < POOL_MIN_FILES:
+        return 1
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return max(1, min(cores, 8))
+
+
+def _validate_chunk(paths: list[Path]) -> list[Any]:
+    assert _POOL_ARGS is not None
+    return _validate_serial(paths, *_POOL_ARGS)
+
+
 def _validate(paths: list[Path], plan: Plan, history: Mapping, secret: bytes | None) -> list[Any]:
+    """FileReports in the order of `paths`, in a process pool when there are many."""
+    global _POOL_ARGS
+    workers = pool_size(len(paths))
+    if workers <= 1:
+        return _validate_serial(paths, plan, history, secret)
+    import xltoolkit.validate  # noqa: F401  (imported once here, inherited by the workers)
+
+    chunks = [paths[i : i + POOL_CHUNK] for i in range(0, len(paths), POOL_CHUNK)]
+    _POOL_ARGS = (plan, history, secret)
+    try:
+        ctx = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=min(workers, len(chunks)), mp_context=ctx) as pool:
+            return [rep for reps in pool.map(_validate_chunk, chunks) for rep in reps]
+    except (OSError, BrokenProcessPool):  # no processes available: same work, in-process
+        return _validate_serial(paths, plan, history, secret)
+    finally:
+        _POOL_ARGS = None
+
+
+def _validate_serial(paths: list[Path], plan: Plan, history: Mapping, secret: bytes | None) -> list[Any]:
     """FileReports in the order of `paths`; one broken file never stops the others."""
     if not paths:
         return []
