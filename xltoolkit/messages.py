@@ -48,6 +48,8 @@ MESSAGES: dict[str, str] = {
     + RETURN_TEMPLATE,
     "unsupported-format": "Tệp ở định dạng {kind} không được hỗ trợ. Hãy mở bằng Excel, chọn Tệp > "
     "Lưu thành > «Sổ làm việc Excel (*.xlsx)» rồi gửi lại.",
+    "read-failed": "Không đọc được nội dung tệp ({reason}). Hãy mở tệp bằng Excel, lưu lại dạng .xlsx rồi "
+    "gửi lại; nếu vẫn lỗi, hãy dùng lại biểu mẫu gốc.",
     "not-a-workbook": "Tệp không phải là sổ làm việc Excel (.xlsx). " + RETURN_TEMPLATE,
     "macro-enabled": "Tệp có chứa macro (.xlsm). Số liệu vẫn được đọc, macro không được chạy. "
     "Lần sau hãy lưu dạng .xlsx (Sổ làm việc Excel).",
