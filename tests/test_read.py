@@ -91,7 +91,8 @@ def test_shared_formulas_as_excel_writes_them(filled: Path, plan: Plan, tmp_path
 def test_scan_matches_a_full_parse() -> None:
     xml = (
         b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
-        b'<row r="1"><c r="A1" t="inlineStr"><is><t>x</t></is></c><c r="B1"><f>SUM(A1:A2)&gt;0</f><v>1</v></c>'
+        b'<row r="1"><c r="A1" t="inlineStr"><is><t>x</t></is></c>'
+        b'<c r="B1"><f>SUM(A1:A2)&gt;0</f><v>1</v></c>'
         b'<c r="C1" s="1"/><c r="D1" t="str"><f t="shared" ref="D1:D2" si="3">A1&amp;"x"</f><v></v></c></row>'
         b'<row r="2"><c r="D2" t="str"><f t="shared" si="3"/><v>q</v></c></row></sheetData>'
         b'<sheetProtection sheet="true" formatCells="false"/><mergeCells count="1"><mergeCell ref="A5:C5"/>'
