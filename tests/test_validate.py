@@ -10,10 +10,11 @@ import re
 import zipfile
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from python_calamine import CalamineWorkbook
 
-from xltoolkit.layout import META_SHEET
+from xltoolkit.layout import DATA_SHEET, META_SHEET, build_layout
 from xltoolkit.plan import Plan
 from xltoolkit.template import generate_templates, template_filename
 from xltoolkit.validate import validate_paths, validate_values, validate_workbook
@@ -250,3 +251,68 @@ def test_validate_values_checks_agency_and_year_but_not_structure(corpus: list[C
     assert {"wrong-agency", "wrong-year"} <= {i.code for i in wrong.errors}
     del sheets[META_SHEET]
     assert "not-a-template" in {i.code for i in validate_values(sheets, names, plan).files[0].errors}
+
+
+def test_text_numbers_are_never_used(corpus: list[Case], plan: Plan) -> None:
+    f = validate_workbook(next(c for c in corpus if c.key == "values").path, plan).files[0]
+    df = f.values.set_index("code")
+    assert pd.isna(df.loc["3a", "numerator"]) and pd.isna(df.loc["1", "denominator"])  # "9,5", " 12 "
+    msg = next(i.message for i in f.issues if i.code == "number-as-text" and i.measure == "3b")
+    assert "1234" in msg and "J" in msg  # the number meant and the cell to retype
+
+
+def test_structure_changes_found_cell_by_cell(corpus: list[Case], plan: Plan, tmp_path: Path) -> None:
+    import openpyxl
+
+    base = next(c for c in corpus if c.key == "clean-dept").path
+    lay = build_layout(plan, plan.agency("so-yt"), TEMPLATE_YEAR)
+    wb = openpyxl.load_workbook(base)
+    ws = wb[DATA_SHEET]
+    ws.unmerge_cells("A5:" + lay.columns["notes"] + "5")
+    extra_ref = f"{lay.columns['code']}{lay.last_data_row + 3}"
+    ws[extra_ref] = "ghi thêm"
+    addin_ref = f"{lay.columns['addin_status']}{lay.measure_rows['3a']}"
+    ws[addin_ref] = "Đạt"  # the add-in's own column: not a change
+    wb.remove(wb["Hướng dẫn"])
+    wb.save(tmp_path / "changed.xlsx")
+    f = validate_workbook(tmp_path / "changed.xlsx", plan).files[0]
+    got = triples(f)
+    assert ("merge-changed", DATA_SHEET, "A5") in got
+    assert ("locked-cell-changed", DATA_SHEET, extra_ref) in got
+    assert ("sheet-missing", "Hướng dẫn", None) in got
+    assert not any(t[2] == addin_ref for t in got) and not f.integrity_ok
+
+
+def test_addin_columns_do_not_break_the_fingerprint(corpus: list[Case], plan: Plan, tmp_path: Path) -> None:
+    import openpyxl
+
+    base = next(c for c in corpus if c.key == "clean-dept").path
+    lay = build_layout(plan, plan.agency("so-yt"), TEMPLATE_YEAR)
+    wb = openpyxl.load_workbook(base)
+    for code, row in lay.measure_rows.items():
+        wb[DATA_SHEET][f"{lay.columns['addin_value']}{row}"] = 1.5
+        wb[DATA_SHEET][f"{lay.columns['addin_status']}{row}"] = f"Đạt ({code})"
+    wb["Kết quả kiểm tra"]["A1"] = "Đã kiểm tra"
+    wb.save(tmp_path / "addin.xlsx")
+    f = validate_workbook(tmp_path / "addin.xlsx", plan).files[0]
+    assert f.valid and f.integrity_ok and f.issues == []
+
+
+def test_an_unexpected_failure_is_a_report_not_a_traceback(
+    corpus: list[Case], plan: Plan, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import xltoolkit.validate as v
+
+    real = v.extract
+
+    def boom(wbd, lay, reported):
+        if wbd.sheets.get(DATA_SHEET) is None:  # the file without a data sheet reads normally
+            return real(wbd, lay, reported)
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr(v, "extract", boom)
+    cases = {c.key: c.path for c in corpus}
+    report = validate_paths([cases["clean-dept"], cases["not-a-zip"], cases["clean-no-data-sheet"]], plan)
+    codes = [[i.code for i in f.issues] for f in report.files]
+    assert codes == [["read-failed"], ["not-a-zip"], []]
+    assert not report.files[0].integrity_ok
