@@ -3,10 +3,11 @@
 `consolidate()` is the one entry point the CLI and the add-in call. It never prints or exits; it
 returns a `ConsolidationResult` and raises `XltoolkitError` for user-facing failures.
 
-Steps: hash every spreadsheet in the folder -> validate only hashes the ledger has not seen (a re-run
-is fast and idempotent) -> archive + record them in one SQLite transaction -> recompute which
-submission is accepted per (agency, year) -> build the year's result from the ledger (not from the
-folder, so a file removed from the folder after intake is still counted) -> write the summary.
+Steps: hash every spreadsheet directly in the folder -> archive the hashes the ledger has not seen
+(before anything can fail) -> validate them (in a process pool when there are many) -> record them in
+one SQLite transaction -> recompute which submission is accepted per (agency, year) -> build the year's
+result from the ledger, not from the folder, so a file removed after intake still counts -> write the
+summary. A re-run validates nothing it has seen, so it is fast and returns the same result.
 
 Supersede rule: per (agency, year) the file received last is accepted, even when it has errors (it is
 the agency's latest word; its blocked measures are left out and its issues reported so it is fixed
@@ -16,6 +17,15 @@ Received time (for lateness and for ordering resubmissions) is recorded when a h
 the file's modification time, unless the officer gives `received_at`. A correction given later for a
 known file updates its recorded time (and may reorder that agency's submissions: that is the point).
 `received_at` keys: an agency id, an official agency code, or a file name; or one value for all.
+A date without a time means midnight; lateness compares the received *date* with the deadline, so a
+file received on 15 December, at any hour, is on time.
+
+Completeness: `received` = agencies with an accepted submission for the year (an agency whose only
+files failed integrity checks is `missing`: nothing usable arrived); `late` = received agencies whose
+*first* usable file arrived after the deadline (a later correction does not make an agency late).
+
+Status: computed only for a value of the year itself; a measure without a usable value this year is
+``not_available`` (an old value is not presented as this year's status).
 """
 
 from __future__ import annotations
