@@ -284,12 +284,11 @@ def test_submissions_issues_narratives_budget(written: Path, result: Consolidati
     late = [r for r in subs if r[5] == "Có"]
     assert [r[0] for r in late] == result.late and late[0][3] == datetime(YEAR, 12, 20, 8, 0)
     issues = [r for r in wb[ISSUES_SHEET].iter_rows(min_row=FIRST_ROW, values_only=True) if r[0]]
-    n_issues = sum(len(f["issues"]) for f in result.file_issues)
-    n_clean = sum(1 for f in result.file_issues if not f["issues"])
-    assert len(issues) == n_issues + n_clean
-    assert sum(1 for r in issues if r[4] == "Lỗi") == sum(
+    assert len(issues) == sum(len(f["issues"]) for f in result.file_issues)
+    assert sum(1 for r in issues if r[5] == "Lỗi") == sum(
         1 for f in result.file_issues for i in f["issues"] if i["severity"] == "error"
     )
+    assert {r[8] for r in issues} == {"not-a-number"}
     nar = [r for r in wb[NARRATIVES_SHEET].iter_rows(min_row=FIRST_ROW, values_only=True) if r[0]]
     assert len(nar) == sum(len(n["tasks"]) + bool(n["difficulties"]) for n in result.narratives)
     budget = {r[0]: r for r in wb[BUDGET_SHEET].iter_rows(min_row=FIRST_ROW, values_only=True) if r[0]}
@@ -381,3 +380,40 @@ def test_libreoffice_reads_the_same_numbers(
     ]
     texts = {c.value for r in wb[NARRATIVES_SHEET].iter_rows() for c in r if isinstance(c.value, str)}
     assert set(INJECTIONS) <= texts  # still text after LibreOffice, not evaluated
+
+
+def test_many_resubmissions_and_issues_stay_readable(
+    tmp_path: Path, result: ConsolidationResult, plan: Plan, monkeypatch
+) -> None:
+    """An agency resending 12 times shows its 3 latest superseded files and one row for the rest;
+    issue rows are capped with a note saying how many more there are."""
+    import copy
+
+    import xltoolkit.summary_sheets as sheets
+
+    many = copy.deepcopy(result)
+    t0 = datetime(YEAR, 11, 1, 8, 0)
+    many.submissions += [
+        Submission(
+            "so-yt", YEAR, f"{k:060x}beef", f"lan-{k}.xlsx", t0.replace(day=1 + k), "superseded", errors=1
+        )
+        for k in range(12)
+    ]
+    monkeypatch.setattr(sheets, "ISSUE_ROWS_MAX", 2)
+    wb = openpyxl.load_workbook(write_summary(many, plan, tmp_path / "many.xlsx"))
+    rows = [
+        r for r in wb[SUBMISSIONS_SHEET].iter_rows(min_row=FIRST_ROW, values_only=True) if r[0] == "so-yt"
+    ]
+    assert [r[2] for r in rows[:4]] == [
+        "9 tệp gửi trước đó (lưu trong sổ theo dõi)",
+        "lan-9.xlsx",
+        "lan-10.xlsx",
+        "lan-11.xlsx",
+    ]
+    assert rows[0][6] == 9 and rows[-1][4] == "Đã tiếp nhận"
+    issue_rows = list(wb[ISSUES_SHEET].iter_rows(min_row=FIRST_ROW, values_only=True))
+    total = sum(len(f["issues"]) for f in result.file_issues)
+    assert sum(1 for r in issue_rows if r[0]) == 2
+    assert (
+        issue_rows[2][1] == f"… và {total - 2} lỗi, cảnh báo khác: xem trang «Kết quả kiểm tra» của từng tệp."
+    )

@@ -301,8 +301,30 @@ SUBMISSION_COLS = (
 )
 
 
+#: Superseded files listed one by one per agency; older ones are counted in one row (the ledger
+#: keeps them all). Keeps the sheet readable, and the write fast when an agency resends many times.
+SUPERSEDED_DETAIL_MAX = 3
+#: Issue rows written at most; the rest are counted in a final note (each file's own result sheet
+#: and `xltoolkit validate` list everything).
+ISSUE_ROWS_MAX = 2000
+
+
+def _submission_row(plan: Plan, s: Any) -> list[Any]:
+    return [
+        s.agency or "",
+        agency_label(plan, s.agency),
+        s.original_name,
+        s.received_at,
+        SUBMISSION_STATES.get(s.state, s.state),
+        s.late,
+        s.errors,
+        s.warnings,
+        s.sha256[:12],
+    ]
+
+
 def submissions_sheet(ws: Worksheet, result: ConsolidationResult, plan: Plan) -> None:
-    """Every file received (accepted, superseded, rejected), then every agency that sent nothing."""
+    """Every file received (accepted, rejected, recent superseded ones), then agencies that sent nothing."""
     deadline = plan.deadline_for(result.year)
     header_block(
         ws,
@@ -313,20 +335,30 @@ def submissions_sheet(ws: Worksheet, result: ConsolidationResult, plan: Plan) ->
         f"(Hạn gửi: ngày {deadline:%d/%m/%Y})",
     )
     rows: list[list[Any]] = []
-    for s in sorted(result.submissions, key=lambda s: (s.agency or "~", s.received_at, s.sha256)):
-        rows.append(
-            [
-                s.agency or "",
-                agency_label(plan, s.agency),
-                s.original_name,
-                s.received_at,
-                SUBMISSION_STATES.get(s.state, s.state),
-                s.late,
-                s.errors,
-                s.warnings,
-                s.sha256[:12],
-            ]
-        )
+    by_agency: dict[str, list[Any]] = {}
+    for s in result.submissions:
+        by_agency.setdefault(s.agency or "~", []).append(s)
+    for key in sorted(by_agency):
+        subs = sorted(by_agency[key], key=lambda s: (s.received_at, s.sha256))
+        old = [s for s in subs if s.state == "superseded"]
+        hidden = old[:-SUPERSEDED_DETAIL_MAX] if len(old) > SUPERSEDED_DETAIL_MAX else []
+        if hidden:
+            agency = None if key == "~" else key
+            rows.append(
+                [
+                    agency or "",
+                    agency_label(plan, agency),
+                    f"{len(hidden)} tệp gửi trước đó (lưu trong sổ theo dõi)",
+                    hidden[-1].received_at,
+                    SUBMISSION_STATES["superseded"],
+                    "",
+                    sum(s.errors for s in hidden),
+                    sum(s.warnings for s in hidden),
+                    "",
+                ]
+            )
+        skip = {id(s) for s in hidden}
+        rows += [_submission_row(plan, s) for s in subs if id(s) not in skip]
     for agency in result.missing:
         rows.append(
             [agency, agency_label(plan, agency), "", None, SUBMISSION_STATES["missing"], "", "", "", ""]
@@ -339,6 +371,7 @@ ISSUE_COLS = (
     Col("agency", "Mã đơn vị", 14),
     Col("name", "Cơ quan, đơn vị", 28, wrap=True),
     Col("file", "Tệp", 30, wrap=True),
+    Col("state", "Tình trạng tệp", 14),
     Col("valid", "Tệp hợp lệ", 9),
     Col("severity", "Mức độ", 10),
     Col("sheet", "Trang", 16),
@@ -346,10 +379,11 @@ ISSUE_COLS = (
     Col("code", "Mã lỗi", 20),
     Col("message", "Nội dung", 70, wrap=True),
 )
+SEVERITY_COL = 1 + [c.key for c in ISSUE_COLS].index("severity")
 
 
 def issues_sheet(ws: Worksheet, result: ConsolidationResult, plan: Plan) -> None:
-    """All validation findings, by agency; a file without findings still gets one line."""
+    """Every validation finding (errors and warnings), by agency and file; clean files have no row."""
     header_block(
         ws,
         plan,
@@ -359,14 +393,22 @@ def issues_sheet(ws: Worksheet, result: ConsolidationResult, plan: Plan) -> None
         "(Lỗi: số liệu không được dùng để tổng hợp; cảnh báo: cần xem lại)",
     )
     rows: list[list[Any]] = []
+    total = 0
     files = sorted(result.file_issues, key=lambda f: (f.get("agency") or "~", str(f.get("path") or "")))
     for f in files:
         agency = f.get("agency")
-        base = [agency or "", agency_label(plan, agency), filename(f.get("path")), bool(f.get("valid"))]
-        issues = f.get("issues") or []
-        if not issues:
-            rows.append([*base, "", "", "", "", "Không có lỗi."])
-        for i in issues:
+        state = SUBMISSION_STATES.get(f.get("state") or "", f.get("state") or "")
+        base = [
+            agency or "",
+            agency_label(plan, agency),
+            filename(f.get("path")),
+            state,
+            bool(f.get("valid")),
+        ]
+        for i in f.get("issues") or []:
+            total += 1
+            if len(rows) >= ISSUE_ROWS_MAX:
+                continue
             rows.append(
                 [
                     *base,
@@ -378,11 +420,23 @@ def issues_sheet(ws: Worksheet, result: ConsolidationResult, plan: Plan) -> None
                 ]
             )
     last = table(ws, ISSUE_COLS, rows)
+    if not rows:
+        last = FIRST_ROW
+        put(ws, last, 2, "Không có lỗi hoặc cảnh báo nào.")
+    elif total > len(rows):
+        last += 1
+        put(
+            ws,
+            last,
+            2,
+            f"… và {total - len(rows)} lỗi, cảnh báo khác: xem trang «Kết quả kiểm tra» của từng tệp.",
+        )
     for r in range(FIRST_ROW, last + 1):
-        if ws.cell(row=r, column=5).value == SEVERITY_LABELS["error"]:
-            ws.cell(row=r, column=5).fill = STATUS_FILLS["deterioration"]
-        elif ws.cell(row=r, column=5).value == SEVERITY_LABELS["warning"]:
-            ws.cell(row=r, column=5).fill = STATUS_FILLS["moderate_progress"]
+        c = ws.cell(row=r, column=SEVERITY_COL)
+        if c.value == SEVERITY_LABELS["error"]:
+            c.fill = STATUS_FILLS["deterioration"]
+        elif c.value == SEVERITY_LABELS["warning"]:
+            c.fill = STATUS_FILLS["moderate_progress"]
     page_setup(ws, landscape=True, freeze="C9", print_cols=len(ISSUE_COLS), last_row=last)
 
 
