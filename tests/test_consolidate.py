@@ -272,6 +272,24 @@ def test_late_and_missing(tmp_path: Path, corpus, plan: Plan) -> None:
     assert late == {"tp-tan-an": False, "h-ben-luc": True}
 
 
+def test_correction_after_the_deadline_does_not_make_an_agency_late(
+    tmp_path: Path, corpus, plan: Plan
+) -> None:
+    src = folder(tmp_path, corpus, {"bl.xlsx": "h-ben-luc"})
+    stamp(Path(shutil.copy(corpus["h-ben-luc-v2"], src / "bl-sua.xlsx")), f"{YEAR}-12-20T08:00:00")
+    r = run(src, tmp_path, plan)
+    assert r.late == [] and r.received == ["h-ben-luc"]
+    assert {s.original_name: s.late for s in r.submissions} == {"bl.xlsx": False, "bl-sua.xlsx": True}
+    assert measure(r, "1").numerator_sum == 50  # the correction is the accepted file
+
+
+def test_agency_with_only_a_rejected_file_is_missing(tmp_path: Path, corpus, plan: Plan) -> None:
+    src = folder(tmp_path, corpus, {"a.xlsx": "tampered", "b.xlsx": "h-ben-luc"})
+    r = run(src, tmp_path, plan)
+    assert "tp-tan-an" in r.missing and r.received == ["h-ben-luc"]
+    assert {s.original_name: s.state for s in r.submissions} == {"a.xlsx": "rejected", "b.xlsx": "accepted"}
+
+
 def test_deadline_day_itself_is_on_time(tmp_path: Path, corpus, plan: Plan) -> None:
     src = folder(tmp_path, corpus, {"a.xlsx": "tp-tan-an"})
     stamp(src / "a.xlsx", f"{YEAR}-12-15T23:59:00")
