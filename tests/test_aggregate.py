@@ -137,6 +137,19 @@ def test_empty_input(plan: Plan) -> None:
     assert aggregate.provincial_figures(aggregate.empty_values(), plan) == {}
 
 
+def test_validator_frame_with_missing_year_and_nullable_types(plan: Plan) -> None:
+    from xltoolkit.report import rows_frame
+
+    df = rows_frame(
+        [
+            ("tp-tan-an", 2026, "1", 10, 100, None, "sổ", None, False),
+            ("h-ben-luc", None, "1", 99, 100, None, None, None, False),
+        ]
+    )
+    figs = aggregate.provincial_figures(df, plan)
+    assert list(figs) == [(2026, "1")] and figs[(2026, "1")].districts_used == ["tp-tan-an"]
+
+
 # ------------------------------------------------------------------------------------- properties
 
 counts = st.tuples(st.integers(0, 5000), st.integers(1, 5000)).map(lambda t: (min(t), max(t)))

@@ -80,6 +80,10 @@ def normalise(values: pd.DataFrame) -> pd.DataFrame:
     """Coerce the columns used here to plain dtypes (readers differ: ints, floats, objects)."""
     if values is None or len(values) == 0:
         return empty_values()
+    year = pd.to_numeric(values["year"], errors="coerce")
+    values = values[year.notna() & values["agency"].notna()]  # a row without year or agency counts nowhere
+    if len(values) == 0:
+        return empty_values()
     df = pd.DataFrame(
         {
             "agency": values["agency"].astype(object),
