@@ -316,3 +316,21 @@ def test_an_unexpected_failure_is_a_report_not_a_traceback(
     codes = [[i.code for i in f.issues] for f in report.files]
     assert codes == [["read-failed"], ["not-a-zip"], []]
     assert not report.files[0].integrity_ok
+
+
+def test_entity_declaration_in_shared_strings_is_refused(
+    corpus: list[Case], plan: Plan, tmp_path: Path
+) -> None:
+    """LibreOffice (like Excel) writes shared strings, which only calamine parses: still guarded."""
+    src = next(c for c in corpus if c.key == "lo-clean-dept").path
+    bomb = b'<?xml version="1.0"?><!DOCTYPE s [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;">]>'
+    out = tmp_path / "sst.xlsx"
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        assert "xl/sharedStrings.xml" in zin.namelist()
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename == "xl/sharedStrings.xml":
+                data = bomb + re.sub(rb"^<\?xml[^>]*\?>", b"", data)
+            zout.writestr(info.filename, data)
+    f = validate_workbook(out, plan).files[0]
+    assert [i.code for i in f.issues] == ["unsafe-xml"]

@@ -429,9 +429,17 @@ def read_file(path: str | Path, *, engine: str = "calamine") -> tuple[RawFile, W
             if name in STRUCTURE_SHEETS:
                 sd.formulas, sd.merges, sd.protected = scan_sheet(xml)
             else:
+                if not _scannable(xml, b"<worksheet"):
+                    parse_xml(xml)  # a DTD in a sheet only calamine reads: defusedxml judges it
                 prot = _PROTECT.search(xml)
                 sd.protected = bool(prot) and _is_true(_attrs(prot.group(1)).get("sheet"))
         sheets[name] = sd
+    for part in ("xl/sharedStrings.xml", "xl/styles.xml"):
+        if part in z.NameToInfo:
+            xml = read_member(z, part)
+            scanned.add(part)
+            if b"<!DOCTYPE" in xml or b"<!ENTITY" in xml:
+                parse_xml(xml)
     for info in z.infolist():
         if info.compress_size * MAX_DEFLATE_RATIO > SMALL_INFLATE_BYTES and info.filename not in scanned:
             read_member(z, info.filename)  # could inflate big: bounded here, a lying size fails the CRC

@@ -341,6 +341,8 @@ def _value_issue(code: str, ic: InputCell, p: _Pending, row: pd.Series, plan: Pl
     elif code in ("negative-value", "not-whole-number"):
         kw["found"] = format_vi(ic.value)
         kw["example"] = format_vi(max(round(ic.value), 0))
+        if code == "not-whole-number" and 0 < ic.value < 1:
+            kw["example"] += " (nếu đã gõ dạng phần trăm như 95%, Excel lưu thành 0,95: hãy gõ số lượng)"
     elif code in ("numerator-exceeds-denominator", "zero-denominator"):
         num = ic if ic.field == "numerator" else partner
         den = partner if ic.field == "numerator" else ic
