@@ -499,7 +499,11 @@ def generate_sample(
 
 
 def _save_returned(staged: list[Path], out: Path, use_libreoffice: bool, data: SampleData) -> list[Path]:
-    """One LibreOffice batch for all files (one start-up, ~0.1 s a file); openpyxl files otherwise."""
+    """One LibreOffice batch for all files; openpyxl files otherwise.
+
+    Measured on 2 shared cores: 26 files `resave` 3.7 s vs `run_uno` load/store 4.3 s; 129 files in
+    one `resave` 19.0 s vs two parallel batches 17.5 s — so one batch, one LibreOffice start-up.
+    """
     if use_libreoffice and libreoffice.available():
         try:
             saved = libreoffice.resave(staged, out)
