@@ -238,6 +238,7 @@ class Package:
 _NAME_DEST = re.compile(r"^(?:'((?:[^']|'')+)'|([^'!]+))!\$?([A-Z]{1,3})\$?(\d+)$")
 
 
+@lru_cache(maxsize=8192)
 def parse_destination(text: str) -> tuple[str, str] | None:
     """ "'Số liệu'!$H$11" -> ("Số liệu", "H11"); None for ranges, #REF! and formulas."""
     m = _NAME_DEST.match(text.strip())
@@ -423,7 +424,7 @@ def read_file(path: str | Path, *, engine: str = "calamine") -> tuple[RawFile, W
     scanned = set()
     for name, (part, state) in pkg.sheets.items():
         sd = SheetData(name, state=state)
-        if part and part in z.NameToInfo:
+        if part and part in z.NameToInfo and name in VALUE_SHEETS:
             xml = read_member(z, part)
             scanned.add(part)
             if name in STRUCTURE_SHEETS:
