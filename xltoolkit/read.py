@@ -7,11 +7,8 @@ fills it from sheet values (`from_values`). So the CLI, the consolidator and the
 
 Safety: the file is read once into memory, read-only, and refused before any parser runs when it is
 empty, too large, not a zip, a legacy or encrypted OLE file, or a decompression bomb (member sizes
-and ratios are checked from the zip directory before anything is inflated). Small package parts
-(workbook, relationships, content types) are parsed with defusedxml. Sheet XML is scanned for just
-the three things needed (formulas, merges, protection) instead of parsed: defusedxml's pure-Python
-parser costs ~0.8 ms per data sheet, the scan ~0.03 ms; a part carrying a DOCTYPE (the only way to
-declare entities) is handed to defusedxml first, which rejects entity attacks.
+and ratios are checked from the zip directory before anything is inflated). Package parts are
+scanned or parsed in ooxml.py (defusedxml for any part that carries a DTD).
 """
 
 from __future__ import annotations
@@ -22,16 +19,34 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import unescape
 
-import defusedxml.ElementTree as DET
-from defusedxml import DefusedXmlException
-from openpyxl.formula.translate import Translator
 from openpyxl.utils import column_index_from_string, get_column_letter
 
 from xltoolkit.layout import DATA_SHEET, GUIDE_SHEET, META_SHEET, REPORT_SHEET
+from xltoolkit.ooxml import (
+    PROTECT,
+    FileFault,
+    attrs,
+    is_true,
+    parse_destination,
+    parse_xml,
+    read_member,
+    read_package,
+    scan_sheet,
+    scannable,
+)
+
+__all__ = [
+    "FileFault",
+    "SheetData",
+    "WorkbookData",
+    "from_values",
+    "parse_destination",
+    "read_file",
+    "scan_sheet",
+]
 
 #: Refuse before parsing: a filled template is ~60 KB; anything near these is not a report.
 MAX_FILE_BYTES = 20 * 2**20
@@ -49,24 +64,10 @@ SMALL_INFLATE_BYTES = 64 * 2**20
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
-NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
-NS_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
-
 #: Sheets whose values the checks need (the result sheet is tools' output and is never read).
 VALUE_SHEETS = (GUIDE_SHEET, DATA_SHEET, REPORT_SHEET, META_SHEET)
 #: Sheets whose formulas and merges the fingerprint covers.
 STRUCTURE_SHEETS = (GUIDE_SHEET, DATA_SHEET, REPORT_SHEET)
-
-
-class FileFault(Exception):
-    """A file-level problem found before (or while) reading: the file cannot be used at all."""
-
-    def __init__(self, code: str, severity: str = "error", **details: Any):
-        super().__init__(code)
-        self.code = code
-        self.severity = severity
-        self.details = details
 
 
 @lru_cache(maxsize=4096)
@@ -203,213 +204,6 @@ def open_zip(raw: RawFile) -> zipfile.ZipFile:
     return z
 
 
-def read_member(z: zipfile.ZipFile, name: str) -> bytes:
-    """Inflate one member; zipfile stops at the declared size and checks the CRC (lying headers fail)."""
-    try:
-        return z.read(name)
-    except KeyError:
-        raise FileFault("corrupt-zip", member=name) from None
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError):
-        raise FileFault("corrupt-zip", member=name) from None
-
-
-def parse_xml(data: bytes) -> Any:
-    """Parse a package part with defusedxml; entity tricks become a file fault, not a hang."""
-    try:
-        return DET.fromstring(data)
-    except DefusedXmlException:
-        raise FileFault("unsafe-xml") from None
-    except DET.ParseError:
-        raise FileFault("corrupt-xml") from None
-
-
-# ------------------------------------------------------------------------------ package structure
-
-
-@dataclass
-class Package:
-    """What the workbook part says: sheets in order (name -> (part path, state)) and defined names."""
-
-    sheets: dict[str, tuple[str, str]]
-    names: dict[str, tuple[str, str]]
-    macros: bool
-
-
-_NAME_DEST = re.compile(r"^(?:'((?:[^']|'')+)'|([^'!]+))!\$?([A-Z]{1,3})\$?(\d+)$")
-
-
-@lru_cache(maxsize=8192)
-def parse_destination(text: str) -> tuple[str, str] | None:
-    """ "'Số liệu'!$H$11" -> ("Số liệu", "H11"); None for ranges, #REF! and formulas."""
-    m = _NAME_DEST.match(text.strip())
-    if not m:
-        return None
-    sheet = (m.group(1) or "").replace("''", "'") if m.group(1) else m.group(2)
-    return sheet, f"{m.group(3)}{m.group(4)}"
-
-
-def _resolve_target(target: str) -> str:
-    if target.startswith("/"):
-        return target.lstrip("/")
-    return str(PurePosixPath("xl") / target).replace("xl/../", "")
-
-
-def read_package(z: zipfile.ZipFile) -> Package:
-    members = set(z.namelist())
-    if "xl/workbook.bin" in members:
-        raise FileFault("unsupported-format", kind="xlsb")
-    if "mimetype" in members or "content.xml" in members:
-        raise FileFault("unsupported-format", kind="ods")
-    if "xl/workbook.xml" not in members:
-        raise FileFault("not-a-workbook")
-    # Content types are only searched for the macro-enabled marker, never parsed.
-    ctypes = read_member(z, "[Content_Types].xml") if "[Content_Types].xml" in members else b""
-    macros = "xl/vbaProject.bin" in members or b"macroEnabled" in ctypes
-    wb_xml = read_member(z, "xl/workbook.xml")
-    rels_path = "xl/_rels/workbook.xml.rels"
-    rels_xml = read_member(z, rels_path) if rels_path in members else b""
-    if _scannable(wb_xml, b"<workbook") and _scannable(rels_xml, b"<Relationships"):
-        targets = {
-            a.get("Id"): _resolve_target(a.get("Target", "")) for a in map(_attrs, _REL.findall(rels_xml))
-        }
-        sheet_attrs = [_attrs(a) for a in _WB_SHEET.findall(wb_xml)]
-        name_items = [
-            ({"name": _text(n), **({"localSheetId": "1"} if b"localSheetId" in a else {})}, _text(t))
-            for a, t in _WB_NAME.findall(wb_xml)
-            if (n := _NAME_ATTR.search(a)) and (n := n.group(1)) is not None
-        ]
-    else:
-        wb, rels = parse_xml(wb_xml), parse_xml(rels_xml) if rels_xml else None
-        targets = {}
-        if rels is not None:
-            for r in rels.iter(f"{NS_PKG_REL}Relationship"):
-                targets[r.get("Id")] = _resolve_target(r.get("Target", ""))
-        sheet_attrs = [
-            {k.replace(NS_REL, "r:"): v for k, v in e.attrib.items()} for e in wb.iter(f"{NS_MAIN}sheet")
-        ]
-        name_items = [(dict(e.attrib), e.text or "") for e in wb.iter(f"{NS_MAIN}definedName")]
-    sheets: dict[str, tuple[str, str]] = {}
-    for a in sheet_attrs:
-        rid = next((v for k, v in a.items() if k.endswith(":id")), "")
-        sheets[a.get("name", "")] = (targets.get(rid, ""), a.get("state") or "visible")
-    names: dict[str, tuple[str, str]] = {}
-    for a, text in name_items:
-        name = a.get("name", "")
-        if a.get("localSheetId") is not None or name.startswith("_xlnm."):
-            continue
-        dest = parse_destination(text)
-        names[name] = dest if dest else ("", text.strip())
-    return Package(sheets, names, macros)
-
-
-def _scannable(xml: bytes, root: bytes) -> bool:
-    """A part may be scanned (not parsed) when it has no DTD and uses the usual unprefixed tags.
-
-    A DTD is the only way to declare entities, so any part with one goes to defusedxml instead,
-    which rejects entity attacks; so do unusual (prefixed) parts, for correctness.
-    """
-    if not xml:
-        return True
-    return _DOCTYPE.search(xml) is None and b"<!ENTITY" not in xml and root in xml
-
-
-# ------------------------------------------------------------------------------ sheet XML scan
-
-_DOCTYPE = re.compile(rb"<!DOCTYPE", re.IGNORECASE)
-_PREFIXED = re.compile(rb"<\w+:worksheet\b")
-_REF_ATTR = re.compile(rb"""\br\s*=\s*["']([A-Z]{1,3}[0-9]+)["']""")
-_CELL_F = re.compile(rb"<c\b([^>]*?)(?<!/)>\s*<f\b([^>]*?)(?:/>|>([^<]*)</f>)")
-_ATTR = re.compile(rb"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
-_WB_SHEET = re.compile(rb"<sheet\b([^>]*?)/?>")
-_WB_NAME = re.compile(rb"<definedName\b([^>]*)>([^<]*)</definedName>")
-_NAME_ATTR = re.compile(rb"""\bname\s*=\s*["']([^"']*)["']""")
-_REL = re.compile(rb"<Relationship\b([^>]*?)/?>")
-_ENTITIES = {"&quot;": '"', "&apos;": "'"}
-_MERGE = re.compile(rb'<mergeCell\b[^>]*?\bref="([^"]+)"')
-_PROTECT = re.compile(rb"<sheetProtection\b([^>]*)/?>")
-
-
-def _text(raw: bytes) -> str:
-    text = raw.decode("utf-8")
-    return unescape(text, _ENTITIES) if "&" in text else text
-
-
-def _attrs(text: bytes) -> dict[str, str]:
-    return {k.decode(): _text(v or w) for k, v, w in _ATTR.findall(text)}
-
-
-def _is_true(v: str | None) -> bool:
-    return v is not None and v.lower() in {"1", "true"}
-
-
-def scan_sheet(xml: bytes) -> tuple[dict[str, str], list[str], bool]:
-    """Formulas (ref -> '=...'), merged ranges and the protection flag of one sheet part."""
-    if not _scannable(xml, b"<worksheet") or _PREFIXED.search(xml[:4096]):
-        return _parse_sheet(xml)
-    formulas: dict[str, str] = {}
-    shared: dict[str, tuple[str, str]] = {}
-    pending: list[tuple[str, str]] = []
-    for cattrs, fattrs, ftext in _CELL_F.findall(xml):
-        r = _REF_ATTR.search(cattrs)
-        ref = r.group(1).decode() if r else ""
-        fa = _attrs(fattrs) if b"=" in fattrs else {}
-        text = _text(ftext) if ftext else ""
-        _collect_formula(formulas, shared, pending, ref, fa, text)
-    _resolve_shared(formulas, shared, pending)
-    merges = [m.decode() for m in _MERGE.findall(xml)]
-    prot = _PROTECT.search(xml)
-    protected = bool(prot) and _is_true(_attrs(prot.group(1)).get("sheet"))
-    return formulas, merges, protected
-
-
-def _collect_formula(
-    formulas: dict[str, str],
-    shared: dict[str, tuple[str, str]],
-    pending: list[tuple[str, str]],
-    ref: str,
-    fa: dict[str, str],
-    text: str,
-) -> None:
-    if fa.get("t") == "shared":
-        si = fa.get("si", "")
-        if text:
-            shared[si] = (ref, text)
-            formulas[ref] = "=" + text
-        else:
-            pending.append((ref, si))
-    elif ref and text:
-        formulas[ref] = "=" + text
-
-
-def _resolve_shared(
-    formulas: dict[str, str], shared: dict[str, tuple[str, str]], pending: list[tuple[str, str]]
-) -> None:
-    """Shared formulas (Excel writes a copied-down formula once): translate the master to each cell."""
-    for ref, si in pending:
-        if si in shared:
-            origin, text = shared[si]
-            try:
-                formulas[ref] = Translator("=" + text, origin=origin).translate_formula(ref)
-            except Exception:
-                formulas[ref] = "=" + text
-
-
-def _parse_sheet(xml: bytes) -> tuple[dict[str, str], list[str], bool]:
-    """The slow, general path (prefixed XML, or a part with a DOCTYPE): a full defusedxml parse."""
-    root = parse_xml(xml)
-    formulas: dict[str, str] = {}
-    shared: dict[str, tuple[str, str]] = {}
-    pending: list[tuple[str, str]] = []
-    for c in root.iter(f"{NS_MAIN}c"):
-        f = c.find(f"{NS_MAIN}f")
-        if f is not None:
-            _collect_formula(formulas, shared, pending, c.get("r", ""), dict(f.attrib), f.text or "")
-    _resolve_shared(formulas, shared, pending)
-    merges = [m.get("ref", "") for m in root.iter(f"{NS_MAIN}mergeCell")]
-    prot = root.find(f"{NS_MAIN}sheetProtection")
-    return formulas, merges, prot is not None and _is_true(prot.get("sheet"))
-
-
 # ------------------------------------------------------------------------------ whole workbook
 
 
@@ -430,10 +224,10 @@ def read_file(path: str | Path, *, engine: str = "calamine") -> tuple[RawFile, W
             if name in STRUCTURE_SHEETS:
                 sd.formulas, sd.merges, sd.protected = scan_sheet(xml)
             else:
-                if not _scannable(xml, b"<worksheet"):
+                if not scannable(xml, b"<worksheet"):
                     parse_xml(xml)  # a DTD in a sheet only calamine reads: defusedxml judges it
-                prot = _PROTECT.search(xml)
-                sd.protected = bool(prot) and _is_true(_attrs(prot.group(1)).get("sheet"))
+                prot = PROTECT.search(xml)
+                sd.protected = bool(prot) and is_true(attrs(prot.group(1)).get("sheet"))
         sheets[name] = sd
     for part in ("xl/sharedStrings.xml", "xl/styles.xml"):
         if part in z.NameToInfo:
