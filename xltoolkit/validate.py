@@ -280,9 +280,16 @@ def _batch(pendings: list[_Pending], plan: Plan, history: History | None) -> Non
         failures = []
     rates = df["rate"].tolist() if not df.empty else []
     rate_of = {id(ic): rates[i] for i, (_, ic) in enumerate(owners)}
-    for row, code in failures:
-        p, ic = owners[row]
-        p.report.issues.append(_value_issue(code, ic, p, df.iloc[row], plan))
+    if failures:
+        # Plain lists, not df.iloc per failure: an all-empty run can fail 100,000 rows at once.
+        numbers = {k: df[k].tolist() for k in ("rate", "pmax", "prev", "prev_year")}
+        count: dict[int, int] = {}
+        for row, code in failures:
+            p, ic = owners[row]
+            n = count[id(p)] = count.get(id(p), 0) + 1
+            if n <= MAX_ISSUES_PER_FILE:
+                extra = {k: v[row] for k, v in numbers.items()}
+                p.report.issues.append(_value_issue(code, ic, p, extra, plan))
     for p in pendings:
         if p.extracted is not None:
             _finish(p, plan, rate_of)
@@ -326,7 +333,7 @@ def _partner(p: _Pending, ic: InputCell) -> InputCell | None:
     return None
 
 
-def _value_issue(code: str, ic: InputCell, p: _Pending, row: pd.Series, plan: Plan) -> Issue:
+def _value_issue(code: str, ic: InputCell, p: _Pending, row: dict[str, float], plan: Plan) -> Issue:
     kw: dict[str, Any] = {"what": _what(ic), "hint": _hint(ic)}
     sheet, cell = ic.sheet, ic.cell
     partner = _partner(p, ic)
