@@ -334,3 +334,19 @@ def test_entity_declaration_in_shared_strings_is_refused(
             zout.writestr(info.filename, data)
     f = validate_workbook(out, plan).files[0]
     assert [i.code for i in f.issues] == ["unsafe-xml"]
+
+
+def test_annotated_macro_file_is_a_plain_xlsx(corpus: list[Case], plan: Plan, tmp_path: Path) -> None:
+    from xltoolkit.annotate import annotate_report
+
+    paths = [c.path for c in corpus if c.key in ("macro", "foreign", "values", "zip-bomb")]
+    before = [_sha(p) for p in paths]
+    written = annotate_report(validate_paths(paths, plan), tmp_path)
+    assert sorted(p.name for p in written) == ["foreign.xlsx", "macro.xlsx", "values.xlsx"]
+    assert "xl/vbaProject.bin" not in zipfile.ZipFile(tmp_path / "macro.xlsx").namelist()
+    assert [_sha(p) for p in paths] == before
+    import openpyxl
+
+    foreign = openpyxl.load_workbook(tmp_path / "foreign.xlsx")
+    assert foreign.active.title == "Kết quả kiểm tra"
+    assert foreign.active.cell(row=4, column=5).value == "not-a-template"
