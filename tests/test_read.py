@@ -161,3 +161,20 @@ def test_calamine_is_faster_than_openpyxl(filled: Path, tmp_path: Path, capsys) 
         )
     assert timings["calamine"] < timings["openpyxl"]
     assert len(report.files) == 20 and report.files[0].valid
+
+
+def test_scan_and_full_defusedxml_parse_agree(filled: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import xltoolkit.ooxml as ooxml
+
+    _, fast = read_file(filled)
+    monkeypatch.setattr(ooxml, "ALWAYS_PARSE", True)
+    _, strict = read_file(filled)
+    assert fast.names == strict.names and fast.sheet_order == strict.sheet_order
+    for name, sd in fast.sheets.items():
+        other = strict.sheets[name]
+        assert (sd.formulas, sd.merges, sd.protected, sd.state) == (
+            other.formulas,
+            other.merges,
+            other.protected,
+            other.state,
+        ), name

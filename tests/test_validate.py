@@ -350,3 +350,16 @@ def test_annotated_macro_file_is_a_plain_xlsx(corpus: list[Case], plan: Plan, tm
     foreign = openpyxl.load_workbook(tmp_path / "foreign.xlsx")
     assert foreign.active.title == "Kết quả kiểm tra"
     assert foreign.active.cell(row=4, column=5).value == "not-a-template"
+
+
+def test_scan_and_full_parse_agree_on_libreoffice_files(
+    corpus: list[Case], plan: Plan, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import xltoolkit.ooxml as ooxml
+
+    paths = [c.path for c in corpus if c.key.startswith("lo-")]
+    fast = validate_paths(paths, plan)
+    monkeypatch.setattr(ooxml, "ALWAYS_PARSE", True)
+    strict = validate_paths(paths, plan)
+    assert fast.to_dict() == strict.to_dict()
+    assert [f.value_rows for f in fast.files] == [f.value_rows for f in strict.files]
