@@ -12,7 +12,7 @@ import click
 
 from xltoolkit.cli import CONTEXT, echo_json, plan_option
 from xltoolkit.plan import Plan
-from xltoolkit.results import ConsolidationResult
+from xltoolkit.results import STATUS_LABELS, ConsolidationResult
 
 
 @click.command("consolidate", context_settings=CONTEXT)
@@ -85,10 +85,12 @@ def _render(result: ConsolidationResult, plan: Plan) -> None:
             click.echo(f"  {s.original_name} ({s.sha256[:12]})")
     if superseded:
         click.echo(f"Tệp đã được thay bằng tệp gửi sau: {len(superseded)}")
-    counts: dict[str, int] = {}
-    for m in result.measures:
-        counts[m.status.label] = counts.get(m.status.label, 0) + 1
-    click.echo("Tình trạng so với mục tiêu (cấp tỉnh): " + "; ".join(f"{k}: {v}" for k, v in counts.items()))
+    counts = {s: sum(m.status.status == s for m in result.measures) for s in STATUS_LABELS}
+    shown = "; ".join(f"{STATUS_LABELS[s]}: {n}" for s, n in counts.items() if n)
+    click.echo(f"Tình trạng {len(result.measures)} chỉ tiêu so với mục tiêu (cấp tỉnh): {shown}")
+    excluded = [f"{m.code} ({names(m.districts_excluded)})" for m in result.measures if m.districts_excluded]
+    if excluded:
+        click.echo("Số liệu huyện có lỗi, không đưa vào tổng hợp: " + "; ".join(excluded))
     flagged = [m.code for m in result.measures if m.reconciliation_flag]
     if flagged:
         click.echo("Số liệu của sở, ngành lệch với tổng hợp từ các huyện ở chỉ tiêu: " + ", ".join(flagged))
