@@ -316,6 +316,10 @@ def test_parse_received_at() -> None:
         "h-ben-luc": datetime(2026, 12, 20),
         "so-yt": datetime(2026, 12, 1, 10, 30),
     }
+    aware = parse_received_at(["2026-12-20T10:00+07:00"])
+    assert aware.tzinfo is None and aware == datetime.fromisoformat(
+        "2026-12-20T10:00+07:00"
+    ).astimezone().replace(tzinfo=None)
     with pytest.raises(XltoolkitError) as e:
         parse_received_at(["h-ben-luc=hôm qua"])
     assert e.value.code == "bad-received-at"

@@ -103,6 +103,16 @@ def test_newer_database_is_refused_untouched(tmp_path: Path) -> None:
     assert conn.execute("SELECT name FROM sqlite_master").fetchall() == [("future",)]
 
 
+def test_a_file_that_is_not_a_database_is_refused_untouched(tmp_path: Path) -> None:
+    db = tmp_path / ledger.DB_NAME
+    db.write_bytes(b"not a database, but an officer's notes" * 100)
+    before = db.read_bytes()
+    with pytest.raises(XltoolkitError) as e:
+        Ledger(tmp_path)
+    assert e.value.code == "ledger-unreadable"
+    assert db.read_bytes() == before
+
+
 def test_failed_migration_rolls_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     conn = sqlite3.connect(tmp_path / ledger.DB_NAME, isolation_level=None)
     migrate(conn, target=1)

@@ -68,7 +68,10 @@ def default_output(workspace: str | Path, year: int) -> Path:
 
 
 def _to_datetime(value: When) -> datetime:
+    """Naive local time to the second: the ledger compares received times as ISO text."""
     if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone().replace(tzinfo=None)
         return value.replace(microsecond=0)
     if isinstance(value, date):
         return datetime(value.year, value.month, value.day)
@@ -76,7 +79,7 @@ def _to_datetime(value: When) -> datetime:
     try:
         if len(text) == 10 and "/" in text:  # 20/12/2026, as officers write it
             return datetime.strptime(text, "%d/%m/%Y")
-        return datetime.fromisoformat(text).replace(microsecond=0)
+        return _to_datetime(datetime.fromisoformat(text))
     except ValueError:
         raise XltoolkitError(
             "bad-received-at",

@@ -164,15 +164,19 @@ class Ledger:
             self.conn: sqlite3.Connection | None = None
             return
         self.workspace.mkdir(parents=True, exist_ok=True)
+        # Default rollback journal, not WAL: the workspace may sit on a shared network drive, where
+        # WAL does not work; one transaction per run makes the journal mode irrelevant for speed.
+        self.conn = sqlite3.connect(self.path, isolation_level=None, timeout=30)
         try:
-            self.conn = sqlite3.connect(self.path, isolation_level=None)
-            self.conn.execute("PRAGMA journal_mode=WAL")
-            self.conn.execute("PRAGMA synchronous=NORMAL")
             migrate(self.conn)
         except sqlite3.DatabaseError as e:
+            self.close()
             raise XltoolkitError(
                 "ledger-unreadable", f"Không mở được sổ theo dõi {self.path}: {e}. Sổ không bị thay đổi."
             ) from None
+        except BaseException:
+            self.close()
+            raise
 
     def __enter__(self) -> Ledger:
         return self
