@@ -290,6 +290,18 @@ def test_agency_with_only_a_rejected_file_is_missing(tmp_path: Path, corpus, pla
     assert {s.original_name: s.state for s in r.submissions} == {"a.xlsx": "rejected", "b.xlsx": "accepted"}
 
 
+def test_file_of_another_year_is_recorded_under_its_own_year(tmp_path: Path, corpus, plan: Plan) -> None:
+    src = folder(tmp_path, corpus, {"a.xlsx": "tp-tan-an", "cu.xlsx": f"h-ben-luc-{PREV}"})
+    r = run(src, tmp_path, plan)
+    assert r.received == ["tp-tan-an"]
+    old = next(s for s in r.submissions if s.original_name == "cu.xlsx")
+    assert (old.agency, old.year, old.state) == ("h-ben-luc", PREV, "accepted")
+    report = next(f for f in r.file_issues if f["sha256"] == old.sha256)
+    assert [i["code"] for i in report["issues"]][-1] == "other-year"
+    prev = consolidate(src, PREV, plan=plan, workspace=tmp_path / "ws")
+    assert prev.received == ["h-ben-luc"]
+
+
 def test_deadline_day_itself_is_on_time(tmp_path: Path, corpus, plan: Plan) -> None:
     src = folder(tmp_path, corpus, {"a.xlsx": "tp-tan-an"})
     stamp(src / "a.xlsx", f"{YEAR}-12-15T23:59:00")

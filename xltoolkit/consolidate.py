@@ -320,6 +320,15 @@ def _district_results(plan: Plan, year: int, hist: History) -> list[DistrictResu
     return out
 
 
+def _other_year(file_year: int, year: int) -> dict[str, Any]:
+    """A file of another year found in this year's folder: recorded under its own year, said so."""
+    msg = (
+        f"Tệp là báo cáo năm {file_year}, không thuộc kỳ tổng hợp năm {year}; "
+        f"đã lưu vào sổ theo dõi năm {file_year} và được dùng khi tổng hợp năm đó."
+    )
+    return {"code": "other-year", "severity": "warning", "sheet": None, "cell": None, "message": msg}
+
+
 def build_result(
     led: Ledger, plan: Plan, year: int, folder_hashes: Sequence[str] = ()
 ) -> ConsolidationResult:
@@ -351,6 +360,8 @@ def build_result(
         d = json.loads(r["report"])
         d.setdefault("sha256", r["sha256"])
         d["state"] = r["state"]
+        if r["year"] is not None and r["year"] != year:
+            d["issues"] = [*d.get("issues", []), _other_year(r["year"], year)]
         files.append(d)
     return ConsolidationResult(
         year=year,
