@@ -321,6 +321,16 @@ def test_received_at_override_per_agency_and_for_all(tmp_path: Path, corpus, pla
     assert r.late == ["tp-tan-an", "h-ben-luc"]
 
 
+def test_empty_folder_everyone_missing(tmp_path: Path, plan: Plan) -> None:
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "ghi-chu.txt").write_text("không phải bảng tính")
+    (tmp_path / "in" / "~$bao-cao.xlsx").write_bytes(b"lock")  # Excel's lock file
+    r = run(tmp_path / "in", tmp_path, plan)
+    assert r.received == [] and r.submissions == []
+    assert r.missing == [a.id for a in plan.agencies]
+    assert all(m.value is None and m.status.status == "not_available" for m in r.measures)
+
+
 def test_parse_received_at() -> None:
     assert parse_received_at(()) is None
     assert parse_received_at(["2026-12-20"]) == datetime(2026, 12, 20)

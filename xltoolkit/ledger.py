@@ -7,7 +7,8 @@ years read their trends and statuses from here, so the schema is versioned (``PR
 and migrated forward step by step; a database newer than this code is refused, never rewritten.
 
 Supersede rule: per (agency, year), among files whose integrity holds, the one with the latest
-received time is ``accepted``; each earlier one is ``superseded`` by the next newer one. The received
+received time is ``accepted``; each earlier one is ``superseded`` by the next newer one (equal times:
+the one recorded later wins). The received
 time is recorded once, when a hash is first seen (only an explicit correction changes it), so running
 again with an old file that was copied anew cannot flip the order back. Files that fail integrity
 checks are ``rejected``: archived and reported, never used, and they supersede nothing.
