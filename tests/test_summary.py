@@ -24,6 +24,7 @@ from xltoolkit.results import (
     Submission,
 )
 from xltoolkit.summary import (
+    CHARTS_SHEET,
     COMPLETENESS_HEADER_ROW,
     COMPLETENESS_KEYS,
     MEASURES_SHEET,
@@ -333,6 +334,21 @@ def test_trend_charts_are_native_line_charts(written: Path, result: Consolidatio
     assert len(charts) == len(result.measures) + 1
     assert xml.count(b"<lineChart>") == len(result.measures) and xml.count(b"<barChart>") == 1
     assert "'Chỉ tiêu'!".encode() in xml
+    assert xml.count(b"<ser>") == 2 * len(result.measures) + 1  # value and target lines; one bar series
+    assert xml.count("Mục tiêu".encode()) >= len(result.measures)
+
+
+def test_target_lines_follow_the_plan_milestones(
+    written: Path, result: ConsolidationResult, plan: Plan
+) -> None:
+    ws = openpyxl.load_workbook(written)[CHARTS_SHEET]
+    years = sorted({y for m in result.measures for y in m.trend})
+    col = next(c.column for c in ws[TABLE_HEADER_ROW] if c.value == "Mã")
+    assert [ws.cell(TABLE_HEADER_ROW, col + 1 + k).value for k in range(len(years))] == years
+    for i, m in enumerate(result.measures):
+        assert ws.cell(FIRST_ROW + i, col).value == m.code
+        got = [ws.cell(FIRST_ROW + i, col + 1 + k).value for k in range(len(years))]
+        assert got == [plan.measure_by_code[m.code].milestone(y)[1] for y in years]
 
 
 def test_same_input_same_content(tmp_path: Path, result: ConsolidationResult, plan: Plan) -> None:

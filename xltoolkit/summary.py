@@ -29,6 +29,7 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.chart.marker import DataPoint
+from openpyxl.chart.series import SeriesLabel
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -413,7 +414,7 @@ def _charts_sheet(
         result.year,
         last_col,
         "XU HƯỚNG CÁC CHỈ TIÊU TOÀN TỈNH QUA CÁC NĂM",
-        "(Số liệu: trang «Chỉ tiêu»; mục tiêu ghi trong tiêu đề từng biểu đồ)",
+        "(Số liệu: trang «Chỉ tiêu»; đường nét đứt: mục tiêu áp dụng cho từng năm)",
     )
     for j in range(1, last_col + 1):
         ws.column_dimensions[get_column_letter(j)].width = 9.5
@@ -424,6 +425,7 @@ def _charts_sheet(
     total_cols = len(measure_columns(plan, years))
     first_trend = total_cols - len(years) + 1
     cats = Reference(data, min_col=first_trend, max_col=total_cols, min_row=TABLE_HEADER_ROW)
+    block = _target_block(ws, plan, measures, years, last_col + 2)
     for i, m in enumerate(measures):
         row = FIRST_ROW + i
         chart = LineChart()
@@ -436,15 +438,25 @@ def _charts_sheet(
             target = f" — mục tiêu{year}: {label} {format(m.status.target, 'g').replace('.', ',')}"
         chart.title = f"{m.code}. {_shorten(name, 70)}{target}"
         chart.add_data(Reference(data, min_col=first_trend, max_col=total_cols, min_row=row), from_rows=True)
+        chart.add_data(
+            Reference(ws, min_col=block, max_col=block + len(years) - 1, min_row=row), from_rows=True
+        )
         chart.set_categories(cats)
-        chart.legend = None
+        value, goal = chart.series
+        value.tx = SeriesLabel(v="Giá trị toàn tỉnh")
+        value.marker.symbol = "circle"
+        value.smooth = False
+        goal.tx = SeriesLabel(v="Mục tiêu")
+        goal.marker.symbol = "none"
+        goal.smooth = False
+        goal.graphicalProperties.line.solidFill = "C00000"
+        goal.graphicalProperties.line.dashStyle = "dash"
+        chart.legend.position = "b"
+        chart.visible_cells_only = False
         chart.y_axis.title = pm.unit if pm else ""
         chart.x_axis.delete = False
         chart.y_axis.delete = False
         chart.x_axis.number_format = "0"
-        series = chart.series[0]
-        series.marker.symbol = "circle"
-        series.smooth = False
         chart.height, chart.width = 7.5, 14.5
         anchor_col = 1 + (i % CHARTS_PER_ROW) * CHART_COLS
         anchor_row = TABLE_HEADER_ROW + (i // CHARTS_PER_ROW) * CHART_ROWS
@@ -452,6 +464,22 @@ def _charts_sheet(
     last_row = TABLE_HEADER_ROW + ((len(measures) + CHARTS_PER_ROW - 1) // CHARTS_PER_ROW) * CHART_ROWS
     page_setup(ws, landscape=True, freeze=None, print_cols=last_col, last_row=last_row)
     ws.print_title_rows = None
+
+
+def _target_block(
+    ws: Worksheet, plan: Plan, measures: list[MeasureResult], years: list[int], col: int
+) -> int:
+    """The milestone target of each measure for each trend year, right of the printed charts, so a
+    chart can draw the target as a dashed line. Returns the first year column."""
+    c = put(ws, TABLE_HEADER_ROW - 1, col, "Mục tiêu áp dụng cho từng năm (dùng để vẽ đường mục tiêu)")
+    c.font = F_BOLD
+    cols = [Col("code", "Mã", 6)] + [Col(f"target_{y}", y, 8, NUM) for y in years]
+    rows = []
+    for m in measures:
+        pm = plan.measure_by_code.get(m.code)
+        rows.append([m.code] + [pm.milestone(y)[1] if pm else None for y in years])
+    table(ws, cols, rows, first_col=col)
+    return col + 1
 
 
 def _shorten(text: str, n: int) -> str:
