@@ -10,8 +10,10 @@ both cores), cached in the temp dir and hard-linked into one folder per size.
 
 Each measurement runs in a fresh child process, so times are end to end (interpreter start, imports,
 intake into a new ledger, validation, consolidation, summary workbook) and peak memory is the child's
-own peak RSS (plus any worker processes it started). The baseline reads every file with openpyxl
-(read-only) and validates it with its own pandera call, the way a first script would.
+own peak RSS plus the peak RSS of its largest worker process (getrusage RUSAGE_SELF + RUSAGE_CHILDREN;
+forked workers share most pages with the parent, so this is an upper-bound-ish figure).
+The baseline reads every file with openpyxl (read-only) and validates it with its own pandera call,
+the way a first script would.
 """
 
 from __future__ import annotations
@@ -254,7 +256,7 @@ def _child_main(mode: str, args: list[str]) -> None:
     out = child_consolidate(*args) if mode == "consolidate" else child_baseline(*args)
     me = resource.getrusage(resource.RUSAGE_SELF)
     kids = resource.getrusage(resource.RUSAGE_CHILDREN)
-    out["peak_rss_mb"] = (me.ru_maxrss + kids.ru_maxrss) / 1024  # Linux: KiB; + worker processes, if any
+    out["peak_rss_mb"] = (me.ru_maxrss + kids.ru_maxrss) / 1024  # Linux: KiB; + the largest worker
     out["cpu_s"] = me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
     print(json.dumps(out))
 
