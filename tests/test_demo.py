@@ -10,7 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from xltoolkit.cli import main
-from xltoolkit.cli_demo import MARKER, DemoResult, render, run_demo
+from xltoolkit.cli_demo import render
+from xltoolkit.demo import MARKER, DemoResult, run_demo
 from xltoolkit.layout import build_layout
 from xltoolkit.plan import Plan
 from xltoolkit.summary import MEASURES_SHEET, measure_columns

@@ -144,14 +144,15 @@ def templates(plan: Plan, year: int, out_dir: Path | None, agencies: tuple[str, 
         click.echo(f"  {r.path}")
 
 
-# Commands of later pipeline stages register themselves here.
-# --- command registry (one line per module) ---
-import xltoolkit.cli_validate  # noqa: E402, F401
-import xltoolkit.cli_demo  # noqa: E402, F401
-from xltoolkit import cli_addin  # noqa: E402, F401
+# Commands of the later pipeline stages live in their own modules; they are registered here so that
+# `xltoolkit --help` lists them all. (Imported at the end: they use the helpers defined above.)
+from xltoolkit.cli_addin import addin  # noqa: E402
 from xltoolkit.cli_consolidate import consolidate_command  # noqa: E402
+from xltoolkit.cli_demo import demo_command  # noqa: E402
+from xltoolkit.cli_validate import validate  # noqa: E402
 
-main.add_command(consolidate_command)
+for _command in (validate, consolidate_command, demo_command, addin):
+    main.add_command(_command)
 
 
 if __name__ == "__main__":

@@ -12,11 +12,11 @@ from pathlib import Path
 import click
 
 from xltoolkit.addin import server
-from xltoolkit.cli import CONTEXT, fail, main
+from xltoolkit.cli import CONTEXT, fail
 from xltoolkit.errors import XltoolkitError
 
 
-@main.group(context_settings=CONTEXT)
+@click.group(context_settings=CONTEXT)
 def addin() -> None:
     """Add-in Excel (thẻ «Trẻ em»): chạy máy chủ, tạo manifest. / Excel add-in server and manifest.
 

@@ -12,14 +12,14 @@ from pathlib import Path
 
 import click
 
-from xltoolkit.cli import CONTEXT, echo_json, main, plan_option
+from xltoolkit.cli import CONTEXT, echo_json, plan_option
 from xltoolkit.plan import Plan
 from xltoolkit.report import FileReport, ValidationReport
 
 SEVERITY_TEXT = {"error": "LỖI", "warning": "Cảnh báo"}
 
 
-@main.command("validate", context_settings=CONTEXT)
+@click.command("validate", context_settings=CONTEXT)
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--year", type=int, default=None, help="Năm báo cáo phải khớp. / Expected reporting year.")
 @click.option("--json", "as_json", is_flag=True, help="In dạng JSON. / Print JSON.")
