@@ -46,14 +46,14 @@ def validate(
     if as_json:
         echo_json(report.to_dict())
     else:
-        render(report, written)
+        render(report, written, plan)
     if not report.valid:
         sys.exit(1)
 
 
-def render(report: ValidationReport, written: list[Path]) -> None:
+def render(report: ValidationReport, written: list[Path], plan: Plan | None = None) -> None:
     for f in report.files:
-        _render_file(f)
+        _render_file(f, plan)
     s = report.stats
     click.echo(
         f"\nTổng cộng: {s['files']} tệp, {s['valid_files']} tệp đạt, {s['invalid_files']} tệp có lỗi; "
@@ -65,8 +65,11 @@ def render(report: ValidationReport, written: list[Path]) -> None:
             click.echo(f"  {p}")
 
 
-def _render_file(f: FileReport) -> None:
-    who = f" — {f.agency}, năm {f.year}" if f.agency else ""
+def _render_file(f: FileReport, plan: Plan | None) -> None:
+    name = f.agency
+    if plan is not None and f.agency in plan.agency_by_id:
+        name = plan.body_name(plan.agency_by_id[f.agency])
+    who = f" — {name}, năm {f.year}" if f.agency else ""
     state = "ĐẠT" if f.valid else "CÓ LỖI"
     click.echo(f"\n{f.path}{who}: {state}")
     groups: dict[str, list] = defaultdict(list)
