@@ -10,12 +10,17 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from xltoolkit import libreoffice
 from xltoolkit.plan import Plan, load_plan
 from xltoolkit.template import generate_templates
 
 TEMPLATE_YEAR = 2026
+
+# No per-example deadline: CI machines are shared and slow examples are not failures of the logic.
+settings.register_profile("xltoolkit", deadline=None)
+settings.load_profile("xltoolkit")
 
 
 @pytest.fixture(scope="session")
