@@ -35,18 +35,16 @@ from xltoolkit.summary import (
     measure_columns,
     write_summary,
 )
-from xltoolkit.summary_sheets import (
+from xltoolkit.summary_lists import (
     BUDGET_SHEET,
     BUDGET_TOTAL_KEY,
     DISTRICT_KEY_ROW,
     DISTRICTS_SHEET,
-    FIRST_ROW,
     ISSUES_SHEET,
     NARRATIVES_SHEET,
-    STATUS_COLOURS,
     SUBMISSIONS_SHEET,
-    TABLE_HEADER_ROW,
 )
+from xltoolkit.summary_sheets import FIRST_ROW, STATUS_COLOURS, TABLE_HEADER_ROW
 
 YEAR = 2025
 INJECTIONS = ('=HYPERLINK("http://x","bấm")', "+1+2", "-3*4", "@SUM(A1:A2)", "=1+1")
@@ -405,7 +403,7 @@ def test_many_resubmissions_and_issues_stay_readable(
     issue rows are capped with a note saying how many more there are."""
     import copy
 
-    import xltoolkit.summary_sheets as sheets
+    import xltoolkit.summary_lists as sheets
 
     many = copy.deepcopy(result)
     t0 = datetime(YEAR, 11, 1, 8, 0)
