@@ -164,14 +164,17 @@ def _run(
             pending.report.issues.append(issue("duplicate-file", other=Path(seen[sha]).name))
         else:
             seen[sha] = pending.report.path
-    _batch(pendings, plan, history)
+    with _gc_paused():
+        _batch(pendings, plan, history)
     return ValidationReport([p.report for p in pendings])
 
 
 @contextmanager
 def _gc_paused() -> Iterator[None]:
     """Reading allocates many short-lived objects and no cycles worth chasing: the cyclic GC cost
-    ~15% of the per-file time, so it is paused for the loop (reference counting still frees)."""
+    ~15% of the per-file time, so it is paused for the loop (reference counting still frees). The
+    batch stage too: its issues and frames would otherwise trigger full collections over every
+    file's objects (measured up to +0.5 s for 1,650 files)."""
     was = gc.isenabled()
     gc.disable()
     try:
