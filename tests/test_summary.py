@@ -27,6 +27,7 @@ from xltoolkit.summary import (
     CHARTS_SHEET,
     COMPLETENESS_HEADER_ROW,
     COMPLETENESS_KEYS,
+    COMPLETENESS_LABELS,
     MEASURES_SHEET,
     OVERVIEW_SHEET,
     RECONCILIATION_HEADER_ROW,
@@ -241,10 +242,23 @@ def test_overview_counts_completeness_and_flags(
         assert ws.cell(FIRST_ROW + i, 2).fill.fgColor.rgb.endswith(STATUS_COLOURS[key])
     assert ws.cell(FIRST_ROW + len(STATUS_LABELS), 3).value == len(result.measures)
     assert len(ws._charts) == 1
+    # Fixed row order (COMPLETENESS_KEYS); people see a number and a Vietnamese label, no machine key.
     counts = {
-        ws.cell(COMPLETENESS_HEADER_ROW + 1 + i, 1).value: ws.cell(COMPLETENESS_HEADER_ROW + 1 + i, 3).value
-        for i in range(len(COMPLETENESS_KEYS))
+        key: ws.cell(COMPLETENESS_HEADER_ROW + 1 + i, 3).value for i, key in enumerate(COMPLETENESS_KEYS)
     }
+    labels = [ws.cell(COMPLETENESS_HEADER_ROW + 1 + i, 2).value for i in range(len(COMPLETENESS_KEYS))]
+    assert labels == [COMPLETENESS_LABELS[k] for k in COMPLETENESS_KEYS]
+    assert [ws.cell(COMPLETENESS_HEADER_ROW + 1 + i, 1).value for i in range(len(COMPLETENESS_KEYS))] == [
+        1,
+        2,
+        None,
+        None,
+        3,
+        4,
+        5,
+    ]
+    visible = {c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)}
+    assert not visible & set(COMPLETENESS_KEYS)
     assert counts == {
         "expected": 26,
         "received": len(result.received),
@@ -323,6 +337,59 @@ def test_print_and_screen_setup(written: Path) -> None:
     ws = wb[MEASURES_SHEET]
     assert ws.freeze_panes == "C9" and ws.page_setup.orientation == "landscape"
     assert ws.column_dimensions["B"].width >= 40 and ws["B9"].alignment.wrap_text
+
+
+def _merged_at(ws, row: int, col: int) -> tuple[int, int]:
+    """First and last column of the merged range holding (row, col), or (col, col)."""
+    for rng in ws.merged_cells.ranges:
+        if rng.min_row <= row <= rng.max_row and rng.min_col <= col <= rng.max_col:
+            return rng.min_col, rng.max_col
+    return col, col
+
+
+def test_measures_print_two_readable_pages(written: Path) -> None:
+    """Page 1 ends with the progress status and holds the whole national header block and title;
+    page 2 repeats code and name and has its own title, so no text is cut at the page edge."""
+    ws = openpyxl.load_workbook(written)[MEASURES_SHEET]
+    status_col = next(c.column for c in ws[TABLE_HEADER_ROW] if c.value == "Đánh giá tiến độ")
+    assert [b.id for b in ws.col_breaks.brk] == [status_col]
+    assert not ws.sheet_properties.pageSetUpPr.fitToPage and 40 <= ws.page_setup.scale <= 100
+    assert ws.print_title_cols == "$A:$B"
+    for row in (1, 2, 3, 5, 6):
+        texts = [c for c in ws[row] if c.value]
+        for c in texts[:3]:
+            first, last = _merged_at(ws, row, c.column)
+            assert last <= status_col or first > status_col, (row, c.value)
+    motto = next(c for c in ws[1] if c.value == "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")
+    assert _merged_at(ws, 1, motto.column)[1] == status_col
+    assert _merged_at(ws, 2, 1) == (1, 2)  # issuing body within the repeated columns
+    assert "(tiếp theo)" in ws.cell(5, status_col + 1).value
+
+
+def test_charts_print_whole_charts(written: Path, result: ConsolidationResult) -> None:
+    from xltoolkit.summary_measures import CHART_ROWS, CHART_ROWS_PER_PAGE, CHARTS_PER_ROW
+
+    ws = openpyxl.load_workbook(written)[CHARTS_SHEET]
+    assert ws.print_title_rows is None  # a repeated row would print over the charts
+    rows = -(-len(result.measures) // CHARTS_PER_ROW)
+    breaks = [b.id for b in ws.row_breaks.brk]
+    assert len(breaks) == (rows - 1) // CHART_ROWS_PER_PAGE
+    assert all((b - TABLE_HEADER_ROW + 1) % (CHART_ROWS * CHART_ROWS_PER_PAGE) == 0 for b in breaks)
+
+
+def test_people_see_no_machine_codes_and_wrapped_rows_fit(written: Path) -> None:
+    """Issue codes stay in a hidden column; the budget total is labelled in Vietnamese; a row whose
+    text wraps is tall enough for it."""
+    wb = openpyxl.load_workbook(written)
+    ws = wb[ISSUES_SHEET]
+    code_col = next(c.column_letter for c in ws[TABLE_HEADER_ROW] if c.value == "Mã lỗi")
+    assert ws.column_dimensions[code_col].hidden
+    ws = wb[BUDGET_SHEET]
+    total = next(r for r in ws.iter_rows(min_row=FIRST_ROW) if r[0].value == BUDGET_TOTAL_KEY)
+    assert BUDGET_TOTAL_KEY == "Tổng cộng toàn tỉnh" and _merged_at(ws, total[0].row, 1) == (1, 2)
+    ws = wb[NARRATIVES_SHEET]
+    long = max(ws.iter_rows(min_row=FIRST_ROW), key=lambda r: len(str(r[3].value or "")))
+    assert len(long[3].value) > 60 and (ws.row_dimensions[long[0].row].height or 0) >= 30
 
 
 def test_trend_charts_are_native_line_charts(written: Path, result: ConsolidationResult) -> None:

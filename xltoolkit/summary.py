@@ -7,14 +7,18 @@ Layout (the add-in and the tests read these tables back; keep them stable):
   data from row 9, the row key in column A; all text cells are stored as text (never formulas).
 - "Tổng quan": status counts in rows 9-14 (order of `STATUS_LABELS`, count in column C, share in D),
   total in row 15, bar chart below it (`STATUS_CHART_ROW`); completeness table at
-  `COMPLETENESS_HEADER_ROW` (keys in column A: `COMPLETENESS_KEYS`, count in C, agencies in D);
+  `COMPLETENESS_HEADER_ROW` (rows in the fixed order of `COMPLETENESS_KEYS`, STT in A, Vietnamese label
+  in B, count in C, agencies in D; the keys themselves are not written);
   reconciliation flags at `RECONCILIATION_HEADER_ROW` (measure code in A).
 - "Chỉ tiêu": one row per measure, columns `measure_columns(...)` (a trend column per year, its header
-  the year as a number); status label coloured by status.
-- "Xu hướng": one native line chart per measure, drawn from the trend columns of "Chỉ tiêu".
+  the year as a number); status label coloured by status. Printed two pages across at a fixed scale,
+  page 1 ending with the status column (header block and title within it), page 2 repeating A:B.
+- "Xu hướng": one native line chart per measure, drawn from the trend columns of "Chỉ tiêu"; page breaks
+  between rows of charts.
 - "Cấp huyện": measures down (code in A), one column per district (agency ids in hidden row 7).
-- "Tiếp nhận", "Lỗi kiểm tra", "Nhiệm vụ", "Kinh phí": agency id in A; see summary_lists.py
-  (budget total row keyed `BUDGET_TOTAL_KEY`).
+- "Tiếp nhận", "Lỗi kiểm tra", "Nhiệm vụ", "Kinh phí": agency id in A; see summary_lists.py (budget
+  total row keyed `BUDGET_TOTAL_KEY`, its Vietnamese label, merged over A:B); "Lỗi kiểm tra" keeps the
+  English issue code in a hidden column.
 
 Modules: this one assembles the workbook; `summary_overview.py` and `summary_measures.py` write the
 overview, measure and chart sheets, `summary_lists.py` the sheets that list things, and
@@ -27,6 +31,8 @@ in ~0.2 s.
 
 from __future__ import annotations
 
+import re
+import zipfile
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -57,6 +63,7 @@ from xltoolkit.summary_measures import (
 from xltoolkit.summary_overview import (
     COMPLETENESS_HEADER_ROW,
     COMPLETENESS_KEYS,
+    COMPLETENESS_LABELS,
     OVERVIEW_SHEET,
     RECONCILIATION_HEADER_ROW,
     STATUS_CHART_ROW,
@@ -64,13 +71,14 @@ from xltoolkit.summary_overview import (
     overview_sheet,
 )
 from xltoolkit.template import FIXED_TIME
-from xltoolkit.xlio import save_atomic
+from xltoolkit.xlio import write_atomic
 
 __all__ = [
     "BUDGET_SHEET",
     "CHARTS_SHEET",
     "COMPLETENESS_HEADER_ROW",
     "COMPLETENESS_KEYS",
+    "COMPLETENESS_LABELS",
     "DISTRICTS_SHEET",
     "ISSUES_SHEET",
     "MEASURES_SHEET",
@@ -109,7 +117,21 @@ def write_summary(result: ConsolidationResult, plan: Plan, path: str | Path) -> 
     rows), so a re-run does not look like a new report. `result.summary_path` is left to the caller.
     """
     wb = build_summary(result, plan)
-    return save_atomic(wb, path)
+    return write_atomic(path, lambda tmp: _save_fixed_time(wb, tmp))
+
+
+def _save_fixed_time(wb: Workbook, path: Path) -> None:
+    """Save, then put the fixed modification time back into docProps/core.xml (openpyxl stamps the
+    current time on every save, so two runs a second apart would differ)."""
+    wb.save(path)
+    with zipfile.ZipFile(path) as z:
+        items = [(info, z.read(info)) for info in z.infolist()]
+    stamp = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for info, data in items:
+            if info.filename == "docProps/core.xml":
+                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + stamp, data)
+            z.writestr(info, data)
 
 
 def build_summary(result: ConsolidationResult, plan: Plan) -> Workbook:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from xltoolkit.plan import Plan
@@ -176,6 +177,8 @@ ISSUE_COLS = (
     Col("message", "Nội dung", 70, wrap=True),
 )
 SEVERITY_COL = 1 + [c.key for c in ISSUE_COLS].index("severity")
+#: The stable English issue code stays in its column for programs, hidden: people read "Nội dung".
+ISSUE_CODE_COL = 1 + [c.key for c in ISSUE_COLS].index("code")
 
 
 def issues_sheet(ws: Worksheet, result: ConsolidationResult, plan: Plan) -> None:
@@ -233,6 +236,7 @@ def issues_sheet(ws: Worksheet, result: ConsolidationResult, plan: Plan) -> None
             c.fill = STATUS_FILLS["deterioration"]
         elif c.value == SEVERITY_LABELS["warning"]:
             c.fill = STATUS_FILLS["moderate_progress"]
+    ws.column_dimensions[get_column_letter(ISSUE_CODE_COL)].hidden = True
     page_setup(ws, landscape=True, freeze="C9", print_cols=len(ISSUE_COLS), last_row=last)
 
 
@@ -283,8 +287,8 @@ BUDGET_COLS = (
     Col("mobilised", "Huy động từ tổ chức, cá nhân (triệu đồng)", 18, MONEY),
     Col("total", "Tổng cộng (triệu đồng)", 18, MONEY),
 )
-#: Key written in column A of the budget total row.
-BUDGET_TOTAL_KEY = "TONG"
+#: Key of the budget total row: its label, written in column A (merged over the name column).
+BUDGET_TOTAL_KEY = "Tổng cộng toàn tỉnh"
 
 
 def _money(x: Any) -> float | None:
@@ -314,8 +318,10 @@ def budget_sheet(ws: Worksheet, result: ConsolidationResult, plan: Plan) -> None
         total = None if state is None and mob is None else (state or 0.0) + (mob or 0.0)
         rows.append([b.get("agency") or "", agency_label(plan, b.get("agency")), state, mob, total])
     state, mob = budget_totals(result)
-    rows.append([BUDGET_TOTAL_KEY, "Tổng cộng toàn tỉnh", state, mob, state + mob])
+    rows.append([BUDGET_TOTAL_KEY, "", state, mob, state + mob])
     last = table(ws, BUDGET_COLS, rows)
+    ws.merge_cells(start_row=last, start_column=1, end_row=last, end_column=2)
+    ws.row_dimensions[last].height = 20  # one line once merged over the name column
     for j in range(1, len(BUDGET_COLS) + 1):
         c = ws.cell(row=last, column=j)
         c.font, c.fill = F_BOLD, TOTAL_FILL

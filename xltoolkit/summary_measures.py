@@ -7,21 +7,32 @@ from typing import Any
 
 from openpyxl.chart import LineChart, Reference
 from openpyxl.chart.series import SeriesLabel
+from openpyxl.chart.text import RichText, Text
+from openpyxl.chart.title import Title
+from openpyxl.drawing.spreadsheet_drawing import AnchorMarker, TwoCellAnchor
+from openpyxl.drawing.text import CharacterProperties, Paragraph, ParagraphProperties, RegularTextRun
+from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
 from xltoolkit.layout import requirement_text
 from xltoolkit.plan import Plan
 from xltoolkit.results import ConsolidationResult, MeasureResult
 from xltoolkit.summary_sheets import (
+    CENTER,
     F_BOLD,
     FIRST_ROW,
+    FONT,
+    HEADER_PT,
     INT,
     NUM,
     PCT,
+    ROW_PT,
     TABLE_HEADER_ROW,
-    WRAP,
     Col,
+    fit_header_rows,
+    fixed_scale,
     header_block,
     page_setup,
     put,
@@ -64,15 +75,15 @@ def measure_columns(plan: Plan, years: list[int]) -> list[Col]:
         Col("base", "Giá trị năm gốc", 10, NUM),
         Col("latest_year", "Năm gần nhất", 8),
         Col("latest", "Giá trị năm gần nhất", 10, NUM),
-        Col("cagr_observed", "Tốc độ thay đổi bình quân năm thực tế", 11, PCT),
-        Col("cagr_required", "Tốc độ thay đổi bình quân năm cần đạt", 11, PCT),
+        Col("cagr_observed", "Tốc độ thay đổi bình quân năm thực tế", 10, PCT),
+        Col("cagr_required", "Tốc độ thay đổi bình quân năm cần đạt", 10, PCT),
         Col("ratio", "Tỷ số R (thực tế / cần đạt)", 9, "0.00"),
         Col("numerator_sum", "Tổng tử số cấp huyện", 12, INT),
         Col("denominator_sum", "Tổng mẫu số cấp huyện", 12, INT),
         Col("districts_used", "Số huyện được tổng hợp", 9, INT),
-        Col("districts_excluded", "Huyện bị loại (số liệu lỗi)", 18, wrap=True),
+        Col("districts_excluded", "Huyện bị loại (số liệu lỗi)", 15, wrap=True),
     ]
-    cols += [Col(f"trend_{y}", y, 9, NUM) for y in years]
+    cols += [Col(f"trend_{y}", y, 8, NUM) for y in years]
     return cols
 
 
@@ -115,25 +126,39 @@ def measure_row(plan: Plan, m: MeasureResult, cols: list[Col]) -> list[Any]:
 def measures_sheet(
     ws: Worksheet, result: ConsolidationResult, plan: Plan, measures: list[MeasureResult], years: list[int]
 ) -> None:
+    """The measure table, printed two pages across: page 1 ends with the progress status (what the
+    People's Committee reads), page 2 repeats code and name and holds how the status was computed and
+    the yearly values. The national header block and the title sit within page 1's columns."""
     cols = measure_columns(plan, years)
+    status_col = next(j for j, c in enumerate(cols, start=1) if c.key == "status")
     header_block(
         ws,
         plan,
         result.year,
-        len(cols),
-        f"KẾT QUẢ VÀ ĐÁNH GIÁ TIẾN ĐỘ CÁC CHỈ TIÊU NĂM {result.year} (TOÀN TỈNH)",
-        "(Đánh giá theo phương pháp đo tiến độ SDG: so sánh tốc độ thay đổi thực tế với tốc độ cần đạt"
-        " để đạt mục tiêu năm mốc; R = thực tế / cần đạt)",
+        status_col,
+        f"KẾT QUẢ VÀ ĐÁNH GIÁ TIẾN ĐỘ CÁC CHỈ TIÊU NĂM {result.year}",
+        "(Toàn tỉnh; đánh giá theo phương pháp đo tiến độ SDG, R = tốc độ thực tế / tốc độ cần đạt)",
+        left_cols=REPEATED_COLS,
     )
     last = table(ws, cols, [measure_row(plan, m, cols) for m in measures])
-    status_col = next(j for j, c in enumerate(cols, start=1) if c.key == "status")
     for i, m in enumerate(measures):
         status_cell(ws.cell(row=FIRST_ROW + i, column=status_col), m.status.status)
-        ws.row_dimensions[FIRST_ROW + i].height = 48
+        dim = ws.row_dimensions[FIRST_ROW + i]
+        dim.height = max(dim.height or 0, 48)
+    if status_col < len(cols):
+        c = put(
+            ws,
+            5,
+            status_col + 1,
+            f"KẾT QUẢ VÀ ĐÁNH GIÁ TIẾN ĐỘ CÁC CHỈ TIÊU NĂM {result.year} (tiếp theo): CƠ SỞ ĐÁNH GIÁ"
+            " VÀ GIÁ TRỊ TOÀN TỈNH QUA CÁC NĂM",
+        )
+        c.font, c.alignment = Font(name=FONT, size=13, bold=True), CENTER
+        ws.merge_cells(start_row=5, start_column=status_col + 1, end_row=5, end_column=len(cols))
     if years:
         first_trend = len(cols) - len(years) + 1
         c = put(ws, TABLE_HEADER_ROW - 1, first_trend, "Giá trị toàn tỉnh qua các năm")
-        c.font, c.alignment = F_BOLD, WRAP
+        c.font, c.alignment = F_BOLD, CENTER
         ws.merge_cells(
             start_row=TABLE_HEADER_ROW - 1,
             start_column=first_trend,
@@ -141,13 +166,28 @@ def measures_sheet(
             end_column=len(cols),
         )
     page_setup(ws, landscape=True, freeze="C9", print_cols=len(cols), last_row=last)
-    ws.page_setup.fitToWidth = 2  # one page wide would print at an unreadable scale
-    ws.print_title_cols = "A:B"
+    pages = [(1, status_col)] + ([(status_col + 1, len(cols))] if status_col < len(cols) else [])
+    fixed_scale(ws, pages, landscape=True, repeat_cols=REPEATED_COLS)
+    ws.print_title_cols = f"A:{get_column_letter(REPEATED_COLS)}"
+    fit_header_rows(ws, REPEATED_COLS)
 
 
+#: Columns (code, name) repeated on the left of the second printed page of "Chỉ tiêu".
+REPEATED_COLS = 2
+
+
+#: The chart grid: CHARTS_PER_ROW charts across, each filling CHART_COLS columns (the last one, narrow,
+#: is the gap) and CHART_ROWS rows (the last one the gap). Charts are anchored to their cells, so they
+#: stretch with the columns and never overlap whatever the application's column width in pixels.
 CHARTS_PER_ROW = 3
-CHART_ROWS = 16
+CHART_ROWS = 22
 CHART_COLS = 8
+CHART_COL_WIDTH = 10.5
+CHART_GAP_WIDTH = 3
+#: Rows of charts on one printed page (the page breaks fall between them).
+CHART_ROWS_PER_PAGE = 3
+#: Chart title size, points (the title holds the measure name and its target).
+CHART_TITLE_PT = 11
 
 
 def charts_sheet(
@@ -169,7 +209,8 @@ def charts_sheet(
         "(Số liệu: trang «Chỉ tiêu»; đường nét đứt: mục tiêu áp dụng cho từng năm)",
     )
     for j in range(1, last_col + 1):
-        ws.column_dimensions[get_column_letter(j)].width = 9.5
+        gap = j % CHART_COLS == 0
+        ws.column_dimensions[get_column_letter(j)].width = CHART_GAP_WIDTH if gap else CHART_COL_WIDTH
     if not years:
         put(ws, TABLE_HEADER_ROW, 1, "Chưa có số liệu qua các năm.")
         page_setup(ws, landscape=True, freeze=None, print_cols=last_col, last_row=TABLE_HEADER_ROW)
@@ -188,7 +229,7 @@ def charts_sheet(
             label = requirement_text(pm) if pm else ""
             year = f" năm {m.status.milestone_year}" if m.status.milestone_year else ""
             target = f" — mục tiêu{year}: {label} {format(m.status.target, 'g').replace('.', ',')}"
-        chart.title = f"{m.code}. {_shorten(name, 70)}{target}"
+        chart.title = _title(f"{m.code}. {_shorten(name, 70)}{target}")
         chart.add_data(Reference(data, min_col=first_trend, max_col=total_cols, min_row=row), from_rows=True)
         chart.add_data(
             Reference(ws, min_col=block, max_col=block + len(years) - 1, min_row=row), from_rows=True
@@ -209,13 +250,20 @@ def charts_sheet(
         chart.x_axis.delete = False
         chart.y_axis.delete = False
         chart.x_axis.number_format = "0"
-        chart.height, chart.width = 7.5, 14.5
-        anchor_col = 1 + (i % CHARTS_PER_ROW) * CHART_COLS
-        anchor_row = TABLE_HEADER_ROW + (i // CHARTS_PER_ROW) * CHART_ROWS
-        ws.add_chart(chart, f"{get_column_letter(anchor_col)}{anchor_row}")
-    last_row = TABLE_HEADER_ROW + ((len(measures) + CHARTS_PER_ROW - 1) // CHARTS_PER_ROW) * CHART_ROWS
-    page_setup(ws, landscape=True, freeze=None, print_cols=last_col, last_row=last_row)
-    ws.print_title_rows = None
+        col0 = (i % CHARTS_PER_ROW) * CHART_COLS  # 0-based, as drawing anchors count
+        row0 = TABLE_HEADER_ROW - 1 + (i // CHARTS_PER_ROW) * CHART_ROWS
+        chart.anchor = TwoCellAnchor(
+            _from=AnchorMarker(col=col0, row=row0),
+            to=AnchorMarker(col=col0 + CHART_COLS - 1, row=row0 + CHART_ROWS - 1),
+        )
+        ws.add_chart(chart)
+    rows_of_charts = (len(measures) + CHARTS_PER_ROW - 1) // CHARTS_PER_ROW
+    last_row = TABLE_HEADER_ROW + rows_of_charts * CHART_ROWS
+    page_setup(ws, landscape=True, freeze=None, print_cols=last_col, last_row=last_row, repeat_header=False)
+    page_pt = HEADER_PT + CHART_ROWS * CHART_ROWS_PER_PAGE * ROW_PT
+    fixed_scale(ws, [(1, last_col)], landscape=True, tallest_pt=page_pt)
+    for k in range(CHART_ROWS_PER_PAGE, rows_of_charts, CHART_ROWS_PER_PAGE):
+        ws.row_breaks.append(Break(id=TABLE_HEADER_ROW - 1 + k * CHART_ROWS))  # never cut a chart
 
 
 def _target_block(
@@ -232,6 +280,13 @@ def _target_block(
         rows.append([m.code] + [pm.milestone(y)[1] if pm else None for y in years])
     table(ws, cols, rows, first_col=col)
     return col + 1
+
+
+def _title(text: str) -> Title:
+    """A chart title in CHART_TITLE_PT bold (the default 14 pt would leave little room to the plot)."""
+    font = CharacterProperties(sz=CHART_TITLE_PT * 100, b=True)
+    para = Paragraph(pPr=ParagraphProperties(defRPr=font), r=[RegularTextRun(rPr=font, t=text)])
+    return Title(tx=Text(rich=RichText(p=[para])), overlay=False)
 
 
 def _shorten(text: str, n: int) -> str:

@@ -11,9 +11,11 @@ from openpyxl.worksheet.worksheet import Worksheet
 from xltoolkit.plan import Plan
 from xltoolkit.results import STATUS_LABELS, ConsolidationResult, MeasureResult
 from xltoolkit.summary_sheets import (
+    BOX,
     F_BOLD,
     FIRST_ROW,
     INT,
+    LINE_PT,
     NUM,
     STATUS_COLOURS,
     TABLE_HEADER_ROW,
@@ -25,6 +27,7 @@ from xltoolkit.summary_sheets import (
     short_label,
     status_cell,
     table,
+    text_lines,
 )
 
 OVERVIEW_SHEET = "Tổng quan"
@@ -35,6 +38,8 @@ STATUS_TOTAL_ROW = FIRST_ROW + len(STATUS_LABELS)
 STATUS_CHART_ROW = STATUS_TOTAL_ROW + 2
 STATUS_CHART_CM = 8.0
 COMPLETENESS_HEADER_ROW = STATUS_CHART_ROW + int(STATUS_CHART_CM / 0.53) + 4
+#: Rows of the completeness table, in this fixed order (row `COMPLETENESS_HEADER_ROW + 1 + index`);
+#: the sheet itself shows only the Vietnamese label (`COMPLETENESS_LABELS`) and its number.
 COMPLETENESS_KEYS = ("expected", "received", "on_time", "late", "missing", "superseded", "rejected")
 RECONCILIATION_HEADER_ROW = COMPLETENESS_HEADER_ROW + len(COMPLETENESS_KEYS) + 3
 
@@ -64,6 +69,16 @@ def completeness(result: ConsolidationResult, plan: Plan) -> dict[str, list[str]
     }
 
 
+#: The "STT" column of the completeness table; the two "Trong đó" rows are parts of row 2.
+COMPLETENESS_NUMBERS = {
+    "expected": 1,
+    "received": 2,
+    "on_time": None,
+    "late": None,
+    "missing": 3,
+    "superseded": 4,
+    "rejected": 5,
+}
 COMPLETENESS_LABELS = {
     "expected": "Số cơ quan, đơn vị phải báo cáo",
     "received": "Đã nhận báo cáo",
@@ -131,11 +146,11 @@ def overview_sheet(
     put(
         ws, COMPLETENESS_HEADER_ROW - 1, 1, f"II. TÌNH HÌNH GỬI BÁO CÁO (hạn: ngày {deadline:%d/%m/%Y})"
     ).font = F_BOLD
-    cols = [Col("no", "STT", 7), Col("label", "Nội dung", 44), Col("count", "Số đơn vị", 14, INT)]
-    cols.append(Col("list", "Danh sách", 14, wrap=True))
+    cols = [Col("no", "STT", 7, INT), Col("label", "Nội dung", 44, wrap=True)]
+    cols += [Col("count", "Số đơn vị", 14, INT), Col("list", "Danh sách", 14, wrap=True)]
     rows = [
         [
-            key,
+            COMPLETENESS_NUMBERS[key],
             COMPLETENESS_LABELS[key],
             len(groups[key]),
             ", ".join(short_label(plan, a) for a in groups[key]),
@@ -143,11 +158,13 @@ def overview_sheet(
         for key in COMPLETENESS_KEYS
     ]
     last = table(ws, cols, rows, header_row=COMPLETENESS_HEADER_ROW)
+    list_width = sum(ws.column_dimensions[c].width for c in "DEF")
     for r in range(COMPLETENESS_HEADER_ROW, last + 1):
         ws.merge_cells(start_row=r, start_column=4, end_row=r, end_column=6)
-        lines = len(str(ws.cell(row=r, column=4).value or "")) // 60 + 1
-        ws.row_dimensions[r].height = max(18, 16 * lines) if r > COMPLETENESS_HEADER_ROW else 30
-    ws.column_dimensions["A"].width = 11
+        for c in "EF":
+            ws[f"{c}{r}"].border = BOX  # the merged list cell is boxed on every side
+        lines = text_lines(str(ws.cell(row=r, column=4).value or ""), list_width)
+        ws.row_dimensions[r].height = max(18, LINE_PT * lines + 2) if r > COMPLETENESS_HEADER_ROW else 30
     # III. Reconciliation: department figure vs district aggregate.
     put(
         ws,
@@ -156,7 +173,7 @@ def overview_sheet(
         "III. CHỈ TIÊU CÓ CHÊNH LỆCH GIỮA SỐ LIỆU SỞ, NGÀNH VÀ TỔNG HỢP CẤP HUYỆN",
     ).font = F_BOLD
     cols = [
-        Col("code", "Mã", 11),
+        Col("code", "Mã", 7),
         Col("name", "Chỉ tiêu", 44, wrap=True),
         Col("dept", "Số liệu sở, ngành", 14, NUM),
     ]

@@ -17,6 +17,7 @@ from typing import Any
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
 from xltoolkit.plan import Plan
@@ -48,6 +49,7 @@ THIN = Side(style="thin", color="808080")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 WRAP = Alignment(wrap_text=True, vertical="top")
 CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
+TOP_CENTER = Alignment(horizontal="center", vertical="top", wrap_text=True)
 F_NORMAL = Font(name=FONT, size=12)
 F_BOLD = Font(name=FONT, size=12, bold=True)
 
@@ -55,6 +57,21 @@ NUM = "#,##0.0##"
 INT = "#,##0"
 PCT = "0.00%"
 MONEY = "#,##0.00"
+
+#: Printed characters of 12 pt Times New Roman per unit of column width (with some room for word
+#: wrapping), the same for bold upper-case text, and the height of one printed line in points.
+CHARS_PER_WIDTH = 1.0
+UPPER_BOLD_WIDTH = 0.75
+LINE_PT = 15.5
+#: Pixels (1/96 inch) per unit of column width when printed: Excel uses the digit width of the
+#: default font (7 px), LibreOffice ~9 px; the larger (and a little more), so a fixed-scale page fits in both.
+PX_PER_WIDTH = 9.5
+#: Left and right, and top and bottom page margins, inches.
+MARGIN_IN = 0.5
+MARGIN_TB_IN = 0.6
+#: Height of a default row and of the header block (rows 1-7), points.
+ROW_PT = 15
+HEADER_PT = 5 * ROW_PT + 36 + 30
 
 
 @dataclass(frozen=True)
@@ -136,9 +153,22 @@ def put(
     return style(cell, border=border, alignment=alignment, fmt=fmt)
 
 
-def header_block(ws: Worksheet, plan: Plan, year: int, last_col: int, title: str, subtitle: str) -> None:
-    """National header block (Nghị định 30/2020): issuing body left, motto right, then the title."""
-    split = max(2, min(4, last_col // 3))
+def header_block(
+    ws: Worksheet,
+    plan: Plan,
+    year: int,
+    last_col: int,
+    title: str,
+    subtitle: str,
+    *,
+    left_cols: int | None = None,
+) -> None:
+    """National header block (Nghị định 30/2020): issuing body left, motto right, then the title.
+
+    Everything stays within columns 1..`last_col`, so a sheet printed several pages wide passes the
+    columns of its first page; `left_cols` (default: about a third) is the width of the left block.
+    """
+    split = left_cols or max(2, min(4, last_col // 3))
     right0 = split + 1 if last_col > split + 1 else split
     lines = (
         (1, f"UBND TỈNH {plan.province.upper()}", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", F_NORMAL, F_BOLD),
@@ -153,8 +183,8 @@ def header_block(ws: Worksheet, plan: Plan, year: int, last_col: int, title: str
     for row, left, right, lf, rf in lines:
         put(ws, row, 1, left).font = lf
         put(ws, row, right0, right).font = rf
-        ws.cell(row=row, column=1).alignment = CENTER
-        ws.cell(row=row, column=right0).alignment = CENTER
+        ws.cell(row=row, column=1).alignment = TOP_CENTER
+        ws.cell(row=row, column=right0).alignment = TOP_CENTER
         if split > 1:
             ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=split)
         if last_col > right0:
@@ -175,6 +205,23 @@ def header_block(ws: Worksheet, plan: Plan, year: int, last_col: int, title: str
     ws.row_dimensions[6].height = 30
 
 
+def fit_header_rows(ws: Worksheet, left_cols: int) -> None:
+    """Give the issuing body (row 2) room for a second line when its name is wider than the left block
+    (call once the column widths are set)."""
+    width = sum(ws.column_dimensions[get_column_letter(j)].width or 9 for j in range(1, left_cols + 1))
+    name = str(ws.cell(row=2, column=1).value or "")
+    lines = text_lines(name, width * UPPER_BOLD_WIDTH)
+    if lines > 1:
+        ws.row_dimensions[2].height = lines * LINE_PT + 1
+
+
+def text_lines(text: str, width: float) -> int:
+    """Printed lines a 12 pt wrapped text needs in a column `width` characters wide (an estimate that
+    errs on the generous side: Excel and LibreOffice do not grow the rows of a written file)."""
+    per_line = max(int(width * CHARS_PER_WIDTH), 1)
+    return sum(max(1, -(-len(part) // per_line)) for part in text.split("\n"))
+
+
 def table(
     ws: Worksheet,
     cols: Sequence[Col],
@@ -183,34 +230,88 @@ def table(
     header_row: int = TABLE_HEADER_ROW,
     first_col: int = 1,
 ) -> int:
-    """Write a boxed table with a header row; returns the last row written."""
+    """Write a boxed table with a header row; returns the last row written.
+
+    A row whose text wraps is made tall enough for it (`text_lines`), so nothing prints cut or on top
+    of the next row.
+    """
     for j, col in enumerate(cols, start=first_col):
         c = put(ws, header_row, j, col.header)
         c.font, c.fill, c.alignment, c.border = F_BOLD, HEAD_FILL, CENTER, BOX
         ws.column_dimensions[get_column_letter(j)].width = col.width
     ws.row_dimensions[header_row].height = 48
-    r = header_row
+    r, lines = header_row, 1
     for r, values in enumerate(rows, start=header_row + 1):
         for j, (col, value) in enumerate(zip(cols, values, strict=True), start=first_col):
             put(ws, r, j, value, col.fmt, border=BOX, alignment=WRAP if col.wrap else CENTER)
+            if isinstance(value, str) and (len(value) > col.width * CHARS_PER_WIDTH or "\n" in value):
+                lines = max(lines, text_lines(value, col.width))
+        if lines > 1:
+            ws.row_dimensions[r].height = lines * LINE_PT + 2
+            lines = 1
     return r
 
 
-def page_setup(ws: Worksheet, *, landscape: bool, freeze: str | None, print_cols: int, last_row: int) -> None:
+def page_setup(
+    ws: Worksheet,
+    *,
+    landscape: bool,
+    freeze: str | None,
+    print_cols: int,
+    last_row: int,
+    repeat_header: bool = True,
+) -> None:
     """A4, fit to one page wide, repeated table header, frozen panes for reading on screen."""
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.orientation = "landscape" if landscape else "portrait"
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_margins.left = ws.page_margins.right = 0.5
-    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    ws.page_margins.left = ws.page_margins.right = MARGIN_IN
+    ws.page_margins.top = ws.page_margins.bottom = MARGIN_TB_IN
     ws.print_options.horizontalCentered = True
-    ws.print_title_rows = f"{TABLE_HEADER_ROW}:{TABLE_HEADER_ROW}"
+    if repeat_header:
+        ws.print_title_rows = f"{TABLE_HEADER_ROW}:{TABLE_HEADER_ROW}"
     ws.print_area = f"A1:{get_column_letter(print_cols)}{max(last_row, TABLE_HEADER_ROW)}"
     if freeze:
         ws.freeze_panes = freeze
     ws.sheet_view.zoomScale = 90
+
+
+def fixed_scale(
+    ws: Worksheet,
+    pages: Sequence[tuple[int, int]],
+    *,
+    landscape: bool,
+    repeat_cols: int = 0,
+    tallest_pt: float | None = None,
+) -> int:
+    """Print at one fixed scale with a page break before each page's first column (`pages`: first
+    and last column of each page across), instead of fit-to-width, which would ignore the breaks.
+    The scale is the largest at which the widest page (with its repeated columns) fits, and, when
+    given, the tallest page (`tallest_pt` points of rows). Returns it."""
+    printable_cm = (29.7 if landscape else 21.0) - 2 * MARGIN_IN * 2.54
+
+    def width_cm(first: int, last: int) -> float:
+        px = sum(
+            (ws.column_dimensions[get_column_letter(j)].width or 9) * PX_PER_WIDTH + 5
+            for j in range(first, last + 1)
+        )
+        return px * 2.54 / 96
+
+    widest = max(
+        width_cm(a, b) + (width_cm(1, repeat_cols) if a > 1 and repeat_cols else 0) for a, b in pages
+    )
+    fit = printable_cm / widest
+    if tallest_pt:
+        printable_height_cm = (21.0 if landscape else 29.7) - 2 * MARGIN_TB_IN * 2.54
+        fit = min(fit, printable_height_cm / (tallest_pt / 72 * 2.54))
+    scale = max(10, min(100, int(fit * 100 * 0.97)))
+    ws.sheet_properties.pageSetUpPr.fitToPage = False
+    ws.page_setup.scale = scale
+    for first, _ in pages[1:]:
+        ws.col_breaks.append(Break(id=first - 1))
+    return scale
 
 
 def status_cell(cell: Any, status: str) -> None:
