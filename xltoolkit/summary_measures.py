@@ -186,8 +186,10 @@ CHART_COL_WIDTH = 10.5
 CHART_GAP_WIDTH = 3
 #: Rows of charts on one printed page (the page breaks fall between them).
 CHART_ROWS_PER_PAGE = 3
-#: Chart title size, points (the title holds the measure name and its target).
+#: Chart title size, points, and the longest measure name shown whole in it (the title holds the name
+#: and the target; the plan's names are up to ~130 characters, three lines at this size).
 CHART_TITLE_PT = 11
+CHART_NAME_MAX = 160
 
 
 def charts_sheet(
@@ -229,7 +231,7 @@ def charts_sheet(
             label = requirement_text(pm) if pm else ""
             year = f" năm {m.status.milestone_year}" if m.status.milestone_year else ""
             target = f" — mục tiêu{year}: {label} {format(m.status.target, 'g').replace('.', ',')}"
-        chart.title = _title(f"{m.code}. {_shorten(name, 70)}{target}")
+        chart.title = _title(f"{m.code}. {_shorten(name, CHART_NAME_MAX)}{target}")
         chart.add_data(Reference(data, min_col=first_trend, max_col=total_cols, min_row=row), from_rows=True)
         chart.add_data(
             Reference(ws, min_col=block, max_col=block + len(years) - 1, min_row=row), from_rows=True
