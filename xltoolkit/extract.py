@@ -211,38 +211,49 @@ def _pmax(plan: Plan, code: str) -> float | None:
 
 def batch_rows(
     file_index: int, ex: Extracted, plan: Plan, agency: str, year: int, history: Any
-) -> dict[str, list[Any]]:
-    """Columns (ROW_FIELDS) for this file's numeric inputs; index order = ex.inputs order."""
-    cols: dict[str, list[Any]] = {k: [] for k in ROW_FIELDS}
+) -> list[tuple[Any, ...]]:
+    """One tuple (ROW_FIELDS order) per numeric input of this file, in ex.inputs order.
+
+    Tuples, not 17 per-column appends per input: the batch transposes all files' rows once.
+    """
     partner_of: dict[int, InputCell | None] = {}
     for mc in ex.measures:
         if mc.numerator is not None:
             partner_of[id(mc.numerator)] = mc.denominator
         if mc.denominator is not None:
             partner_of[id(mc.denominator)] = mc.numerator
+    nan = math.nan
+    rows = []
     for ic in ex.inputs:
         partner = partner_of.get(id(ic))
         m = plan.measure_by_code.get(ic.code or "")
-        is_num = ic.field == "numerator"
-        prev, prev_year = (
-            previous(history, agency, ic.code or "", year) if (m and is_num) else (math.nan,) * 2
+        rule = ic.rule
+        if m and ic.field == "numerator":
+            prev, prev_year = previous(history, agency, ic.code or "", year)
+            pmax = _pmax(plan, m.code)
+            scale, has_den = m.scale, bool(m.denominator)
+        else:
+            prev = prev_year = pmax = scale = nan
+            has_den = False
+        rows.append(
+            (
+                file_index,
+                ic.field,
+                ic.code or "",
+                ic.sheet,
+                ic.cell,
+                ic.kind,
+                ic.value,
+                rule.whole,
+                float(rule.minimum),
+                rule.required,
+                bool(rule.le_field) and partner is not None,
+                partner.value if partner is not None else nan,
+                scale,
+                has_den,
+                pmax if pmax is not None else nan,
+                prev,
+                prev_year,
+            )
         )
-        pmax = _pmax(plan, m.code) if (m and is_num) else None
-        cols["file"].append(file_index)
-        cols["field"].append(ic.field)
-        cols["code"].append(ic.code or "")
-        cols["sheet"].append(ic.sheet)
-        cols["cell"].append(ic.cell)
-        cols["kind"].append(ic.kind)
-        cols["value"].append(ic.value)
-        cols["whole"].append(ic.rule.whole)
-        cols["minimum"].append(float(ic.rule.minimum))
-        cols["required"].append(ic.rule.required)
-        cols["le"].append(bool(ic.rule.le_field) and partner is not None)
-        cols["partner"].append(partner.value if partner is not None else math.nan)
-        cols["scale"].append(m.scale if (m and is_num) else math.nan)
-        cols["has_den"].append(bool(m and is_num and m.denominator))
-        cols["pmax"].append(pmax if pmax is not None else math.nan)
-        cols["prev"].append(prev)
-        cols["prev_year"].append(prev_year)
-    return cols
+    return rows

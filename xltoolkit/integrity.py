@@ -177,10 +177,21 @@ def check_meta(wbd: WorkbookData, plan: Plan, year: int | None, agency: str | No
 # ---------------------------------------------------------------------------------- fingerprint
 
 
+@lru_cache(maxsize=1 << 14)
+def _is_input_name(name: str) -> bool:
+    """Every file of a run carries the same ~150 names: matched once each, not once per file."""
+    return INPUT_NAME.match(name) is not None
+
+
+@lru_cache(maxsize=1 << 14)
+def _name_line(name: str, sheet: str, ref: str) -> str:
+    return canonical_name(name, f"'{sheet}'!${ref}")
+
+
 def _skip_refs(wbd: WorkbookData, extra: dict) -> set[tuple[str, str]]:
     skip = set(extra["inputs"])
     for name, dest in wbd.names.items():
-        if INPUT_NAME.match(name):
+        if _is_input_name(name):
             skip.add(dest)
     return skip
 
@@ -222,7 +233,7 @@ def found_cells(wbd: WorkbookData, lay: TemplateLayout, extra: dict) -> dict[tup
 def file_lines(wbd: WorkbookData, meta: dict[str, str], cells: dict[tuple[str, str], object]) -> list[str]:
     """The fingerprint lines of the file, built exactly as TemplateLayout.canonical_lines() builds them."""
     lines = [_canonical_cell(s, r, v) for (s, r), v in cells.items()]
-    lines += [canonical_name(n, f"'{s}'!${r}") for n, (s, r) in wbd.names.items() if INPUT_NAME.match(n)]
+    lines += [_name_line(n, s, r) for n, (s, r) in wbd.names.items() if _is_input_name(n)]
     for sheet in FINGERPRINTED_SHEETS:
         sd = wbd.sheets.get(sheet)
         if sd is not None and sd.merges:

@@ -129,6 +129,8 @@ def _dumps(obj: Any) -> str:
 
 
 def _num(x: Any) -> float | None:
+    if type(x) is float:  # the usual case (75,000 values at 3,300 files): no conversion needed
+        return None if x != x else x
     try:
         f = float(x)
     except (TypeError, ValueError):
@@ -149,6 +151,8 @@ def _rows(values: pd.DataFrame | list[tuple] | None) -> list[tuple]:
 
 
 def _text(x: Any) -> str | None:
+    if type(x) is str:
+        return x
     if x is None or (isinstance(x, float) and x != x) or x is pd.NA:
         return None
     return str(x)
@@ -341,10 +345,15 @@ class Ledger:
         """Values of accepted submissions (one year, or all years up to one)."""
         if self.conn is None:
             return aggregate.empty_values()
+        # CROSS JOIN fixes the join order: the few accepted submissions first, then their rows by
+        # primary key. Left to itself SQLite walked every observation of the years asked for
+        # (superseded files included: 76,000 rows at 3,300 files) and probed each one's submission,
+        # 0.13 s instead of 0.003 s. Same rows; the ORDER BY below fixes their order.
         q = (
             "SELECT o.agency, o.year, o.code, o.numerator, o.denominator, o.value, o.source, o.notes,"
             " o.blocked"
-            " FROM observations o JOIN submissions s ON s.sha256 = o.sha256 WHERE s.state = 'accepted'"
+            " FROM submissions s CROSS JOIN observations o ON o.sha256 = s.sha256"
+            " WHERE s.state = 'accepted'"
         )
         args: list[Any] = []
         if year is not None:

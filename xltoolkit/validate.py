@@ -266,16 +266,15 @@ def _check_workbook(
 
 def _batch(pendings: list[_Pending], plan: Plan, history: History | None) -> None:
     """One pandera call over the inputs of every file, then per-file values, budget and blocking."""
-    cols: dict[str, list[Any]] = {k: [] for k in ROW_FIELDS}
+    rows: list[tuple[Any, ...]] = []
     owners: list[tuple[_Pending, InputCell]] = []
     for idx, p in enumerate(pendings):
         if p.extracted is None:
             continue
-        part = batch_rows(idx, p.extracted, plan, p.report.agency or "", p.report.year or 0, history)
-        for k in ROW_FIELDS:
-            cols[k] += part[k]
+        rows += batch_rows(idx, p.extracted, plan, p.report.agency or "", p.report.year or 0, history)
         owners += [(p, ic) for ic in p.extracted.inputs]
-    df = pd.DataFrame(cols)
+    columns = zip(*rows, strict=True) if rows else ([] for _ in ROW_FIELDS)
+    df = pd.DataFrame({k: list(col) for k, col in zip(ROW_FIELDS, columns, strict=True)})
     if not df.empty:
         df = add_rates(df.astype({"value": float, "partner": float, "scale": float, "pmax": float}))
         failures = run_checks(df, plan.checks)
