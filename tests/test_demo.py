@@ -115,3 +115,50 @@ def test_cli_refuses_a_folder_that_is_not_a_demo_workspace(tmp_path: Path) -> No
     assert result.exit_code == 2
     assert json.loads(result.output)["error"]["code"] == "demo-workspace-not-empty"
     assert (tmp_path / "so-lieu-that.xlsx").exists() and not (tmp_path / MARKER).exists()
+
+
+def test_consolidate_json_equals_the_summary_as_libreoffice_reads_it(
+    demo: DemoResult, plan: Plan, tmp_path: Path
+) -> None:
+    """The provincial officer's command: its --json and its workbook (opened by LibreOffice) agree."""
+    from xltoolkit import libreoffice
+    from xltoolkit.results import STATUS_LABELS
+    from xltoolkit.summary import DISTRICTS_SHEET
+    from xltoolkit.summary_lists import DISTRICT_KEY_ROW
+
+    year = max(demo.results)
+    out = tmp_path / "tong-hop.xlsx"
+    args = ["consolidate", str(demo.sample.folder(year)), "--year", str(year)]
+    args += ["--workspace", str(demo.workspace), "-o", str(out), "--json"]
+    run = CliRunner().invoke(main, args)
+    assert run.exit_code == 0, run.output
+    data = json.loads(run.output)
+    assert data["received"] == demo.results[year].received  # a re-run changes nothing
+    [saved] = libreoffice.resave([out], tmp_path / "lo")
+    wb = openpyxl.load_workbook(saved, data_only=True)
+
+    years = sorted({int(y) for m in data["measures"] for y in m["trend"]})
+    cols = measure_columns(plan, years)
+    idx = {c.key: i for i, c in enumerate(cols)}
+    ws = wb[MEASURES_SHEET]
+    rows = {r[0]: r for r in ws.iter_rows(min_row=FIRST_ROW, max_col=len(cols), values_only=True) if r[0]}
+    assert set(rows) == {m["code"] for m in data["measures"]}
+    for m in data["measures"]:
+        row = rows[m["code"]]
+        for key in ("value", "district_aggregate", "target"):
+            assert row[idx[key]] == (pytest.approx(m[key]) if m[key] is not None else None), (m["code"], key)
+        assert row[idx["status"]] == STATUS_LABELS[m["status"]]
+        for y, v in m["trend"].items():
+            assert row[idx[f"trend_{y}"]] == pytest.approx(v)
+
+    ws = wb[DISTRICTS_SHEET]
+    header = [c.value for c in ws[DISTRICT_KEY_ROW]]
+    matrix = {r[0]: r for r in ws.iter_rows(min_row=FIRST_ROW, values_only=True) if r[0]}
+    for d in data["districts"]:
+        col = header.index(d["agency"])
+        for m in d["measures"]:
+            got = matrix[m["code"]][col]
+            if m["value"] is None:
+                assert got in (None, "", "—"), (d["agency"], m["code"], got)
+            else:
+                assert got == pytest.approx(m["value"]), (d["agency"], m["code"])
