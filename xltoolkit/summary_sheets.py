@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import PurePath
 from typing import Any
 
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles import Alignment, Border, Font, PatternFill
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.pagebreak import Break
@@ -22,8 +22,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from xltoolkit.plan import Plan
 from xltoolkit.results import STATUS_LABELS
-
-FONT = "Times New Roman"
+from xltoolkit.styles import BOX, CENTER, FONT, GREY, HEAD_FILL, MARGIN_IN, MARGIN_TB_IN, a4_page
 
 #: Every table's header row; data starts on the next row; column A holds the row key.
 TABLE_HEADER_ROW = 8
@@ -43,12 +42,8 @@ STATUS_FILLS = {k: PatternFill("solid", fgColor=v) for k, v in STATUS_COLOURS.it
 assert set(STATUS_FILLS) == set(STATUS_LABELS)
 
 
-HEAD_FILL = PatternFill("solid", fgColor="D9E1F2")
-TOTAL_FILL = PatternFill("solid", fgColor="F2F2F2")
-THIN = Side(style="thin", color="808080")
-BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+TOTAL_FILL = GREY
 WRAP = Alignment(wrap_text=True, vertical="top")
-CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 TOP_CENTER = Alignment(horizontal="center", vertical="top", wrap_text=True)
 F_NORMAL = Font(name=FONT, size=12)
 F_BOLD = Font(name=FONT, size=12, bold=True)
@@ -66,9 +61,6 @@ LINE_PT = 15.5
 #: Pixels (1/96 inch) per unit of column width when printed: Excel uses the digit width of the
 #: default font (7 px), LibreOffice ~9 px; the larger (and a little more), so a fixed-scale page fits in both.
 PX_PER_WIDTH = 9.5
-#: Left and right, and top and bottom page margins, inches.
-MARGIN_IN = 0.5
-MARGIN_TB_IN = 0.6
 #: Height of a default row and of the header block (rows 1-7), points.
 ROW_PT = 15
 HEADER_PT = 5 * ROW_PT + 36 + 30
@@ -262,16 +254,8 @@ def page_setup(
     repeat_header: bool = True,
 ) -> None:
     """A4, fit to one page wide, repeated table header, frozen panes for reading on screen."""
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = "landscape" if landscape else "portrait"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_margins.left = ws.page_margins.right = MARGIN_IN
-    ws.page_margins.top = ws.page_margins.bottom = MARGIN_TB_IN
-    ws.print_options.horizontalCentered = True
-    if repeat_header:
-        ws.print_title_rows = f"{TABLE_HEADER_ROW}:{TABLE_HEADER_ROW}"
+    title_rows = f"{TABLE_HEADER_ROW}:{TABLE_HEADER_ROW}" if repeat_header else None
+    a4_page(ws, landscape=landscape, title_rows=title_rows)
     ws.print_area = f"A1:{get_column_letter(print_cols)}{max(last_row, TABLE_HEADER_ROW)}"
     if freeze:
         ws.freeze_panes = freeze

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.formatting.rule import FormulaRule
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -34,17 +34,12 @@ from xltoolkit.layout import (
     build_layout,
 )
 from xltoolkit.plan import Agency, Plan
+from xltoolkit.styles import BOX, CENTER, FONT, GREY, HEAD_FILL, a4_page
 from xltoolkit.xlio import save_atomic
 
-FONT = "Times New Roman"
-GREY = PatternFill("solid", fgColor="F2F2F2")
 YELLOW = PatternFill("solid", fgColor="FFF2CC")
 RED = PatternFill("solid", fgColor="F8CBAD")
-HEAD_FILL = PatternFill("solid", fgColor="D9E1F2")
-THIN = Side(style="thin", color="808080")
-BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 WRAP = Alignment(wrap_text=True, vertical="center")
-CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 
 #: Fixed document properties so that generating twice gives the same workbook content.
 FIXED_TIME = datetime(2021, 3, 1)
@@ -224,19 +219,6 @@ def _protect(ws: Worksheet, password: str | None) -> None:
         ws.protection.password = password
 
 
-def _page_setup(ws: Worksheet, landscape: bool, title_rows: str | None = None) -> None:
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = "landscape" if landscape else "portrait"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_margins.left = ws.page_margins.right = 0.5
-    ws.page_margins.top = ws.page_margins.bottom = 0.6
-    ws.print_options.horizontalCentered = True
-    if title_rows:
-        ws.print_title_rows = title_rows
-
-
 def _finish_data_sheet(ws: Worksheet, lay: TemplateLayout) -> None:
     widths = {"code": 6, "name": 42, "unit": 12, "requirement": 12, "numerator_label": 30}
     widths |= {"numerator": 13, "denominator_label": 30, "denominator": 13, "value": 11}
@@ -254,7 +236,7 @@ def _finish_data_sheet(ws: Worksheet, lay: TemplateLayout) -> None:
             cell.font = Font(name=FONT, size=11, italic=True)
             cell.alignment = CENTER
     ws.freeze_panes = f"C{FIRST_DATA_ROW}"
-    _page_setup(ws, landscape=True, title_rows=f"{HEADER_ROW}:{HEADER_ROW}")
+    a4_page(ws, landscape=True, title_rows=f"{HEADER_ROW}:{HEADER_ROW}")
     ws.print_area = f"A1:{lay.columns['notes']}{lay.last_data_row}"
 
 
@@ -264,12 +246,12 @@ def _finish_report_sheet(ws: Worksheet, lay: TemplateLayout) -> None:
     ws.column_dimensions["C"].width = 60
     for row in lay.task_rows:
         ws.row_dimensions[row].height = 90
-    _page_setup(ws, landscape=False)
+    a4_page(ws, landscape=False)
 
 
 def _finish_guide(ws: Worksheet) -> None:
     ws.column_dimensions["A"].width = 110
-    _page_setup(ws, landscape=False)
+    a4_page(ws, landscape=False)
 
 
 def _finish_result_sheet(ws: Worksheet) -> None:
