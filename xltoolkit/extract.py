@@ -121,6 +121,37 @@ def _locate(wbd: WorkbookData, name: str) -> tuple[str, str] | None:
     return dest
 
 
+_STEPS: dict[int, tuple[TemplateLayout, tuple, tuple]] = {}
+
+
+def _steps(lay: TemplateLayout) -> tuple[tuple, tuple]:
+    """Per measure (measure, ((rule, name), ...), source name, notes name), and the task inputs.
+
+    Built once per layout object (integrity.expected() hands every file of an agency and year the
+    same one), not rebuilt for each of thousands of files. The layout is kept in the value, so its
+    id cannot be reused by another object while the entry exists.
+    """
+    hit = _STEPS.get(id(lay))
+    if hit is None or hit[0] is not lay:
+        measures = tuple(
+            (
+                m,
+                tuple(
+                    (rule, f"{'TU' if rule.field == 'numerator' else 'MAU'}_{m.code}")
+                    for rule in measure_rules(m)
+                ),
+                f"NGUON_{m.code}",
+                f"GHICHU_{m.code}",
+            )
+            for m in lay.measures
+        )
+        tasks = tuple(inp for inp in lay.inputs if inp.kind == "task")
+        if len(_STEPS) > 512:
+            _STEPS.clear()
+        hit = _STEPS[id(lay)] = (lay, measures, tasks)
+    return hit[1], hit[2]
+
+
 def extract(wbd: WorkbookData, lay: TemplateLayout, reported_missing: set[str]) -> Extracted:
     """Read every input of the layout through its defined name. Missing names are reported once."""
     out = Extracted()
@@ -144,11 +175,11 @@ def extract(wbd: WorkbookData, lay: TemplateLayout, reported_missing: set[str]) 
         out.inputs.append(ic)
         return ic
 
-    for m in lay.measures:
+    measure_steps, task_inputs = _steps(lay)
+    for m, rules, src_name, notes_name in measure_steps:
         num = den = None
-        for rule in measure_rules(m):
-            prefix = "TU" if rule.field == "numerator" else "MAU"
-            ic = numeric(f"{prefix}_{m.code}", rule, m.code, rule.label)
+        for rule, name in rules:
+            ic = numeric(name, rule, m.code, rule.label)
             if rule.field == "numerator":
                 num = ic
             else:
@@ -156,8 +187,8 @@ def extract(wbd: WorkbookData, lay: TemplateLayout, reported_missing: set[str]) 
         value_cell = None
         if num is not None and lay.columns:
             value_cell = f"{lay.columns['value']}{split_ref(num.cell)[0]}"
-        src = _locate(wbd, f"NGUON_{m.code}")
-        notes = _locate(wbd, f"GHICHU_{m.code}")
+        src = _locate(wbd, src_name)
+        notes = _locate(wbd, notes_name)
         out.measures.append(
             MeasureCells(
                 m.code,
@@ -172,13 +203,12 @@ def extract(wbd: WorkbookData, lay: TemplateLayout, reported_missing: set[str]) 
         ic = numeric(BUDGET_NAMES[rule.field], rule, None, rule.label)
         if ic is not None:
             out.budget[rule.field] = ic
-    for inp in lay.inputs:
-        if inp.kind == "task":
-            dest = cell_of(inp.name, None, inp.label)
-            result = text_of(wbd.value(*dest)) if dest else None
-            out.tasks.append({"no": int(inp.code or 0), "task": inp.label, "result": result})
-            if dest and result is None:
-                out.issues.append(issue("missing-task-result", dest[0], dest[1], no=inp.code))
+    for inp in task_inputs:
+        dest = cell_of(inp.name, None, inp.label)
+        result = text_of(wbd.value(*dest)) if dest else None
+        out.tasks.append({"no": int(inp.code or 0), "task": inp.label, "result": result})
+        if dest and result is None:
+            out.issues.append(issue("missing-task-result", dest[0], dest[1], no=inp.code))
     for name, attr in (("KHO_KHAN", "difficulties"), ("NGUOI_LAP", "reporter"), ("DIEN_THOAI", "phone")):
         dest = _locate(wbd, name)
         setattr(out, attr, text_of(wbd.value(*dest)) if dest else None)

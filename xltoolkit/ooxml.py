@@ -164,7 +164,11 @@ def scannable(xml: bytes, root: bytes) -> bool:
         return True
     if ALWAYS_PARSE:
         return False
-    return _DOCTYPE.search(xml) is None and b"<!ENTITY" not in xml and root in xml
+    # '<!DOCTYPE' and '<!ENTITY' both contain '!', which one-byte search (memchr) rules out in
+    # ~2 µs for a data sheet; the two searches below cost ~40 µs ('<' is everywhere in XML).
+    if b"!" in xml and (_DOCTYPE.search(xml) is not None or b"<!ENTITY" in xml):
+        return False
+    return root in xml
 
 
 # ------------------------------------------------------------------------------ sheet XML scan
@@ -185,7 +189,9 @@ _MERGE = re.compile(rb'<mergeCell\b[^>]*?\bref="([^"]+)"')
 PROTECT = re.compile(rb"<sheetProtection\b([^>]*)/?>")
 
 
+@lru_cache(maxsize=1 << 14)
 def _text(raw: bytes) -> str:
+    """Attribute and formula text; cached because every file of a template repeats the same ~300."""
     text = raw.decode("utf-8")
     return unescape(text, _ENTITIES) if "&" in text else text
 

@@ -233,7 +233,7 @@ def read_file(path: str | Path, *, engine: str = "calamine") -> tuple[RawFile, W
         if part in z.NameToInfo:
             xml = read_member(z, part)
             scanned.add(part)
-            if b"<!DOCTYPE" in xml or b"<!ENTITY" in xml:
+            if b"!" in xml and (b"<!DOCTYPE" in xml or b"<!ENTITY" in xml):  # memchr first (ooxml)
                 parse_xml(xml)
     for info in z.infolist():
         if info.compress_size * MAX_DEFLATE_RATIO > SMALL_INFLATE_BYTES and info.filename not in scanned:
