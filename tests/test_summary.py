@@ -12,7 +12,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from xltoolkit import libreoffice
+from xltoolkit import libreoffice, xlio
 from xltoolkit.plan import Plan
 from xltoolkit.results import (
     STATUS_LABELS,
@@ -430,11 +430,11 @@ def test_atomic_write(tmp_path: Path, result: ConsolidationResult, plan: Plan, m
     target = tmp_path / "tong-hop.xlsx"
     target.write_bytes(b"old report")
 
-    def boom(self, filename):
-        Path(filename).write_bytes(b"half")
+    def boom(self):  # the disk fills up half-way through writing the zip
+        self._archive.writestr("xl/half.xml", b"half")
         raise OSError("disk full")
 
-    monkeypatch.setattr(openpyxl.Workbook, "save", boom)
+    monkeypatch.setattr(xlio.ExcelWriter, "save", boom)
     with pytest.raises(OSError, match="disk full"):
         write_summary(result, plan, target)
     assert target.read_bytes() == b"old report"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import zipfile
 from pathlib import Path
 
@@ -124,6 +125,7 @@ def _contents(path: Path) -> dict[str, bytes]:
 
 def test_generating_twice_gives_the_same_content(tmp_path: Path, plan: Plan) -> None:
     one = generate_templates(plan, 2026, tmp_path / "a", ["h-ben-luc"])[0].path
+    time.sleep(1.1)  # a save stamped with the clock would now differ
     two = generate_templates(plan, 2026, tmp_path / "b", ["h-ben-luc"])[0].path
     assert _contents(one) == _contents(two)
 

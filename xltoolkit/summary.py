@@ -31,8 +31,6 @@ in ~0.2 s.
 
 from __future__ import annotations
 
-import re
-import zipfile
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -71,7 +69,7 @@ from xltoolkit.summary_overview import (
     overview_sheet,
 )
 from xltoolkit.template import FIXED_TIME
-from xltoolkit.xlio import write_atomic
+from xltoolkit.xlio import save_atomic
 
 __all__ = [
     "BUDGET_SHEET",
@@ -117,21 +115,7 @@ def write_summary(result: ConsolidationResult, plan: Plan, path: str | Path) -> 
     rows), so a re-run does not look like a new report. `result.summary_path` is left to the caller.
     """
     wb = build_summary(result, plan)
-    return write_atomic(path, lambda tmp: _save_fixed_time(wb, tmp))
-
-
-def _save_fixed_time(wb: Workbook, path: Path) -> None:
-    """Save, then put the fixed modification time back into docProps/core.xml (openpyxl stamps the
-    current time on every save, so two runs a second apart would differ)."""
-    wb.save(path)
-    with zipfile.ZipFile(path) as z:
-        items = [(info, z.read(info)) for info in z.infolist()]
-    stamp = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
-        for info, data in items:
-            if info.filename == "docProps/core.xml":
-                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + stamp, data)
-            z.writestr(info, data)
+    return save_atomic(wb, path)
 
 
 def build_summary(result: ConsolidationResult, plan: Plan) -> Workbook:

@@ -10,8 +10,10 @@ import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from zipfile import ZIP_DEFLATED, ZipFile
 
 from openpyxl import Workbook
+from openpyxl.writer.excel import ExcelWriter
 
 
 def write_atomic(path: str | Path, write: Callable[[Path], None]) -> Path:
@@ -30,5 +32,13 @@ def write_atomic(path: str | Path, write: Callable[[Path], None]) -> Path:
     return target
 
 
+def _save_as_set(wb: Workbook, path: Path) -> None:
+    """Save keeping the document properties as set: `Workbook.save` stamps the current time as
+    'modified', so two runs a second apart would give different files for the same content."""
+    with ZipFile(path, "w", ZIP_DEFLATED, allowZip64=True) as archive:
+        ExcelWriter(wb, archive).save()
+
+
 def save_atomic(wb: Workbook, path: str | Path) -> Path:
-    return write_atomic(path, lambda tmp: wb.save(tmp))
+    """Write `wb` to `path` atomically, with its document properties exactly as set."""
+    return write_atomic(path, lambda tmp: _save_as_set(wb, tmp))
