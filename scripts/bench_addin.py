@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import statistics
 import sys
 import tempfile
@@ -24,6 +25,7 @@ from tests.addin_support import SCRIPT_URL, auth_headers, build_payload, fill_by
 
 
 def main() -> None:
+    logging.disable(logging.INFO)  # per-request access logs would swamp the figures
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
