@@ -31,17 +31,15 @@ Status: computed only for a value of the year itself; a measure without a usable
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import importlib.util
 import json
 import multiprocessing
 import os
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -197,20 +195,6 @@ def pool_size(n_files: int) -> int:
         return 1
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     return max(1, min(cores, 8))
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Intake allocates ~100 objects per file and makes no cycles worth chasing; the cyclic GC's
-    passes (pandas and pandera loaded) cost ~0.2 s at 3,300 files. Reference counting still frees
-    everything; forked workers inherit the pause, as their per-file loops would set it anyway."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 def _validate_chunk(paths: list[Path]) -> list[Any]:
@@ -458,9 +442,11 @@ def consolidate(
     out_path = Path(output) if output else default_output(workspace, year)
     overrides = _Overrides(received_at, plan)
 
+    from xltoolkit.validate import gc_paused
+
     paths = returned_files(src, exclude=out_path)
     hashes = [sha256_file(p) for p in paths]
-    with Ledger(workspace) as led, _gc_paused():
+    with Ledger(workspace) as led, gc_paused():
         known = led.known(hashes)
         # a file the validator crashed on is not the file's fault: validate it again (a fixed
         # validator then records it properly), keeping the received time first recorded
