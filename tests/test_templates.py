@@ -172,6 +172,9 @@ def test_every_template_in_libreoffice(
         total = f"{REPORT_SHEET}!C{lay.budget_rows['total']}"
         reads.append(total)
         want[total] = 150.5
+        keys = list(lay.meta(fingerprint="", keyed=False))
+        meta_cells = {k: f"{META_SHEET}!B{keys.index(k) + 1}" for k in ("agency_id", "year", "plan_id")}
+        reads += list(meta_cells.values())
         inspect = [n for n in ("TU_1", "MAU_1", "KP_NSNN") if n in values]
         if lay.measures:
             inspect.append(f"{DATA_SHEET}!B{lay.measure_rows[lay.measures[0].code]}")
@@ -184,12 +187,14 @@ def test_every_template_in_libreoffice(
                 "save_as": str(tmp_path / f"{agency.id}.xlsx"),
             }
         )
-        expected.append((agency, lay, want))
+        expected.append((agency, lay, want, meta_cells))
     results = libreoffice.run_uno(jobs)
     assert len(results) == len(jobs)
-    for (agency, lay, want), got in zip(expected, results, strict=True):
+    for (agency, lay, want, meta_cells), got in zip(expected, results, strict=True):
         for ref, value in want.items():
             assert got["values"][ref] == pytest.approx(value), (agency.id, ref)
+        meta = {k: got["values"][ref] for k, ref in meta_cells.items()}
+        assert meta == {"agency_id": agency.id, "year": str(TEMPLATE_YEAR), "plan_id": plan.id}
         sheets = got["sheets"]
         assert sheets[REPORT_SHEET]["protected"] and sheets["Hướng dẫn"]["protected"]
         assert not sheets[META_SHEET]["visible"]
