@@ -6,59 +6,17 @@ exit codes; they hold no logic of their own, so the CLI and the Excel add-in can
 
 from __future__ import annotations
 
-import functools
-import json
-import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import click
 
 from xltoolkit import __version__
-from xltoolkit.errors import XltoolkitError
-from xltoolkit.plan import COMPARISON_LABELS, Plan, load_plan
-
-CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
-
-
-def echo_json(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
-
-
-def fail(err: XltoolkitError, as_json: bool = False) -> None:
-    """Report a user-facing error (Vietnamese message, stable code) and exit 2."""
-    if as_json:
-        echo_json({"error": err.to_dict()})
-    else:
-        click.echo(f"Lỗi [{err.code}]: {err.message}", err=True)
-    sys.exit(2)
-
-
-def plan_option(func: Callable) -> Callable:
-    """Add `--plan PATH` to a command and pass the loaded Plan as `plan`."""
-
-    @click.option(
-        "--plan",
-        "plan_path",
-        type=click.Path(dir_okay=False, path_type=Path),
-        envvar="XLTOOLKIT_PLAN",
-        default=None,
-        help="Tệp kế hoạch (TOML); mặc định: kế hoạch của tỉnh Long An. / Plan file.",
-    )
-    @functools.wraps(func)
-    def wrapper(*args: Any, plan_path: Path | None, **kwargs: Any) -> Any:
-        as_json = bool(kwargs.get("as_json"))
-        try:
-            plan = load_plan(plan_path)
-        except XltoolkitError as e:
-            fail(e, as_json)
-        try:
-            return func(*args, plan=plan, **kwargs)
-        except XltoolkitError as e:
-            fail(e, as_json)
-
-    return wrapper
+from xltoolkit.cli_addin import addin
+from xltoolkit.cli_common import CONTEXT, echo_json, plan_option
+from xltoolkit.cli_consolidate import consolidate_command
+from xltoolkit.cli_demo import demo_command
+from xltoolkit.cli_validate import validate
+from xltoolkit.plan import COMPARISON_LABELS, Plan
 
 
 @click.group(context_settings=CONTEXT)
@@ -144,13 +102,8 @@ def templates(plan: Plan, year: int, out_dir: Path | None, agencies: tuple[str, 
         click.echo(f"  {r.path}")
 
 
-# Commands of the later pipeline stages live in their own modules; they are registered here so that
-# `xltoolkit --help` lists them all. (Imported at the end: they use the helpers defined above.)
-from xltoolkit.cli_addin import addin  # noqa: E402
-from xltoolkit.cli_consolidate import consolidate_command  # noqa: E402
-from xltoolkit.cli_demo import demo_command  # noqa: E402
-from xltoolkit.cli_validate import validate  # noqa: E402
-
+# Commands of the later pipeline stages live in their own modules; registered here so that
+# `xltoolkit --help` lists them all.
 for _command in (validate, consolidate_command, demo_command, addin):
     main.add_command(_command)
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from xltoolkit.addin import server
-from xltoolkit.cli import CONTEXT, fail
+from xltoolkit.cli_common import CONTEXT, fail
 from xltoolkit.errors import XltoolkitError
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from xltoolkit.cli import CONTEXT, echo_json, plan_option
+from xltoolkit.cli_common import CONTEXT, echo_json, plan_option
 from xltoolkit.demo import DEFAULT_SEED, DEFAULT_WORKSPACE, DemoResult, run_demo
 from xltoolkit.plan import Plan
 from xltoolkit.results import STATUS_LABELS, ConsolidationResult

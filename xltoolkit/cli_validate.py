@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from xltoolkit.cli import CONTEXT, echo_json, plan_option
+from xltoolkit.cli_common import CONTEXT, echo_json, plan_option
 from xltoolkit.plan import Plan
 from xltoolkit.report import FileReport, ValidationReport
 
