@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from xltoolkit.addin import server
-from xltoolkit.cli_common import CONTEXT, fail
+from xltoolkit.cli_common import CONTEXT, fail, workspace_option
 from xltoolkit.errors import XltoolkitError
 
 
@@ -38,14 +38,7 @@ def addin() -> None:
     show_default=True,
     help="Thư mục chứa chứng chỉ và khóa HTTPS (.pem). / Folder with the cert/key pair.",
 )
-@click.option(
-    "--workspace",
-    type=click.Path(file_okay=False, path_type=Path),
-    envvar="XLTOOLKIT_WORKSPACE",
-    default=Path("workbooks"),
-    show_default=True,
-    help="Thư mục làm việc (tệp nhận về, sổ cái, báo cáo tổng hợp). / Workspace folder.",
-)
+@workspace_option
 @click.option(
     "--max-request-mb",
     type=click.FloatRange(min=0.1),

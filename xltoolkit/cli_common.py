@@ -58,3 +58,15 @@ def plan_option(func: Callable) -> Callable:
             fail(e, as_json)
 
     return wrapper
+
+
+def workspace_option(func: Callable) -> Callable:
+    """`--workspace W` (env XLTOOLKIT_WORKSPACE): archive, ledger and summaries live there."""
+    return click.option(
+        "--workspace",
+        type=click.Path(file_okay=False, path_type=Path),
+        envvar="XLTOOLKIT_WORKSPACE",
+        default=Path("workbooks"),
+        show_default=True,
+        help="Thư mục làm việc (lưu trữ tệp nhận về, sổ theo dõi, báo cáo tổng hợp). / Workspace.",
+    )(func)

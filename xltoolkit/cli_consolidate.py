@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from xltoolkit.cli_common import CONTEXT, echo_json, plan_option
+from xltoolkit.cli_common import CONTEXT, echo_json, plan_option, workspace_option
 from xltoolkit.plan import Plan
 from xltoolkit.results import STATUS_LABELS, ConsolidationResult
 
@@ -18,13 +18,7 @@ from xltoolkit.results import STATUS_LABELS, ConsolidationResult
 @click.command("consolidate", context_settings=CONTEXT)
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--year", type=int, required=True, help="Năm báo cáo. / Reporting year.")
-@click.option(
-    "--workspace",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("workbooks"),
-    show_default=True,
-    help="Thư mục lưu trữ tệp và sổ theo dõi. / Workspace (archive + ledger).",
-)
+@workspace_option
 @click.option(
     "-o",
     "--output",
