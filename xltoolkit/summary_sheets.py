@@ -181,7 +181,8 @@ def header_block(
             ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=split)
         if last_col > right0:
             ws.merge_cells(start_row=row, start_column=right0, end_row=row, end_column=last_col)
-    date_cell = put(ws, 3, right0, f"{plan.province}, ngày ..... tháng ..... năm {year + 1}")
+    # Agencies report by 15/12 of the year; the province consolidates before the year ends.
+    date_cell = put(ws, 3, right0, f"{plan.province}, ngày ..... tháng ..... năm {year}")
     date_cell.font = Font(name=FONT, size=13, italic=True)
     date_cell.alignment = CENTER
     if last_col > right0:
