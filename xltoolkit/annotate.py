@@ -18,6 +18,7 @@ from xltoolkit.errors import XltoolkitError
 from xltoolkit.issues import Issue
 from xltoolkit.layout import RESULT_SHEET
 from xltoolkit.report import FileReport, ValidationReport
+from xltoolkit.styles import a4_page
 from xltoolkit.xlio import save_atomic
 
 ERROR_FILL = PatternFill("solid", fgColor="F8CBAD")
@@ -77,6 +78,7 @@ def _write_result_sheet(wb: openpyxl.Workbook, report: FileReport) -> None:
         ws = wb.create_sheet(RESULT_SHEET)
     for col, width in zip("ABCDE", (12, 22, 9, 90, 28), strict=True):
         ws.column_dimensions[col].width = width
+    a4_page(ws, landscape=True, title_rows="3:3")
     errors = sum(i.is_error for i in report.issues)
     warnings = len(report.issues) - errors
     if not report.issues:

@@ -250,8 +250,13 @@ def _finish_report_sheet(ws: Worksheet, lay: TemplateLayout) -> None:
 
 
 def _finish_guide(ws: Worksheet) -> None:
-    ws.column_dimensions["A"].width = 110
+    """One wrapped text column as wide as an A4 portrait page, so every line prints whole."""
+    ws.column_dimensions["A"].width = 88
+    for row in ws.iter_rows(min_col=1, max_col=1):
+        cell = row[0]
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
     a4_page(ws, landscape=False)
+    ws.print_options.horizontalCentered = False
 
 
 def _finish_result_sheet(ws: Worksheet) -> None:
@@ -259,6 +264,7 @@ def _finish_result_sheet(ws: Worksheet) -> None:
     ws["A1"].font = Font(name=FONT, size=12, italic=True)
     for col, width in zip("ABCDE", (14, 18, 10, 80, 24), strict=True):
         ws.column_dimensions[col].width = width
+    a4_page(ws, landscape=True)
 
 
 def _write_meta(ws: Worksheet, meta: dict[str, str]) -> None:
