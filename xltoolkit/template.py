@@ -241,11 +241,16 @@ def _finish_data_sheet(ws: Worksheet, lay: TemplateLayout) -> None:
 
 
 def _finish_report_sheet(ws: Worksheet, lay: TemplateLayout) -> None:
-    ws.column_dimensions["A"].width = 8
+    ws.column_dimensions["A"].width = 10
     ws.column_dimensions["B"].width = 60
     ws.column_dimensions["C"].width = 60
     for row in lay.task_rows:
         ws.row_dimensions[row].height = 90
+    # Room to write: difficulties get a tall box; the two-line labels of the signer's rows fit.
+    heights = {"KHO_KHAN": 90, "NGUOI_LAP": 32, "DIEN_THOAI": 32}
+    for name, height in heights.items():
+        row = int("".join(ch for ch in lay.input_by_name[name].ref if ch.isdigit()))
+        ws.row_dimensions[row].height = height
     a4_page(ws, landscape=False)
 
 
