@@ -46,8 +46,8 @@ def main() -> None:
     from fastapi.testclient import TestClient
 
     from tests.test_addin_scripts import FAULTS, clean_values
-    from xltoolkit.plan import load_plan
-    from xltoolkit.template import generate_templates
+    from xltoolkit.plan.model import load_plan
+    from xltoolkit.template.render import generate_templates
 
     plan = load_plan()
     with tempfile.TemporaryDirectory(prefix="xltk-bench-addin-") as tmp:

@@ -63,7 +63,7 @@ def _sheet_members(z: zipfile.ZipFile) -> dict[str, str]:
 
 def _variable_cells(path: Path, plan: Any) -> dict[str, dict[str, str]]:
     """Zip member -> {cell ref: input kind} of the numeric inputs a variant may change."""
-    from xltoolkit.layout import build_layout
+    from xltoolkit.workbook.layout import build_layout
 
     agency_id = re.sub(r"^bao-cao-\d{4}-|(-gui-lai)?\.xlsx$", "", path.name)
     lay = build_layout(plan, plan.agency(agency_id), YEAR)
@@ -111,8 +111,8 @@ def _derive(job: tuple[str, str, dict[str, dict[str, str]], int, float]) -> str:
 
 def prepare(cache: Path, sizes: list[int], seed: int) -> dict[int, Path]:
     """The variant files (cached) and one folder of hard links per size."""
-    from xltoolkit.plan import load_plan
-    from xltoolkit.sample import generate_sample
+    from xltoolkit.demo.sample import generate_sample
+    from xltoolkit.plan.model import load_plan
 
     plan = load_plan()
     largest = max(sizes)
@@ -155,8 +155,8 @@ def prepare(cache: Path, sizes: list[int], seed: int) -> dict[int, Path]:
 
 
 def child_consolidate(folder: str, workspace: str) -> dict[str, Any]:
-    from xltoolkit.consolidate import consolidate
-    from xltoolkit.plan import load_plan
+    from xltoolkit.consolidation.intake import consolidate
+    from xltoolkit.plan.model import load_plan
 
     t = time.perf_counter()
     result = consolidate(folder, YEAR, plan=load_plan(), workspace=workspace)
@@ -177,8 +177,8 @@ def child_baseline(folder: str) -> dict[str, Any]:
     import pandas as pd
     import pandera.pandas as pa
 
-    from xltoolkit.layout import DATA_SHEET, META_SHEET, REPORT_SHEET, build_layout
-    from xltoolkit.plan import load_plan
+    from xltoolkit.plan.model import load_plan
+    from xltoolkit.workbook.layout import DATA_SHEET, META_SHEET, REPORT_SHEET, build_layout
 
     plan = load_plan()
 

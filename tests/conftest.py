@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
-from xltoolkit import libreoffice
-from xltoolkit.plan import Plan, load_plan
-from xltoolkit.template import generate_templates
+from xltoolkit.demo import libreoffice
+from xltoolkit.plan.model import Plan, load_plan
+from xltoolkit.template.render import generate_templates
 
 TEMPLATE_YEAR = 2026
 

@@ -19,11 +19,11 @@ from typing import Any
 import openpyxl
 from openpyxl.workbook.defined_name import DefinedName
 
-from xltoolkit import libreoffice
-from xltoolkit.layout import DATA_SHEET, META_SHEET, REPORT_SHEET, build_layout
-from xltoolkit.plan import Plan
-from xltoolkit.rules import plausible_max
-from xltoolkit.template import template_filename
+from xltoolkit.demo import libreoffice
+from xltoolkit.plan.model import Plan
+from xltoolkit.plan.rules import plausible_max
+from xltoolkit.template.render import template_filename
+from xltoolkit.workbook.layout import DATA_SHEET, META_SHEET, REPORT_SHEET, build_layout
 
 
 def fill_workbook(template_path: Path, out_path: Path, values: dict[str, Any]) -> Path:

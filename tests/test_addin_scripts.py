@@ -16,12 +16,11 @@ from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
 from xltoolkit.addin import bridge
-from xltoolkit.layout import DATA_SHEET, FIRST_DATA_ROW, RESULT_SHEET, build_layout
-from xltoolkit.plan import Plan
-from xltoolkit.results import STATUS_LABELS
-from xltoolkit.status import assess
-from xltoolkit.template import template_filename
-from xltoolkit.validate import validate_workbook
+from xltoolkit.plan.model import Plan
+from xltoolkit.plan.status import STATUS_LABELS, assess
+from xltoolkit.template.render import template_filename
+from xltoolkit.validation.validate import validate_workbook
+from xltoolkit.workbook.layout import DATA_SHEET, FIRST_DATA_ROW, RESULT_SHEET, build_layout
 
 from .addin_support import (
     SCRIPT_URL,
@@ -286,7 +285,7 @@ def _summary(client: TestClient, path: Path, year: int = TEMPLATE_YEAR):
 
 
 def _measure_table(ws) -> dict[str, dict[str, Any]]:
-    from xltoolkit.summary_sheets import TABLE_HEADER_ROW
+    from xltoolkit.summary.sheets import TABLE_HEADER_ROW
 
     rows = list(ws.iter_rows(min_row=TABLE_HEADER_ROW, values_only=True))
     header = rows[0]
@@ -296,8 +295,8 @@ def _measure_table(ws) -> dict[str, dict[str, Any]]:
 def test_summary_matches_cli_consolidate(
     client: TestClient, returned: Path, workspace: Path, plan: Plan, tmp_path: Path
 ) -> None:
-    from xltoolkit.cli import main
-    from xltoolkit.summary import MEASURES_SHEET
+    from xltoolkit.cli.main import main
+    from xltoolkit.summary.workbook import MEASURES_SHEET
 
     replay = _summary(client, _blank(tmp_path))
     wb = replay.workbook()
@@ -342,8 +341,8 @@ def test_summary_refuses_to_write_into_a_template(client: TestClient, clean: Pat
 def test_status_refresh_on_summary_workbook(
     client: TestClient, returned: Path, workspace: Path, plan: Plan
 ) -> None:
-    from xltoolkit.consolidate import consolidate, default_output
-    from xltoolkit.summary import MEASURES_SHEET
+    from xltoolkit.consolidation.intake import consolidate, default_output
+    from xltoolkit.summary.workbook import MEASURES_SHEET
 
     result = consolidate(returned, TEMPLATE_YEAR, plan=plan, workspace=workspace)
     path = default_output(workspace, TEMPLATE_YEAR)
@@ -357,7 +356,7 @@ def test_status_refresh_on_summary_workbook(
 @pytest.mark.parametrize("kind", ["clean", "faulty"])
 def test_validate_parity_with_cli_json(client: TestClient, request: pytest.FixtureRequest, kind: str) -> None:
     """Same workbook, same issues (code, severity, sheet, cell, message) as `xltoolkit validate --json`."""
-    from xltoolkit.cli import main
+    from xltoolkit.cli.main import main
 
     path: Path = request.getfixturevalue(kind)
     res = CliRunner().invoke(main, ["validate", "--json", str(path)])
@@ -376,8 +375,8 @@ def test_status_uses_the_ledger_history_of_the_workspace(
     client: TestClient, returned: Path, workspace: Path, plan: Plan, tmp_path: Path
 ) -> None:
     """A 2027 template is judged on its own 2027 value plus its 2026 value accepted in the ledger."""
-    from xltoolkit.consolidate import consolidate
-    from xltoolkit.template import generate_templates
+    from xltoolkit.consolidation.intake import consolidate
+    from xltoolkit.template.render import generate_templates
 
     consolidate(returned, TEMPLATE_YEAR, plan=plan, workspace=workspace)
     year = TEMPLATE_YEAR + 1

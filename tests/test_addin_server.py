@@ -20,9 +20,9 @@ from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
 from xltoolkit.addin import server
-from xltoolkit.cli import main
-from xltoolkit.plan import Plan
-from xltoolkit.template import template_filename
+from xltoolkit.cli.main import main
+from xltoolkit.plan.model import Plan
+from xltoolkit.template.render import template_filename
 
 from .addin_support import (
     SCRIPT_URL,

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from xltoolkit import aggregate
-from xltoolkit.plan import Plan
+from xltoolkit.plan import aggregate
+from xltoolkit.plan.model import Plan
 
 YEAR = 2026
 
@@ -138,7 +138,7 @@ def test_empty_input(plan: Plan) -> None:
 
 
 def test_validator_frame_with_missing_year_and_nullable_types(plan: Plan) -> None:
-    from xltoolkit.report import rows_frame
+    from xltoolkit.validation.results import rows_frame
 
     df = rows_frame(
         [

@@ -12,14 +12,14 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from xltoolkit import ledger
-from xltoolkit.cli import main
-from xltoolkit.consolidate import consolidate, parse_received_at
+from xltoolkit.cli.main import main
+from xltoolkit.consolidation import ledger
+from xltoolkit.consolidation.intake import consolidate, parse_received_at
 from xltoolkit.errors import XltoolkitError
-from xltoolkit.layout import DATA_SHEET
-from xltoolkit.plan import Plan
-from xltoolkit.status import assess
-from xltoolkit.template import generate_templates, template_filename
+from xltoolkit.plan.model import Plan
+from xltoolkit.plan.status import assess
+from xltoolkit.template.render import generate_templates, template_filename
+from xltoolkit.workbook.layout import DATA_SHEET
 
 from .corpus import fill_workbook as fill
 
@@ -222,23 +222,23 @@ def test_corrupt_file_does_not_stop_the_others(tmp_path: Path, corpus, plan: Pla
 def test_validator_crash_is_recorded_then_retried(
     tmp_path: Path, corpus, plan: Plan, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import xltoolkit.validate
+    import xltoolkit.validation.validate
 
     src = folder(tmp_path, corpus, {"a.xlsx": "tp-tan-an", "b.xlsx": "h-ben-luc"})
-    real = xltoolkit.validate.validate_paths
+    real = xltoolkit.validation.validate.validate_paths
 
     def flaky(paths, *a, **kw):
         if any(Path(p).name == "b.xlsx" for p in paths):
             raise RuntimeError("boom")
         return real(paths, *a, **kw)
 
-    monkeypatch.setattr(xltoolkit.validate, "validate_paths", flaky)
+    monkeypatch.setattr(xltoolkit.validation.validate, "validate_paths", flaky)
     r = run(src, tmp_path, plan)
     assert r.received == ["tp-tan-an"]  # one crash does not stop the other file
     crashed = next(s for s in r.submissions if s.original_name == "b.xlsx")
     assert crashed.state == "rejected"
     assert (tmp_path / "ws" / "archive" / crashed.sha256[:2] / f"{crashed.sha256}.xlsx").is_file()
-    monkeypatch.setattr(xltoolkit.validate, "validate_paths", real)
+    monkeypatch.setattr(xltoolkit.validation.validate, "validate_paths", real)
     stamp(src / "b.xlsx", f"{YEAR}-12-30T00:00:00")  # touched since: the first recorded time stands
     r = run(src, tmp_path, plan)
     assert r.received == ["tp-tan-an", "h-ben-luc"] and r.late == []
@@ -381,7 +381,7 @@ def test_trend_and_status_read_earlier_years_from_the_ledger(tmp_path: Path, cor
 
 
 def test_process_pool_gives_the_same_result(tmp_path: Path, corpus, plan: Plan, monkeypatch) -> None:
-    from xltoolkit import consolidate as mod
+    from xltoolkit.consolidation import intake as mod
 
     src = folder(tmp_path, corpus, {f"{k}.xlsx": k for k in (*DISTRICTS, "so-ldtbxh", "corrupt", "tampered")})
     monkeypatch.setattr(mod, "POOL_CHUNK", 2)  # several chunks, so order across workers matters

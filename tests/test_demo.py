@@ -9,13 +9,13 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from xltoolkit.cli import main
-from xltoolkit.cli_demo import render
-from xltoolkit.demo import MARKER, DemoResult, run_demo
-from xltoolkit.layout import build_layout
-from xltoolkit.plan import Plan
-from xltoolkit.summary import MEASURES_SHEET, measure_columns
-from xltoolkit.summary_sheets import FIRST_ROW
+from xltoolkit.cli.demo import render
+from xltoolkit.cli.main import main
+from xltoolkit.demo.run import MARKER, DemoResult, run_demo
+from xltoolkit.plan.model import Plan
+from xltoolkit.summary.sheets import FIRST_ROW
+from xltoolkit.summary.workbook import MEASURES_SHEET, measure_columns
+from xltoolkit.workbook.layout import build_layout
 
 
 @pytest.fixture(scope="module")
@@ -121,10 +121,10 @@ def test_consolidate_json_equals_the_summary_as_libreoffice_reads_it(
     demo: DemoResult, plan: Plan, tmp_path: Path
 ) -> None:
     """The provincial officer's command: its --json and its workbook (opened by LibreOffice) agree."""
-    from xltoolkit import libreoffice
-    from xltoolkit.results import STATUS_LABELS
-    from xltoolkit.summary import DISTRICTS_SHEET
-    from xltoolkit.summary_lists import DISTRICT_KEY_ROW
+    from xltoolkit.demo import libreoffice
+    from xltoolkit.plan.status import STATUS_LABELS
+    from xltoolkit.summary.lists import DISTRICT_KEY_ROW
+    from xltoolkit.summary.workbook import DISTRICTS_SHEET
 
     year = max(demo.results)
     out = tmp_path / "tong-hop.xlsx"

@@ -9,10 +9,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from xltoolkit import ledger
+from xltoolkit.consolidation import ledger
+from xltoolkit.consolidation.ledger import Ledger, Record, migrate
 from xltoolkit.errors import XltoolkitError
-from xltoolkit.ledger import Ledger, Record, migrate
-from xltoolkit.plan import Plan
+from xltoolkit.plan.model import Plan
 
 
 def record(

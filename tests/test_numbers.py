@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from xltoolkit.numbers import format_vi, format_vi_grouped, parse_number_text
+from xltoolkit.vn_numbers import format_vi, format_vi_grouped, parse_number_text
 
 
 def vi_grouped(n: int) -> str:

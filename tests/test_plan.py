@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from xltoolkit.cli import main
+from xltoolkit.cli.main import main
 from xltoolkit.errors import PlanError
-from xltoolkit.plan import default_plan_path, load_plan
+from xltoolkit.plan.model import default_plan_path, load_plan
 
 # (code, comparison, target_2025, target_2030, lead) as worded in the seed, section I.2 and IV.
 SEED = [

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from xltoolkit.layout import DATA_SHEET, build_layout
-from xltoolkit.plan import Plan
-from xltoolkit.read import FileFault, read_file, scan_sheet
-from xltoolkit.template import template_filename
-from xltoolkit.validate import validate_paths, validate_workbook
+from xltoolkit.plan.model import Plan
+from xltoolkit.template.render import template_filename
+from xltoolkit.validation.read import FileFault, read_file, scan_sheet
+from xltoolkit.validation.validate import validate_paths, validate_workbook
+from xltoolkit.workbook.layout import DATA_SHEET, build_layout
 
 from .conftest import TEMPLATE_YEAR
 from .corpus import clean_values, fill_workbook
@@ -164,7 +164,7 @@ def test_calamine_is_faster_than_openpyxl(filled: Path, tmp_path: Path, capsys) 
 
 
 def test_scan_and_full_defusedxml_parse_agree(filled: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import xltoolkit.ooxml as ooxml
+    import xltoolkit.validation.ooxml as ooxml
 
     _, fast = read_file(filled)
     monkeypatch.setattr(ooxml, "ALWAYS_PARSE", True)

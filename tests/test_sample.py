@@ -9,10 +9,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from xltoolkit import libreoffice
-from xltoolkit.layout import DATA_SHEET, build_layout
-from xltoolkit.plan import Plan
-from xltoolkit.sample import SampleData, generate_sample, returned_folder
+from xltoolkit.demo import libreoffice
+from xltoolkit.demo.sample import SampleData, generate_sample, returned_folder
+from xltoolkit.plan.model import Plan
+from xltoolkit.workbook.layout import DATA_SHEET, build_layout
 
 YEARS = (2024, 2025)
 

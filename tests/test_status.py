@@ -8,8 +8,8 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from xltoolkit.plan import Measure, Plan
-from xltoolkit.status import ZERO_SUBSTITUTE, assess, category
+from xltoolkit.plan.model import Measure, Plan
+from xltoolkit.plan.status import ZERO_SUBSTITUTE, assess, category
 
 
 def measure(

@@ -12,18 +12,27 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from xltoolkit import libreoffice, xlio
-from xltoolkit.plan import Plan
-from xltoolkit.results import (
-    STATUS_LABELS,
+from xltoolkit.consolidation.results import (
     ConsolidationResult,
     DistrictMeasure,
     DistrictResult,
     MeasureResult,
-    StatusResult,
     Submission,
 )
-from xltoolkit.summary import (
+from xltoolkit.demo import libreoffice
+from xltoolkit.plan.model import Plan
+from xltoolkit.plan.status import STATUS_LABELS, StatusResult
+from xltoolkit.summary.lists import (
+    BUDGET_SHEET,
+    BUDGET_TOTAL_KEY,
+    DISTRICT_KEY_ROW,
+    DISTRICTS_SHEET,
+    ISSUES_SHEET,
+    NARRATIVES_SHEET,
+    SUBMISSIONS_SHEET,
+)
+from xltoolkit.summary.sheets import FIRST_ROW, STATUS_COLOURS, TABLE_HEADER_ROW
+from xltoolkit.summary.workbook import (
     CHARTS_SHEET,
     COMPLETENESS_HEADER_ROW,
     COMPLETENESS_KEYS,
@@ -36,16 +45,7 @@ from xltoolkit.summary import (
     measure_columns,
     write_summary,
 )
-from xltoolkit.summary_lists import (
-    BUDGET_SHEET,
-    BUDGET_TOTAL_KEY,
-    DISTRICT_KEY_ROW,
-    DISTRICTS_SHEET,
-    ISSUES_SHEET,
-    NARRATIVES_SHEET,
-    SUBMISSIONS_SHEET,
-)
-from xltoolkit.summary_sheets import FIRST_ROW, STATUS_COLOURS, TABLE_HEADER_ROW
+from xltoolkit.workbook import xlio
 
 YEAR = 2025
 INJECTIONS = ('=HYPERLINK("http://x","bấm")', "+1+2", "-3*4", "@SUM(A1:A2)", "=1+1")
@@ -367,7 +367,7 @@ def test_measures_print_two_readable_pages(written: Path) -> None:
 
 
 def test_charts_print_whole_charts(written: Path, result: ConsolidationResult) -> None:
-    from xltoolkit.summary_measures import CHART_ROWS, CHART_ROWS_PER_PAGE, CHARTS_PER_ROW
+    from xltoolkit.summary.measures import CHART_ROWS, CHART_ROWS_PER_PAGE, CHARTS_PER_ROW
 
     ws = openpyxl.load_workbook(written)[CHARTS_SHEET]
     assert ws.print_title_rows is None  # a repeated row would print over the charts
@@ -470,7 +470,7 @@ def test_many_resubmissions_and_issues_stay_readable(
     issue rows are capped with a note saying how many more there are."""
     import copy
 
-    import xltoolkit.summary_lists as sheets
+    import xltoolkit.summary.lists as sheets
 
     many = copy.deepcopy(result)
     t0 = datetime(YEAR, 11, 1, 8, 0)

@@ -10,11 +10,11 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from xltoolkit import libreoffice
-from xltoolkit.cli import main
-from xltoolkit.layout import DATA_SHEET, META_SHEET, REPORT_SHEET, RESULT_SHEET, build_layout
-from xltoolkit.plan import Plan
-from xltoolkit.template import generate_templates, template_filename
+from xltoolkit.cli.main import main
+from xltoolkit.demo import libreoffice
+from xltoolkit.plan.model import Plan
+from xltoolkit.template.render import generate_templates, template_filename
+from xltoolkit.workbook.layout import DATA_SHEET, META_SHEET, REPORT_SHEET, RESULT_SHEET, build_layout
 
 from .conftest import TEMPLATE_YEAR
 

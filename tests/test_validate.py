@@ -14,10 +14,10 @@ import pandas as pd
 import pytest
 from python_calamine import CalamineWorkbook
 
-from xltoolkit.layout import DATA_SHEET, META_SHEET, build_layout
-from xltoolkit.plan import Plan
-from xltoolkit.template import generate_templates, template_filename
-from xltoolkit.validate import validate_paths, validate_values, validate_workbook
+from xltoolkit.plan.model import Plan
+from xltoolkit.template.render import generate_templates, template_filename
+from xltoolkit.validation.validate import validate_paths, validate_values, validate_workbook
+from xltoolkit.workbook.layout import DATA_SHEET, META_SHEET, build_layout
 
 from .conftest import TEMPLATE_YEAR
 from .corpus import Case, build_corpus, clean_values, fill_workbook
@@ -301,7 +301,7 @@ def test_addin_columns_do_not_break_the_fingerprint(corpus: list[Case], plan: Pl
 def test_an_unexpected_failure_is_a_report_not_a_traceback(
     corpus: list[Case], plan: Plan, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import xltoolkit.validate as v
+    import xltoolkit.validation.validate as v
 
     real = v.extract
 
@@ -337,7 +337,7 @@ def test_entity_declaration_in_shared_strings_is_refused(
 
 
 def test_annotated_macro_file_is_a_plain_xlsx(corpus: list[Case], plan: Plan, tmp_path: Path) -> None:
-    from xltoolkit.annotate import annotate_report
+    from xltoolkit.validation.feedback import annotate_report
 
     paths = [c.path for c in corpus if c.key in ("macro", "foreign", "values", "zip-bomb")]
     before = [_sha(p) for p in paths]
@@ -355,7 +355,7 @@ def test_annotated_macro_file_is_a_plain_xlsx(corpus: list[Case], plan: Plan, tm
 def test_scan_and_full_parse_agree_on_libreoffice_files(
     corpus: list[Case], plan: Plan, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import xltoolkit.ooxml as ooxml
+    import xltoolkit.validation.ooxml as ooxml
 
     paths = [c.path for c in corpus if c.key.startswith("lo-")]
     fast = validate_paths(paths, plan)

@@ -10,11 +10,11 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from xltoolkit.cli import main
-from xltoolkit.layout import DATA_SHEET, RESULT_SHEET, build_layout
-from xltoolkit.plan import Plan
-from xltoolkit.template import template_filename
-from xltoolkit.validate import validate_paths
+from xltoolkit.cli.main import main
+from xltoolkit.plan.model import Plan
+from xltoolkit.template.render import template_filename
+from xltoolkit.validation.validate import validate_paths
+from xltoolkit.workbook.layout import DATA_SHEET, RESULT_SHEET, build_layout
 
 from .conftest import TEMPLATE_YEAR
 from .corpus import clean_values, fill_workbook
@@ -88,7 +88,7 @@ def test_annotate_writes_marked_copies_and_leaves_originals(
 
 
 def test_annotate_never_overwrites_the_original(files: dict[str, Path], tmp_path: Path) -> None:
-    from xltoolkit.annotate import annotated_path
+    from xltoolkit.validation.feedback import annotated_path
 
     src = files["good"]
     assert annotated_path(src, src.parent) != src

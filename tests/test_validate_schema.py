@@ -8,10 +8,10 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from xltoolkit.extract import ROW_FIELDS, classify
-from xltoolkit.plan import Checks, Plan, load_plan
-from xltoolkit.rules import BUDGET_RULES, measure_rules, plausible_max
-from xltoolkit.schema import add_rates, run_checks
+from xltoolkit.plan.model import Checks, Plan, load_plan
+from xltoolkit.plan.rules import BUDGET_RULES, measure_rules, plausible_max
+from xltoolkit.validation.extract import ROW_FIELDS, classify
+from xltoolkit.validation.schema import add_rates, run_checks
 
 PLAN = load_plan()
 LIMITS = Checks()

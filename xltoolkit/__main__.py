@@ -1,4 +1,4 @@
-from xltoolkit.cli import main
+from xltoolkit.cli.main import main
 
 if __name__ == "__main__":
     main()

@@ -1,12 +1,14 @@
-"""Validation issues: a stable English code for machines, a Vietnamese message for the officer.
+"""The one issue model: every finding, from a file fault to a broken rule, is an `Issue`.
 
-Tests and tools key on `code`; the wording of `message` may improve without breaking anything.
+A stable English code for machines, a severity, the sheet and cell, and a Vietnamese message the officer
+can act on. Every code lives in the catalogue below with its severity and message, so the CLI, the
+feedback copy, the add-in and the ledger all speak the same codes; tests key on codes, never on wording.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 Severity = Literal["error", "warning"]
 
@@ -34,3 +36,130 @@ class Issue:
             "cell": self.cell,
             "message": self.message,
         }
+
+
+SEVERITY: dict[str, Severity] = {
+    "lock-file": "warning",
+    "macro-enabled": "warning",
+    "duplicate-file": "warning",
+    "sheet-unprotected": "warning",
+    "plan-version-differs": "warning",
+    "fingerprint-unverifiable": "warning",
+    "implausible-value": "warning",
+    "yoy-jump": "warning",
+    "missing-task-result": "warning",
+}
+
+RETURN_TEMPLATE = "Hãy dùng lại biểu mẫu gốc đã được gửi, điền số liệu và gửi lại."
+
+MESSAGES: dict[str, str] = {
+    # ---- file level
+    "lock-file": "Đây là tệp khóa tạm của Excel («~$…», tạo ra khi tệp đang mở), không phải báo cáo; "
+    "đã bỏ qua. Không cần gửi tệp này.",
+    "file-unreadable": "Không đọc được tệp ({reason}). Kiểm tra lại tệp rồi gửi lại.",
+    "empty-file": "Tệp rỗng (0 byte), có thể bị lỗi khi đính kèm thư. Hãy gửi lại tệp báo cáo .xlsx.",
+    "file-too-large": "Tệp quá lớn ({size_mb} MB; giới hạn {limit_mb} MB), không phải biểu mẫu báo cáo. "
+    + RETURN_TEMPLATE,
+    "not-a-zip": "Tệp không phải là sổ làm việc Excel (.xlsx) (có thể là tệp khác bị đổi tên đuôi). "
+    "Hãy mở biểu mẫu bằng Excel, điền số liệu, lưu dạng .xlsx rồi gửi lại.",
+    "legacy-xls": "Tệp ở định dạng Excel cũ (.xls). Hãy mở tệp bằng Excel, chọn Tệp > Lưu thành > "
+    "«Sổ làm việc Excel (*.xlsx)» rồi gửi lại; tốt nhất là điền vào biểu mẫu .xlsx gốc.",
+    "encrypted-workbook": "Tệp đã được đặt mật khẩu mở tệp nên không đọc được. Trong Excel chọn Tệp > "
+    "Thông tin > Bảo vệ sổ làm việc > Mã hóa bằng mật khẩu, xóa mật khẩu, lưu rồi gửi lại.",
+    "corrupt-zip": "Tệp .xlsx bị hỏng (không giải nén được). Hãy mở tệp bằng Excel, lưu lại rồi gửi lại.",
+    "corrupt-xml": "Nội dung tệp .xlsx bị hỏng. Hãy mở tệp bằng Excel, lưu lại rồi gửi lại.",
+    "corrupt-workbook": "Không đọc được nội dung bảng tính ({reason}). Hãy mở tệp bằng Excel, lưu lại "
+    "rồi gửi lại.",
+    "zip-bomb": "Tệp có nội dung nén bất thường (kích thước giải nén quá lớn) nên bị từ chối vì lý do "
+    "an toàn. " + RETURN_TEMPLATE,
+    "unsafe-xml": "Tệp chứa cấu trúc XML không an toàn (khai báo thực thể) nên bị từ chối. "
+    + RETURN_TEMPLATE,
+    "unsupported-format": "Tệp ở định dạng {kind} không được hỗ trợ. Hãy mở bằng Excel, chọn Tệp > "
+    "Lưu thành > «Sổ làm việc Excel (*.xlsx)» rồi gửi lại.",
+    "read-failed": "Không đọc được nội dung tệp ({reason}). Hãy mở tệp bằng Excel, lưu lại dạng .xlsx rồi "
+    "gửi lại; nếu vẫn lỗi, hãy dùng lại biểu mẫu gốc.",
+    "not-a-workbook": "Tệp không phải là sổ làm việc Excel (.xlsx). " + RETURN_TEMPLATE,
+    "macro-enabled": "Tệp có chứa macro (.xlsm). Số liệu vẫn được đọc, macro không được chạy. "
+    "Lần sau hãy lưu dạng .xlsx (Sổ làm việc Excel).",
+    "duplicate-file": "Tệp này trùng nội dung với tệp «{other}» trong cùng lần kiểm tra; "
+    "chỉ cần gửi một tệp.",
+    # ---- metadata and integrity
+    "not-a-template": "Tệp không phải là biểu mẫu báo cáo của kế hoạch (không có phần thông tin biểu "
+    "mẫu). " + RETURN_TEMPLATE,
+    "meta-invalid": "Thông tin biểu mẫu (trang ẩn «_meta») bị thiếu hoặc sai: {detail}. " + RETURN_TEMPLATE,
+    "unsupported-template-version": "Biểu mẫu phiên bản «{found}» không còn được hỗ trợ (hỗ trợ: "
+    "{supported}). Hãy điền vào biểu mẫu mới nhất rồi gửi lại.",
+    "wrong-plan": "Biểu mẫu thuộc kế hoạch «{found}», không phải kế hoạch «{expected}». " + RETURN_TEMPLATE,
+    "plan-version-differs": "Biểu mẫu được tạo từ kế hoạch phiên bản {found} (hiện hành: {expected}). "
+    "Số liệu vẫn được đọc; lần sau hãy dùng biểu mẫu mới.",
+    "unknown-agency": "Biểu mẫu ghi cơ quan «{found}» không có trong kế hoạch. " + RETURN_TEMPLATE,
+    "wrong-agency": "Đây là biểu mẫu của {found_name}, không phải của {expected_name}. Hãy điền vào biểu "
+    "mẫu đúng của đơn vị mình rồi gửi lại.",
+    "wrong-year": "Đây là biểu mẫu năm {found}, không phải năm {expected}. Hãy điền vào biểu mẫu năm "
+    "{expected} rồi gửi lại.",
+    "sheet-missing": "Thiếu trang «{sheet}» của biểu mẫu (bị xóa hoặc đổi tên). " + RETURN_TEMPLATE,
+    "sheet-unprotected": "Trang «{sheet}» đã bị bỏ khóa bảo vệ. Số liệu vẫn được kiểm tra; lần sau "
+    "không mở khóa bảo vệ trang.",
+    "locked-cell-changed": "Ô {cell} là nội dung cố định của biểu mẫu nhưng đã bị sửa: cần là «{expected}», "
+    "hiện là «{found}». Hãy dùng lại biểu mẫu gốc (không sửa ô này) rồi gửi lại.",
+    "formula-changed": "Công thức ở ô {cell} đã bị sửa: cần là «{expected}», hiện là «{found}». "
+    + RETURN_TEMPLATE,
+    "merge-changed": "Việc gộp ô {cell} trên trang «{sheet}» đã bị thay đổi. " + RETURN_TEMPLATE,
+    "rows-shifted": "Các dòng trên trang «{sheet}» đã bị chèn hoặc xóa: {detail}. Không chèn, xóa dòng "
+    "trong biểu mẫu. " + RETURN_TEMPLATE,
+    "name-missing": "Ô nhập liệu «{name}» ({label}) không còn trong tệp (tên vùng bị xóa). "
+    + RETURN_TEMPLATE,
+    "fingerprint-mismatch": "Dấu kiểm tra của biểu mẫu không khớp với nội dung: biểu mẫu đã bị sửa ngoài "
+    "các ô nhập liệu hoặc không phải biểu mẫu gốc. " + RETURN_TEMPLATE,
+    "fingerprint-unverifiable": "Không xác minh được dấu kiểm tra của biểu mẫu (chưa cấu hình khóa bí mật "
+    "XLTOOLKIT_SECRET); nội dung vẫn được so với biểu mẫu chuẩn.",
+    "too-many-changes": "Còn {count} thay đổi khác trên trang «{sheet}» không liệt kê hết. "
+    + RETURN_TEMPLATE,
+    # ---- values
+    "missing-value": "Chưa nhập {what} ở ô {cell}. Hãy gõ {hint} vào ô {cell}; nếu số liệu bằng 0 thì gõ 0.",
+    "number-as-text": "Ô {cell} ({what}) đang chứa chữ «{raw}», không phải số. Có lẽ ý là {meant}: hãy "
+    "xóa ô {cell} rồi gõ lại {meant} chỉ bằng chữ số{tail}.",
+    "not-a-number": "Ô {cell} ({what}) phải là số nhưng đang chứa «{raw}». Hãy xóa ô {cell} và gõ {hint}.",
+    "negative-value": "Ô {cell} ({what}) là số âm ({found}). Hãy gõ số không âm vào ô {cell}.",
+    "not-whole-number": "Ô {cell} ({what}) phải là số nguyên (số lượng) nhưng đang là {found}. Hãy gõ số "
+    "nguyên, ví dụ {example}, vào ô {cell}.",
+    "numerator-exceeds-denominator": "Chỉ tiêu {measure}: Tử số ({numerator}, ô {cell}) lớn hơn Mẫu số "
+    "({denominator}, ô {partner_cell}). Tử số không thể lớn hơn Mẫu số: hãy kiểm tra và sửa một trong hai ô.",
+    "zero-denominator": "Chỉ tiêu {measure}: Mẫu số ở ô {cell} bằng 0 nhưng Tử số (ô {partner_cell}) là "
+    "{numerator}. Hãy nhập đúng Mẫu số vào ô {cell}, hoặc Tử số bằng 0 nếu không có trường hợp nào.",
+    "implausible-value": "Chỉ tiêu {measure}: kết quả tính lại là {value} {unit}, cao bất thường (thường "
+    "không quá {limit}). Hãy kiểm tra lại Tử số (ô {num_cell}) và Mẫu số (ô {den_cell}).",
+    "yoy-jump": "Chỉ tiêu {measure}: kết quả {value} {unit} thay đổi nhiều so với năm {prev_year} "
+    "({prev}). Hãy kiểm tra lại Tử số (ô {num_cell}) và Mẫu số (ô {den_cell}); nếu đúng, ghi lý do vào "
+    "cột «Ghi chú».",
+    "missing-task-result": "Chưa nhập kết quả thực hiện nhiệm vụ {no} ở ô {cell}. Hãy ghi ngắn gọn kết quả "
+    "đã làm trong năm (hoặc «Không phát sinh»).",
+}
+
+
+class _Blank(dict):
+    def __missing__(self, key: str) -> str:
+        return "…"
+
+
+def severity_of(code: str) -> Severity:
+    return SEVERITY.get(code, "error")
+
+
+def message(code: str, **kw: Any) -> str:
+    return MESSAGES.get(code, code).format_map(_Blank(kw))
+
+
+def issue(
+    code: str,
+    sheet: str | None = None,
+    cell: str | None = None,
+    measure: str | None = None,
+    severity: Severity | None = None,
+    **kw: Any,
+) -> Issue:
+    """Build an Issue with its Vietnamese message; `kw` fills the message's placeholders."""
+    kw.setdefault("cell", cell or "")
+    kw.setdefault("sheet", sheet or "")
+    kw.setdefault("measure", measure or "")
+    return Issue(code, severity or severity_of(code), message(code, **kw), sheet, cell, measure)

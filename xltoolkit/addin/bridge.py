@@ -20,8 +20,8 @@ import xlwings as xw
 
 from xltoolkit.errors import XltoolkitError
 from xltoolkit.issues import Issue
-from xltoolkit.layout import META_SHEET, RESULT_SHEET, TemplateLayout, build_layout
-from xltoolkit.plan import Plan, load_plan
+from xltoolkit.plan.model import Plan, load_plan
+from xltoolkit.workbook.layout import META_SHEET, RESULT_SHEET, TemplateLayout, build_layout
 
 #: Fill of a failing cell: the red of the guide's legend ("Ô nền đỏ ... số liệu sai").
 ERROR_FILL = "#F8CBAD"
@@ -58,7 +58,7 @@ def returned_folder(year: int) -> Path:
     The only folder the scripts read reports from (the same layout `xltoolkit demo` writes). The
     year is an int and the folder is built here, so nothing the client sends can name another path.
     """
-    from xltoolkit.sample import RETURNED_DIR
+    from xltoolkit.demo.sample import RETURNED_DIR
 
     folder = (workspace() / str(int(year)) / RETURNED_DIR).resolve()
     if workspace() not in folder.parents:
@@ -170,7 +170,7 @@ def original_fills(layout: TemplateLayout | None) -> dict[tuple[str, str], str |
     """The fill each locked cell has in a fresh template (inputs have none), to undo a highlight."""
     if layout is None:
         return {}
-    from xltoolkit.template import DEFAULT_STYLE, ROLE_STYLE
+    from xltoolkit.template.render import DEFAULT_STYLE, ROLE_STYLE
 
     out: dict[tuple[str, str], str | None] = {}
     for c in layout.cells:
@@ -266,7 +266,7 @@ def history(plan: Plan, meta: dict[str, str]) -> dict[tuple[str, str], dict[int,
     run without history. Reading it costs ~100 ms, so it is cached until the ledger changes
     (only a consolidation writes it).
     """
-    from xltoolkit import ledger
+    from xltoolkit.consolidation import ledger
 
     year = meta_year(meta)
     db = workspace() / ledger.DB_NAME
@@ -285,15 +285,15 @@ def history(plan: Plan, meta: dict[str, str]) -> dict[tuple[str, str], dict[int,
 
 def status_fill(status: str) -> str:
     """The summary workbook's colour of a status, so both show a status alike."""
-    from xltoolkit.summary_sheets import STATUS_COLOURS
+    from xltoolkit.summary.sheets import STATUS_COLOURS
 
     return "#" + STATUS_COLOURS.get(status, STATUS_COLOURS["not_available"])
 
 
 def summary_year(plan: Plan, sheets: dict[str, list[list[Any]]]) -> int:
     """Year to consolidate: the open template's year, else the summary sheet's, else the current one."""
-    from xltoolkit.summary import MEASURES_SHEET
-    from xltoolkit.summary_sheets import TABLE_HEADER_ROW
+    from xltoolkit.summary.sheets import TABLE_HEADER_ROW
+    from xltoolkit.summary.workbook import MEASURES_SHEET
 
     year = meta_year(meta_values(sheets))
     if year is None:
@@ -307,8 +307,8 @@ def summary_year(plan: Plan, sheets: dict[str, list[list[Any]]]) -> int:
 def summary_table(result: Any, plan: Plan) -> tuple[list[list[Any]], list[list[Any]], list[list[Any]]]:
     """The "Chỉ tiêu" sheet of summary.py's layout: lines above the table (column A, rows 1-7), the
     table from its header row (`TABLE_HEADER_ROW`), and the status colours of its rows."""
-    from xltoolkit.summary import measure_columns, measure_row, ordered_measures, trend_years
-    from xltoolkit.summary_sheets import TABLE_HEADER_ROW
+    from xltoolkit.summary.sheets import TABLE_HEADER_ROW
+    from xltoolkit.summary.workbook import measure_columns, measure_row, ordered_measures, trend_years
 
     measures = ordered_measures(result, plan)
     cols = measure_columns(plan, trend_years(result))
@@ -337,7 +337,7 @@ def summary_table(result: Any, plan: Plan) -> tuple[list[list[Any]], list[list[A
 
 def summary_status_column(plan: Plan, result: Any) -> int:
     """1-based column of the status label in the measure table."""
-    from xltoolkit.summary import measure_columns, trend_years
+    from xltoolkit.summary.workbook import measure_columns, trend_years
 
     keys = [c.key for c in measure_columns(plan, trend_years(result))]
     return keys.index("status") + 1

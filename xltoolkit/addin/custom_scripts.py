@@ -26,8 +26,8 @@ from xlwings.server import script
 
 from xltoolkit.addin import bridge
 from xltoolkit.errors import XltoolkitError
-from xltoolkit.layout import DATA_SHEET, FIRST_DATA_ROW, META_SHEET, RESULT_SHEET
-from xltoolkit.plan import Plan
+from xltoolkit.plan.model import Plan
+from xltoolkit.workbook.layout import DATA_SHEET, FIRST_DATA_ROW, META_SHEET, RESULT_SHEET
 
 logger = logging.getLogger("xltoolkit.addin")
 
@@ -68,7 +68,7 @@ async def validate_workbook(book: xw.Book) -> None:
 
 def _validate_values(book: xw.Book, plan: Plan) -> tuple[Any, dict[str, list[list[Any]]], Any]:
     """The validator's report for the open workbook, the sheet values read, and the template layout."""
-    from xltoolkit.validate import validate_values
+    from xltoolkit.validation.validate import validate_values
 
     sheets = bridge.sheet_values(book)
     meta = bridge.meta_values(sheets)
@@ -125,7 +125,7 @@ async def target_status(book: xw.Book) -> None:
 
 
 def _status(book: xw.Book) -> None:
-    from xltoolkit.summary import MEASURES_SHEET
+    from xltoolkit.summary.workbook import MEASURES_SHEET
 
     plan = bridge.current_plan()
     sheet_names = [sh.name for sh in book.sheets]
@@ -150,7 +150,7 @@ def _finite(x: Any) -> float | None:
 
 
 def _status_template(book: xw.Book, plan: Plan) -> None:
-    from xltoolkit.status import assess
+    from xltoolkit.plan.status import assess
 
     file_report, _sheets, layout = _validate_values(book, plan)
     if not file_report.integrity_ok or layout is None:
@@ -196,9 +196,9 @@ def _status_template(book: xw.Book, plan: Plan) -> None:
 
 def _status_summary(book: xw.Book, plan: Plan) -> None:
     """Refresh the status columns of the summary's measure table from its own values and trend."""
-    from xltoolkit.status import assess
-    from xltoolkit.summary import MEASURES_SHEET, measure_columns
-    from xltoolkit.summary_sheets import FIRST_ROW, TABLE_HEADER_ROW
+    from xltoolkit.plan.status import assess
+    from xltoolkit.summary.sheets import FIRST_ROW, TABLE_HEADER_ROW
+    from xltoolkit.summary.workbook import MEASURES_SHEET, measure_columns
 
     ws = book.sheets[MEASURES_SHEET]
     table = ws.used_range.options(ndim=2).value
@@ -262,9 +262,9 @@ async def build_summary(book: xw.Book, year: int | None = None) -> None:
 
 
 def _summary(book: xw.Book, year: int | None = None) -> None:
-    from xltoolkit.consolidate import consolidate
-    from xltoolkit.summary import MEASURES_SHEET
-    from xltoolkit.summary_sheets import FIRST_ROW, TABLE_HEADER_ROW
+    from xltoolkit.consolidation.intake import consolidate
+    from xltoolkit.summary.sheets import FIRST_ROW, TABLE_HEADER_ROW
+    from xltoolkit.summary.workbook import MEASURES_SHEET
 
     plan = bridge.current_plan()
     sheets = bridge.sheet_values(book)

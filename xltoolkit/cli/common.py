@@ -1,0 +1,72 @@
+"""What every `xltoolkit` command shares: help settings, JSON output, error exit, `--plan`.
+
+Kept apart from cli.py so that each command module can import it without importing the command
+group (which imports every command module).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from xltoolkit.errors import XltoolkitError
+from xltoolkit.plan.model import load_plan
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+def echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def fail(err: XltoolkitError, as_json: bool = False) -> None:
+    """Report a user-facing error (Vietnamese message, stable code) and exit 2."""
+    if as_json:
+        echo_json({"error": err.to_dict()})
+    else:
+        click.echo(f"Lỗi [{err.code}]: {err.message}", err=True)
+    sys.exit(2)
+
+
+def plan_option(func: Callable) -> Callable:
+    """Add `--plan PATH` to a command and pass the loaded Plan as `plan`."""
+
+    @click.option(
+        "--plan",
+        "plan_path",
+        type=click.Path(dir_okay=False, path_type=Path),
+        envvar="XLTOOLKIT_PLAN",
+        default=None,
+        help="Tệp kế hoạch (TOML); mặc định: kế hoạch của tỉnh Long An. / Plan file.",
+    )
+    @functools.wraps(func)
+    def wrapper(*args: Any, plan_path: Path | None, **kwargs: Any) -> Any:
+        as_json = bool(kwargs.get("as_json"))
+        try:
+            plan = load_plan(plan_path)
+        except XltoolkitError as e:
+            fail(e, as_json)
+        try:
+            return func(*args, plan=plan, **kwargs)
+        except XltoolkitError as e:
+            fail(e, as_json)
+
+    return wrapper
+
+
+def workspace_option(func: Callable) -> Callable:
+    """`--workspace W` (env XLTOOLKIT_WORKSPACE): archive, ledger and summaries live there."""
+    return click.option(
+        "--workspace",
+        type=click.Path(file_okay=False, path_type=Path),
+        envvar="XLTOOLKIT_WORKSPACE",
+        default=Path("workbooks"),
+        show_default=True,
+        help="Thư mục làm việc (lưu trữ tệp nhận về, sổ theo dõi, báo cáo tổng hợp). / Workspace.",
+    )(func)

@@ -1,0 +1,93 @@
+"""`xltoolkit consolidate`: the click adapter over `xltoolkit.consolidation.intake.consolidate`.
+
+It only parses options and renders the returned result (Vietnamese text, or `--json` which is exactly
+`result.to_dict()`), so the CLI, the API and the add-in report the same thing.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from xltoolkit.cli.common import CONTEXT, echo_json, plan_option, workspace_option
+from xltoolkit.consolidation.results import ConsolidationResult
+from xltoolkit.plan.model import Plan
+from xltoolkit.plan.status import STATUS_LABELS
+
+
+@click.command("consolidate", context_settings=CONTEXT)
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--year", type=int, required=True, help="Năm báo cáo. / Reporting year.")
+@workspace_option
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Tệp tổng hợp; mặc định <workspace>/<năm>/tong-hop-<năm>.xlsx. / Summary workbook.",
+)
+@click.option(
+    "--received-at",
+    "received_at",
+    multiple=True,
+    metavar="[CƠ-QUAN=]NGÀY",
+    help="Ngày nhận thực tế, ví dụ h-ben-luc=2026-12-20 (lặp lại được), hoặc một ngày cho tất cả. "
+    "Mặc định: thời điểm sửa tệp. / Received date per agency (or file name), or one for all.",
+)
+@click.option("--json", "as_json", is_flag=True, help="In dạng JSON. / Print JSON.")
+@plan_option
+def consolidate_command(
+    plan: Plan,
+    folder: Path,
+    year: int,
+    workspace: Path,
+    output: Path | None,
+    received_at: tuple[str, ...],
+    as_json: bool,
+) -> None:
+    """Tiếp nhận, kiểm tra và tổng hợp các tệp báo cáo gửi về. / Intake and consolidate returned files."""
+    from xltoolkit.consolidation.intake import consolidate, parse_received_at
+
+    result = consolidate(
+        folder,
+        year,
+        plan=plan,
+        workspace=workspace,
+        output=output,
+        received_at=parse_received_at(received_at),
+    )
+    if as_json:
+        echo_json(result.to_dict())
+        return
+    _render(result, plan)
+
+
+def _render(result: ConsolidationResult, plan: Plan) -> None:
+    def names(ids: list[str]) -> str:
+        return ", ".join(plan.agency_by_id[a].label for a in ids) or "—"
+
+    total = len(plan.agencies)
+    click.echo(f"Tổng hợp báo cáo năm {result.year} — {plan.name}")
+    click.echo(f"Đã nhận: {len(result.received)}/{total} cơ quan, đơn vị.")
+    click.echo(f"Gửi muộn (sau ngày {plan.deadline_for(result.year):%d/%m/%Y}): {names(result.late)}")
+    click.echo(f"Chưa gửi: {names(result.missing)}")
+    rejected = [s for s in result.submissions if s.state == "rejected"]
+    superseded = [s for s in result.submissions if s.state == "superseded"]
+    if rejected:
+        click.echo(f"Tệp không sử dụng được (đã lưu trữ): {len(rejected)}")
+        for s in rejected:
+            click.echo(f"  {s.original_name} ({s.sha256[:12]})")
+    if superseded:
+        click.echo(f"Tệp đã được thay bằng tệp gửi sau: {len(superseded)}")
+    counts = {s: sum(m.status.status == s for m in result.measures) for s in STATUS_LABELS}
+    shown = "; ".join(f"{STATUS_LABELS[s]}: {n}" for s, n in counts.items() if n)
+    click.echo(f"Tình trạng {len(result.measures)} chỉ tiêu so với mục tiêu (cấp tỉnh): {shown}")
+    excluded = [f"{m.code} ({names(m.districts_excluded)})" for m in result.measures if m.districts_excluded]
+    if excluded:
+        click.echo("Số liệu huyện có lỗi, không đưa vào tổng hợp: " + "; ".join(excluded))
+    flagged = [m.code for m in result.measures if m.reconciliation_flag]
+    if flagged:
+        click.echo("Số liệu của sở, ngành lệch với tổng hợp từ các huyện ở chỉ tiêu: " + ", ".join(flagged))
+    if result.summary_path:
+        click.echo(f"Tệp tổng hợp: {result.summary_path}")

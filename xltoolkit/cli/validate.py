@@ -1,0 +1,82 @@
+"""`xltoolkit validate`: check returned workbooks and show the issues per file and sheet.
+
+A thin adapter: `validate_paths` does the work, this renders its report (Vietnamese text for people,
+`--json` = `ValidationReport.to_dict()` for machines) and exits 1 when any file has an error.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+import click
+
+from xltoolkit.cli.common import CONTEXT, echo_json, plan_option
+from xltoolkit.plan.model import Plan
+from xltoolkit.validation.results import FileReport, ValidationReport
+
+SEVERITY_TEXT = {"error": "LỖI", "warning": "Cảnh báo"}
+
+
+@click.command("validate", context_settings=CONTEXT)
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--year", type=int, default=None, help="Năm báo cáo phải khớp. / Expected reporting year.")
+@click.option("--json", "as_json", is_flag=True, help="In dạng JSON. / Print JSON.")
+@click.option(
+    "--annotate",
+    "annotate_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Ghi bản sao có đánh dấu ô lỗi vào thư mục này. / Write annotated copies here.",
+)
+@plan_option
+def validate(
+    plan: Plan, paths: tuple[Path, ...], year: int | None, as_json: bool, annotate_dir: Path | None
+) -> None:
+    """Kiểm tra các tệp báo cáo gửi về (tệp hoặc thư mục). / Validate returned workbooks."""
+    from xltoolkit.validation.validate import validate_paths
+
+    report = validate_paths(list(paths), plan, year=year)
+    written: list[Path] = []
+    if annotate_dir is not None:
+        from xltoolkit.validation.feedback import annotate_report
+
+        written = annotate_report(report, annotate_dir)
+    if as_json:
+        echo_json(report.to_dict())
+    else:
+        render(report, written, plan)
+    if not report.valid:
+        sys.exit(1)
+
+
+def render(report: ValidationReport, written: list[Path], plan: Plan | None = None) -> None:
+    for f in report.files:
+        _render_file(f, plan)
+    s = report.stats
+    click.echo(
+        f"\nTổng cộng: {s['files']} tệp, {s['valid_files']} tệp đạt, {s['invalid_files']} tệp có lỗi; "
+        f"{s['errors']} lỗi, {s['warnings']} cảnh báo."
+    )
+    if written:
+        click.echo(f"Đã ghi {len(written)} bản sao có đánh dấu lỗi:")
+        for p in written:
+            click.echo(f"  {p}")
+
+
+def _render_file(f: FileReport, plan: Plan | None) -> None:
+    name = f.agency
+    if plan is not None and f.agency in plan.agency_by_id:
+        name = plan.body_name(plan.agency_by_id[f.agency])
+    who = f" — {name}, năm {f.year}" if f.agency else ""
+    state = "ĐẠT" if f.valid else "CÓ LỖI"
+    click.echo(f"\n{f.path}{who}: {state}")
+    groups: dict[str, list] = defaultdict(list)
+    for i in f.issues:
+        groups[i.sheet or "(tệp)"].append(i)
+    for sheet, issues in groups.items():
+        click.echo(f"  Trang «{sheet}»:" if sheet != "(tệp)" else "  Toàn tệp:")
+        for i in issues:
+            where = f"{i.cell}: " if i.cell else ""
+            click.echo(f"    [{SEVERITY_TEXT[i.severity]}] {where}{i.message} ({i.code})")

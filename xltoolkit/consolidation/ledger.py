@@ -1,0 +1,419 @@
+"""The ledger: every returned file archived under its content hash and recorded in SQLite.
+
+Nothing is ever lost: a file is copied into ``<workspace>/archive/<hh>/<sha256><suffix>`` before
+anything else happens to it, and its submission row (agency, year, hash, original name, received
+time, validation outcome, accepted values) stays in ``<workspace>/ledger.sqlite`` for good. Later
+years read their trends and statuses from here, so the schema is versioned (``PRAGMA user_version``)
+and migrated forward step by step; a database newer than this code is refused, never rewritten.
+
+Supersede rule: per (agency, year), among files whose integrity holds, the one with the latest
+received time is ``accepted``; each earlier one is ``superseded`` by the next newer one (equal times:
+the one recorded later wins). The received
+time is recorded once, when a hash is first seen (only an explicit correction changes it), so running
+again with an old file that was copied anew cannot flip the order back. Files that fail integrity
+checks are ``rejected``: archived and reported, never used, and they supersede nothing.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import shutil
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from xltoolkit.consolidation.results import Submission
+from xltoolkit.errors import XltoolkitError
+from xltoolkit.plan import aggregate
+from xltoolkit.plan.model import Plan
+
+DB_NAME = "ledger.sqlite"
+ARCHIVE_DIR = "archive"
+
+_V1 = """
+CREATE TABLE submissions (
+    sha256        TEXT PRIMARY KEY,
+    agency        TEXT,
+    year          INTEGER,
+    original_name TEXT NOT NULL,
+    received_at   TEXT NOT NULL,
+    recorded_at   TEXT NOT NULL,
+    seq           INTEGER NOT NULL,
+    archive_path  TEXT NOT NULL,
+    integrity_ok  INTEGER NOT NULL,
+    valid         INTEGER NOT NULL,
+    errors        INTEGER NOT NULL DEFAULT 0,
+    warnings      INTEGER NOT NULL DEFAULT 0,
+    state         TEXT NOT NULL,
+    superseded_by TEXT,
+    report        TEXT NOT NULL
+);
+CREATE TABLE observations (
+    sha256      TEXT NOT NULL REFERENCES submissions(sha256),
+    agency      TEXT NOT NULL,
+    year        INTEGER NOT NULL,
+    code        TEXT NOT NULL,
+    numerator   REAL,
+    denominator REAL,
+    value       REAL,
+    source      TEXT,
+    notes       TEXT,
+    blocked     INTEGER NOT NULL,
+    PRIMARY KEY (sha256, code)
+);
+"""
+
+# v2: the narrative part of a report (tasks, budget, difficulties) and the plan a file belongs to,
+# so a later year's summary can show them without the original file; an index for per-year reads.
+_V2 = """
+ALTER TABLE submissions ADD COLUMN narrative TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE submissions ADD COLUMN plan_id TEXT;
+CREATE INDEX submissions_agency_year ON submissions(agency, year, state);
+CREATE INDEX observations_year ON observations(year, code);
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def migrate(conn: sqlite3.Connection, target: int = SCHEMA_VERSION) -> int:
+    """Bring the database to schema version `target`, one step at a time, each in a transaction."""
+    current = conn.execute("PRAGMA user_version").fetchone()[0]
+    if current > SCHEMA_VERSION:
+        raise XltoolkitError(
+            "ledger-too-new",
+            f"Sổ theo dõi (ledger) có phiên bản cấu trúc {current}, mới hơn phiên bản {SCHEMA_VERSION} mà "
+            "chương trình này hỗ trợ. Hãy cập nhật xltoolkit; sổ không bị thay đổi.",
+        )
+    for version in range(current + 1, target + 1):
+        try:
+            conn.executescript(
+                "BEGIN;" + MIGRATIONS[version - 1] + f"PRAGMA user_version = {version};COMMIT;"
+            )
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+    return conn.execute("PRAGMA user_version").fetchone()[0]
+
+
+@dataclass
+class Record:
+    """A new submission to write (one file, once validated)."""
+
+    sha256: str
+    agency: str | None
+    year: int | None
+    original_name: str
+    received_at: datetime
+    archive_path: str
+    integrity_ok: bool
+    valid: bool
+    errors: int
+    warnings: int
+    report: dict[str, Any]
+    narrative: dict[str, Any] = field(default_factory=dict)
+    values: pd.DataFrame | list[tuple] | None = None  # rows in `aggregate_cols()` order, or a frame
+    plan_id: str | None = None
+
+
+def _dumps(obj: Any) -> str:
+    return json.dumps(obj, ensure_ascii=False, default=str, sort_keys=True)
+
+
+def _num(x: Any) -> float | None:
+    if type(x) is float:  # the usual case (75,000 values at 3,300 files): no conversion needed
+        return None if x != x else x
+    try:
+        f = float(x)
+    except (TypeError, ValueError):
+        return None
+    return None if f != f else f
+
+
+def _rows(values: pd.DataFrame | list[tuple] | None) -> list[tuple]:
+    """Value rows as tuples in `aggregate_cols()` order, from a frame or from the validator's tuples."""
+    if values is None:
+        return []
+    if isinstance(values, pd.DataFrame):
+        if not len(values):
+            return []
+        cols = [values[c].tolist() if c in values else [None] * len(values) for c in aggregate_cols()]
+        return list(zip(*cols, strict=True))
+    return [tuple(r) for r in values]
+
+
+def _text(x: Any) -> str | None:
+    if type(x) is str:
+        return x
+    if x is None or (isinstance(x, float) and x != x) or x is pd.NA:
+        return None
+    return str(x)
+
+
+class Ledger:
+    """The workspace's archive folder and SQLite database. Use as a context manager."""
+
+    def __init__(self, workspace: str | Path, *, create: bool = True):
+        self.workspace = Path(workspace)
+        self.path = self.workspace / DB_NAME
+        self.archive_dir = self.workspace / ARCHIVE_DIR
+        if not create and not self.path.exists():
+            self.conn: sqlite3.Connection | None = None
+            return
+        self.workspace.mkdir(parents=True, exist_ok=True)
+        # Default rollback journal, not WAL: the workspace may sit on a shared network drive, where
+        # WAL does not work; one transaction per run makes the journal mode irrelevant for speed.
+        self.conn = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+        try:
+            migrate(self.conn)
+        except sqlite3.DatabaseError as e:
+            self.close()
+            raise XltoolkitError(
+                "ledger-unreadable", f"Không mở được sổ theo dõi {self.path}: {e}. Sổ không bị thay đổi."
+            ) from None
+        except BaseException:
+            self.close()
+            raise
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One transaction for a whole batch: 3,000 files are one commit, not 3,000."""
+        assert self.conn is not None
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    # ------------------------------------------------------------------ archive
+
+    def archive(self, source: Path, sha256: str, made: set[Path] | None = None) -> Path:
+        """Copy `source` into the archive under its hash (once; identical content is one file).
+
+        Written to a temporary name and renamed, so a crash never leaves a truncated file that a
+        later run would take for the archived copy. `made`: folders already known to exist (a
+        batch skips one mkdir system call per file).
+        """
+        dest = self.archive_dir / sha256[:2] / f"{sha256}{source.suffix.lower()}"
+        if not dest.exists():
+            if made is None or dest.parent not in made:
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                if made is not None:
+                    made.add(dest.parent)
+            tmp = dest.with_name(f".~{dest.name}")
+            shutil.copyfile(source, tmp)
+            tmp.replace(dest)
+        return dest
+
+    def archive_many(self, items: Iterable[tuple[Path, str]]) -> list[Path]:
+        """`archive` for many files, in order. Sequential on purpose: creating small files is bound by
+        the file system's journal, and threads measured slower on a busy disk (4.2 s vs 2.8 s)."""
+        made: set[Path] = set()
+        return [self.archive(p, h, made) for p, h in items]
+
+    # ------------------------------------------------------------------ writes
+
+    def known(self, hashes: Iterable[str]) -> dict[str, sqlite3.Row]:
+        """Rows of hashes already recorded."""
+        if self.conn is None:
+            return {}
+        cur = self.conn.cursor()
+        cur.row_factory = sqlite3.Row
+        out: dict[str, sqlite3.Row] = {}
+        hs = list(hashes)
+        for i in range(0, len(hs), 500):
+            chunk = hs[i : i + 500]
+            q = f"SELECT * FROM submissions WHERE sha256 IN ({','.join('?' * len(chunk))})"
+            out.update({r["sha256"]: r for r in cur.execute(q, chunk)})
+        return out
+
+    def add(self, conn: sqlite3.Connection, records: list[Record], recorded_at: datetime) -> None:
+        """Insert new submissions and their values (inside the caller's transaction)."""
+        seq = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM submissions").fetchone()[0]
+        rows, obs = [], []
+        for r in records:
+            seq += 1
+            state = "pending" if r.integrity_ok and r.agency and r.year is not None else "rejected"
+            rows.append(
+                (
+                    r.sha256,
+                    r.agency,
+                    r.year,
+                    r.original_name,
+                    r.received_at.isoformat(),
+                    recorded_at.isoformat(),
+                    seq,
+                    r.archive_path,
+                    int(r.integrity_ok),
+                    int(r.valid),
+                    r.errors,
+                    r.warnings,
+                    state,
+                    _dumps(r.report),
+                    _dumps(r.narrative),
+                    r.plan_id,
+                )
+            )
+            if state == "pending":
+                for agency, year, code, num, den, val, src, notes, blocked in _rows(r.values):
+                    obs.append(
+                        (
+                            r.sha256,
+                            _text(agency) or r.agency,
+                            int(year) if _num(year) is not None else r.year,
+                            str(code),
+                            _num(num),
+                            _num(den),
+                            _num(val),
+                            _text(src),
+                            _text(notes),
+                            int(blocked is not None and blocked is not pd.NA and bool(blocked)),
+                        )
+                    )
+        conn.executemany(
+            "INSERT OR IGNORE INTO submissions (sha256, agency, year, original_name, received_at,"
+            " recorded_at, seq, archive_path, integrity_ok, valid, errors, warnings, state, report,"
+            " narrative, plan_id)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            rows,
+        )
+        conn.executemany("INSERT OR IGNORE INTO observations VALUES (?,?,?,?,?,?,?,?,?,?)", obs)
+
+    def forget_rejected(self, conn: sqlite3.Connection, hashes: Iterable[str]) -> None:
+        """Drop rejected rows about to be recorded again (the archived file itself stays)."""
+        conn.executemany(
+            "DELETE FROM submissions WHERE sha256 = ? AND state = 'rejected'", [(h,) for h in hashes]
+        )
+
+    def set_received_at(self, conn: sqlite3.Connection, sha256: str, when: datetime) -> None:
+        conn.execute("UPDATE submissions SET received_at = ? WHERE sha256 = ?", (when.isoformat(), sha256))
+
+    def resolve(self, conn: sqlite3.Connection, groups: Iterable[tuple[str, int]]) -> None:
+        """Recompute accepted/superseded for each (agency, year): latest received time wins."""
+        for agency, year in sorted(set(groups)):
+            rows = conn.execute(
+                "SELECT sha256 FROM submissions WHERE agency = ? AND year = ? AND state != 'rejected'"
+                " ORDER BY received_at, seq",
+                (agency, year),
+            ).fetchall()
+            shas = [r[0] for r in rows]
+            updates = [("superseded", newer, sha) for sha, newer in itertools.pairwise(shas)]
+            if shas:
+                updates.append(("accepted", None, shas[-1]))
+            conn.executemany("UPDATE submissions SET state = ?, superseded_by = ? WHERE sha256 = ?", updates)
+
+    # ------------------------------------------------------------------ reads
+
+    def submissions(self, year: int | None = None, hashes: Iterable[str] = ()) -> list[dict[str, Any]]:
+        """Submission rows of `year` plus any rows named in `hashes`, oldest first."""
+        if self.conn is None:
+            return []
+        cur = self.conn.cursor()
+        cur.row_factory = sqlite3.Row
+        hs = list(hashes)
+        rows = list(cur.execute("SELECT * FROM submissions WHERE year = ?", (year,)))
+        seen = {r["sha256"] for r in rows}
+        rows += [r for r in self.known(hs).values() if r["sha256"] not in seen] if hs else []
+        out = [dict(r) for r in rows]
+        out.sort(key=lambda r: (r["received_at"], r["seq"]))
+        return out
+
+    def values(
+        self, *, year: int | None = None, upto_year: int | None = None, plan_id: str | None = None
+    ) -> pd.DataFrame:
+        """Values of accepted submissions (one year, or all years up to one)."""
+        if self.conn is None:
+            return aggregate.empty_values()
+        # CROSS JOIN fixes the join order: the few accepted submissions first, then their rows by
+        # primary key. Left to itself SQLite walked every observation of the years asked for
+        # (superseded files included: 76,000 rows at 3,300 files) and probed each one's submission,
+        # 0.13 s instead of 0.003 s. Same rows; the ORDER BY below fixes their order.
+        q = (
+            "SELECT o.agency, o.year, o.code, o.numerator, o.denominator, o.value, o.source, o.notes,"
+            " o.blocked"
+            " FROM submissions s CROSS JOIN observations o ON o.sha256 = s.sha256"
+            " WHERE s.state = 'accepted'"
+        )
+        args: list[Any] = []
+        if year is not None:
+            q += " AND o.year = ?"
+            args.append(year)
+        if upto_year is not None:
+            q += " AND o.year <= ?"
+            args.append(upto_year)
+        if plan_id is not None:
+            q += " AND (s.plan_id IS NULL OR s.plan_id = ?)"
+            args.append(plan_id)
+        rows = self.conn.execute(q + " ORDER BY o.year, o.agency, o.code", args).fetchall()
+        if not rows:
+            return aggregate.empty_values()
+        df = pd.DataFrame(rows, columns=list(aggregate_cols()))
+        df["blocked"] = df["blocked"].astype(bool)
+        return df
+
+
+def aggregate_cols() -> tuple[str, ...]:
+    return ("agency", "year", "code", "numerator", "denominator", "value", "source", "notes", "blocked")
+
+
+def to_submission(row: dict[str, Any], deadline: Any | None) -> Submission:
+    """A ledger row as the shared `Submission` result object."""
+    received = datetime.fromisoformat(row["received_at"])
+    return Submission(
+        agency=row["agency"],
+        year=row["year"],
+        sha256=row["sha256"],
+        original_name=row["original_name"],
+        received_at=received,
+        state=row["state"],
+        late=bool(deadline is not None and received.date() > deadline),
+        superseded_by=row["superseded_by"],
+        errors=row["errors"],
+        warnings=row["warnings"],
+    )
+
+
+@dataclass
+class History:
+    """Accepted values of all years up to one, and the series computed from them."""
+
+    values: pd.DataFrame
+    provincial: dict[str, dict[int, float]]  # code -> {year: official provincial value}
+    by_agency: dict[tuple[str, str], dict[int, float]]  # (agency, code) -> {year: own value}
+    figures: dict[tuple[int, str], aggregate.Figure]
+
+
+def history(plan: Plan, upto_year: int, *, workspace: str | Path = "workbooks") -> History:
+    """Read the ledger of `workspace` for years ``<= upto_year`` (read-only; empty if none yet).
+
+    For the add-in (trend of a district's own value) and the summary (provincial trend).
+    """
+    with Ledger(workspace, create=False) as led:
+        values = led.values(upto_year=upto_year, plan_id=plan.id)
+    return history_from_values(values, plan)
+
+
+def history_from_values(values: pd.DataFrame, plan: Plan) -> History:
+    figures = aggregate.provincial_figures(values, plan)
+    return History(values, aggregate.series_by_code(figures), aggregate.agency_series(values, plan), figures)

@@ -1,0 +1,1 @@
+"""Seeded sample returns, the whole yearly cycle on them, and the LibreOffice driver they are saved with."""

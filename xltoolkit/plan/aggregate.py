@@ -1,0 +1,207 @@
+"""Provincial figures from reported values: pure functions on DataFrames, no I/O.
+
+The provincial rate of a measure is Σ numerators / Σ denominators × scale over the districts whose
+figure can be used — never the average of district rates, which would weigh a district of 2,000
+children like one of 200,000. The lead department's province-wide figure, where it reported one, is
+the official value; the district aggregate stays beside it and a relative gap beyond the plan's
+reconciliation tolerance is flagged for the officer.
+
+Input frame (one row per agency, year and measure; the shape of `FileReport.values`):
+``agency, year, code, numerator, denominator, blocked`` (other columns are ignored).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from xltoolkit.plan.model import Plan
+from xltoolkit.plan.status import round_sig
+
+VALUE_COLUMNS = ("agency", "year", "code", "numerator", "denominator", "value", "blocked")
+
+
+@dataclass
+class Figure:
+    """Provincial figure of one measure in one year, with what it was computed from."""
+
+    code: str
+    year: int
+    value: float | None
+    district_aggregate: float | None
+    department_value: float | None
+    source: str  # "department" | "districts" | "none"
+    numerator_sum: float | None = None
+    denominator_sum: float | None = None
+    districts_used: list[str] = field(default_factory=list)
+    districts_excluded: list[str] = field(default_factory=list)
+    reconciliation_flag: bool = False
+
+
+def rate(
+    numerator: float | None, denominator: float | None, scale: float, *, has_denominator: bool
+) -> float | None:
+    """A measure's value from its counts; None when it cannot be computed.
+
+    Multiplies before dividing (``num × scale / den``) so whole-number inputs such as 95 of 1000
+    per 100 give exactly 9.5, which matters for strict targets like "< 9.5".
+    """
+    if numerator is None or (isinstance(numerator, float) and math.isnan(numerator)):
+        return None
+    if not has_denominator:
+        return round_sig(float(numerator))
+    if (
+        denominator is None
+        or (isinstance(denominator, float) and math.isnan(denominator))
+        or denominator <= 0
+    ):
+        return None
+    return round_sig(float(numerator) * scale / float(denominator))
+
+
+def empty_values() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "agency": pd.Series([], dtype=object),
+            "year": pd.Series([], dtype="int64"),
+            "code": pd.Series([], dtype=object),
+            "numerator": pd.Series([], dtype="float64"),
+            "denominator": pd.Series([], dtype="float64"),
+            "value": pd.Series([], dtype="float64"),
+            "blocked": pd.Series([], dtype=bool),
+        }
+    )
+
+
+def normalise(values: pd.DataFrame) -> pd.DataFrame:
+    """Coerce the columns used here to plain dtypes (readers differ: ints, floats, objects)."""
+    if values is None or len(values) == 0:
+        return empty_values()
+    year = pd.to_numeric(values["year"], errors="coerce")
+    values = values[year.notna() & values["agency"].notna()]  # a row without year or agency counts nowhere
+    if len(values) == 0:
+        return empty_values()
+    df = pd.DataFrame(
+        {
+            "agency": values["agency"].astype(object),
+            "year": pd.to_numeric(values["year"], errors="coerce").astype("int64"),
+            "code": values["code"].astype(str).astype(object),
+            "numerator": pd.to_numeric(values["numerator"], errors="coerce").astype("float64"),
+            "denominator": pd.to_numeric(values["denominator"], errors="coerce").astype("float64"),
+            "blocked": values["blocked"].fillna(False).astype(bool)
+            if "blocked" in values
+            else pd.Series(False, index=values.index),
+        }
+    )
+    return df.reset_index(drop=True)
+
+
+def with_values(values: pd.DataFrame, plan: Plan) -> pd.DataFrame:
+    """Recompute each row's value from its counts (never trust a cached formula result)."""
+    df = normalise(values)
+    codes = df["code"]
+    scale = codes.map(lambda c: plan.measure_by_code[c].scale if c in plan.measure_by_code else np.nan)
+    has_den = codes.map(
+        lambda c: bool(plan.measure_by_code[c].denominator) if c in plan.measure_by_code else False
+    )
+    num, den = df["numerator"], df["denominator"]
+    ratio = (num * scale / den).where(den > 0)
+    value = ratio.where(has_den.astype(bool), num)
+    df["value"] = value.map(lambda v: round_sig(v) if pd.notna(v) else np.nan).astype("float64")
+    df["usable"] = _usable(df, has_den.astype(bool))
+    return df
+
+
+def _usable(df: pd.DataFrame, has_den: pd.Series) -> pd.Series:
+    """A row counts when not blocked and its counts are whole: numerator ≥ 0 and, for rates, a
+    denominator ≥ 0 that is positive unless the numerator is 0 (a district with no births and no
+    deaths adds nothing to either sum, but it did report)."""
+    num, den = df["numerator"], df["denominator"]
+    ok_num = num.notna() & (num >= 0)
+    ok_den = den.notna() & (den >= 0) & ((den > 0) | (num == 0))
+    return (~df["blocked"]) & ok_num & (ok_den | ~has_den)
+
+
+def district_aggregates(values: pd.DataFrame, plan: Plan) -> dict[tuple[int, str], Figure]:
+    """Σ numerators / Σ denominators × scale per (year, measure) over the plan's districts.
+
+    Districts whose row is blocked (a blocking error on that measure) or unusable are left out of
+    both sums and listed in `districts_excluded`; districts that sent nothing are simply absent.
+    """
+    df = with_values(values, plan)
+    districts = {a.id for a in plan.districts}
+    df = df[df["agency"].isin(districts) & df["code"].isin(plan.measure_by_code)]
+    out: dict[tuple[int, str], Figure] = {}
+    for (year, code), g in df.groupby(["year", "code"], sort=True):
+        m = plan.measure_by_code[code]
+        used = g[g["usable"]]
+        num_sum = float(used["numerator"].sum()) if len(used) else None
+        den_sum = float(used["denominator"].sum()) if len(used) and m.denominator else None
+        agg = rate(num_sum, den_sum, m.scale, has_denominator=bool(m.denominator)) if len(used) else None
+        out[(int(year), code)] = Figure(
+            code=code,
+            year=int(year),
+            value=agg,
+            district_aggregate=agg,
+            department_value=None,
+            source="districts" if agg is not None else "none",
+            numerator_sum=num_sum,
+            denominator_sum=den_sum,
+            districts_used=sorted(used["agency"]),
+            districts_excluded=sorted(g.loc[~g["usable"], "agency"]),
+        )
+    return out
+
+
+def department_values(values: pd.DataFrame, plan: Plan) -> dict[tuple[int, str], float]:
+    """The lead department's own province-wide value per (year, measure), where usable."""
+    df = with_values(values, plan)
+    lead = df["code"].map(lambda c: plan.indicator_of[c].lead if c in plan.indicator_of else None)
+    df = df[(df["agency"] == lead) & df["usable"] & df["value"].notna()]
+    return {(int(y), c): float(v) for y, c, v in zip(df["year"], df["code"], df["value"], strict=True)}
+
+
+def differs(department: float, aggregate: float, tolerance: float) -> bool:
+    """Relative gap against the department's figure beyond `tolerance` (a zero department figure
+    differs from any non-zero aggregate)."""
+    gap = round_sig(abs(aggregate - department))
+    return gap > round_sig(tolerance * abs(department))
+
+
+def provincial_figures(values: pd.DataFrame, plan: Plan) -> dict[tuple[int, str], Figure]:
+    """Official provincial figure per (year, measure): department where reported, else districts."""
+    figures = district_aggregates(values, plan)
+    tol = plan.checks.reconciliation_tolerance
+    for key, dept in department_values(values, plan).items():
+        fig = figures.get(key)
+        if fig is None:
+            year, code = key
+            fig = figures[key] = Figure(code, year, None, None, None, "none")
+        fig.department_value = dept
+        fig.value = dept
+        fig.source = "department"
+        if fig.district_aggregate is not None:
+            fig.reconciliation_flag = differs(dept, fig.district_aggregate, tol)
+    return figures
+
+
+def series_by_code(figures: dict[tuple[int, str], Figure]) -> dict[str, dict[int, float]]:
+    """code -> {year: official value} for trends and status."""
+    out: dict[str, dict[int, float]] = {}
+    for (year, code), fig in sorted(figures.items()):
+        if fig.value is not None:
+            out.setdefault(code, {})[year] = fig.value
+    return out
+
+
+def agency_series(values: pd.DataFrame, plan: Plan) -> dict[tuple[str, str], dict[int, float]]:
+    """(agency, code) -> {year: own value} over usable rows: district trends and year-on-year checks."""
+    df = with_values(values, plan)
+    df = df[df["usable"] & df["value"].notna()]
+    out: dict[tuple[str, str], dict[int, float]] = {}
+    for a, y, c, v in zip(df["agency"], df["year"], df["code"], df["value"], strict=True):
+        out.setdefault((a, c), {})[int(y)] = float(v)
+    return out

@@ -1,0 +1,1 @@
+"""The provincial summary workbook, rendered from a consolidation result."""

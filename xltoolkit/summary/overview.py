@@ -1,0 +1,204 @@
+"""The overview sheet ("Tổng quan"): progress status counts with a bar chart, completeness and
+timeliness of the reports received, and measures whose department figure and district aggregate
+disagree."""
+
+from __future__ import annotations
+
+from openpyxl.chart import BarChart, Reference
+from openpyxl.chart.marker import DataPoint
+from openpyxl.worksheet.worksheet import Worksheet
+
+from xltoolkit.consolidation.results import ConsolidationResult, MeasureResult
+from xltoolkit.plan.model import Plan
+from xltoolkit.plan.status import STATUS_LABELS
+from xltoolkit.summary.sheets import (
+    BOX,
+    F_BOLD,
+    FIRST_ROW,
+    INT,
+    LINE_PT,
+    NUM,
+    STATUS_COLOURS,
+    TABLE_HEADER_ROW,
+    TOTAL_FILL,
+    Col,
+    header_block,
+    page_setup,
+    put,
+    short_label,
+    status_cell,
+    table,
+    text_lines,
+)
+
+OVERVIEW_SHEET = "Tổng quan"
+
+STATUS_TOTAL_ROW = FIRST_ROW + len(STATUS_LABELS)
+#: The status chart sits under the status table, anchored two rows below the total, STATUS_CHART_CM
+#: tall (~0.53 cm a default row); the completeness table starts below it.
+STATUS_CHART_ROW = STATUS_TOTAL_ROW + 2
+STATUS_CHART_CM = 8.0
+COMPLETENESS_HEADER_ROW = STATUS_CHART_ROW + int(STATUS_CHART_CM / 0.53) + 4
+#: Rows of the completeness table, in this fixed order (row `COMPLETENESS_HEADER_ROW + 1 + index`);
+#: the sheet itself shows only the Vietnamese label (`COMPLETENESS_LABELS`) and its number.
+COMPLETENESS_KEYS = ("expected", "received", "on_time", "late", "missing", "superseded", "rejected")
+RECONCILIATION_HEADER_ROW = COMPLETENESS_HEADER_ROW + len(COMPLETENESS_KEYS) + 3
+
+
+def completeness(result: ConsolidationResult, plan: Plan) -> dict[str, list[str]]:
+    """Agencies per completeness category (keys: `COMPLETENESS_KEYS`); lists sorted by plan order."""
+    rank = {a.id: i for i, a in enumerate(plan.agencies)}
+
+    def order(ids: set[str]) -> list[str]:
+        return sorted(ids, key=lambda a: (rank.get(a, len(rank)), a))
+
+    received = set(result.received) | set(result.late)
+    late = set(result.late)
+    missing = set(result.missing) - received
+    by_state = {
+        state: {s.agency or s.original_name for s in result.submissions if s.state == state}
+        for state in ("superseded", "rejected")
+    }
+    return {
+        "expected": order(received | missing),
+        "received": order(received),
+        "on_time": order(received - late),
+        "late": order(late),
+        "missing": order(missing),
+        "superseded": order(by_state["superseded"]),
+        "rejected": order(by_state["rejected"]),
+    }
+
+
+#: The "STT" column of the completeness table; the two "Trong đó" rows are parts of row 2.
+COMPLETENESS_NUMBERS = {
+    "expected": 1,
+    "received": 2,
+    "on_time": None,
+    "late": None,
+    "missing": 3,
+    "superseded": 4,
+    "rejected": 5,
+}
+COMPLETENESS_LABELS = {
+    "expected": "Số cơ quan, đơn vị phải báo cáo",
+    "received": "Đã nhận báo cáo",
+    "on_time": "Trong đó: đúng hạn",
+    "late": "Trong đó: nộp muộn",
+    "missing": "Chưa gửi báo cáo",
+    "superseded": "Có tệp gửi lại (tệp cũ được thay thế)",
+    "rejected": "Có tệp bị từ chối",
+}
+
+
+def overview_sheet(
+    ws: Worksheet, result: ConsolidationResult, plan: Plan, measures: list[MeasureResult]
+) -> None:
+    header_block(
+        ws,
+        plan,
+        result.year,
+        6,
+        f"BÁO CÁO TỔNG HỢP KẾT QUẢ THỰC HIỆN CÁC CHỈ TIÊU VỀ TRẺ EM NĂM {result.year}",
+        f"({plan.name})",
+    )
+    for col, width in zip("ABCDEF", (7, 44, 14, 14, 14, 40), strict=True):
+        ws.column_dimensions[col].width = width
+    # I. Status counts with a bar chart.
+    put(ws, TABLE_HEADER_ROW - 1, 1, "I. ĐÁNH GIÁ TIẾN ĐỘ SO VỚI MỤC TIÊU").font = F_BOLD
+    total = len(measures)
+    counts = {k: sum(1 for m in measures if m.status.status == k) for k in STATUS_LABELS}
+    rows = [
+        [i, label, counts[key], (counts[key] / total) if total else None]
+        for i, (key, label) in enumerate(STATUS_LABELS.items(), start=1)
+    ]
+    rows.append(["", "Tổng số chỉ tiêu", total, 1.0 if total else None])
+    cols = [Col("no", "STT", 7, INT), Col("label", "Mức đánh giá", 44), Col("count", "Số chỉ tiêu", 14, INT)]
+    cols.append(Col("share", "Tỷ lệ", 14, "0.0%"))
+    table(ws, cols, rows)
+    for i, key in enumerate(STATUS_LABELS):
+        status_cell(ws.cell(row=FIRST_ROW + i, column=2), key)
+    for j in range(1, 5):
+        ws.cell(row=STATUS_TOTAL_ROW, column=j).font = F_BOLD
+        ws.cell(row=STATUS_TOTAL_ROW, column=j).fill = TOTAL_FILL
+    chart = BarChart()
+    chart.type = "bar"
+    chart.style = 10
+    chart.title = "Số chỉ tiêu theo mức đánh giá"
+    chart.legend = None
+    chart.add_data(
+        Reference(ws, min_col=3, min_row=FIRST_ROW, max_row=STATUS_TOTAL_ROW - 1), titles_from_data=False
+    )
+    chart.set_categories(Reference(ws, min_col=2, min_row=FIRST_ROW, max_row=STATUS_TOTAL_ROW - 1))
+    series = chart.series[0]
+    for idx, key in enumerate(STATUS_LABELS):
+        point = DataPoint(idx=idx)
+        point.graphicalProperties.solidFill = STATUS_COLOURS[key]
+        series.dPt.append(point)
+    chart.x_axis.delete = False
+    chart.y_axis.delete = False
+    chart.y_axis.majorGridlines = None
+    chart.x_axis.scaling.orientation = "maxMin"  # same top-to-bottom order as the table
+    chart.height, chart.width = STATUS_CHART_CM, 16
+    ws.add_chart(chart, f"A{STATUS_CHART_ROW}")
+    # II. Completeness and timeliness.
+    groups = completeness(result, plan)
+    deadline = plan.deadline_for(result.year)
+    put(
+        ws, COMPLETENESS_HEADER_ROW - 1, 1, f"II. TÌNH HÌNH GỬI BÁO CÁO (hạn: ngày {deadline:%d/%m/%Y})"
+    ).font = F_BOLD
+    cols = [Col("no", "STT", 7, INT), Col("label", "Nội dung", 44, wrap=True)]
+    cols += [Col("count", "Số đơn vị", 14, INT), Col("list", "Danh sách", 14, wrap=True)]
+    rows = [
+        [
+            COMPLETENESS_NUMBERS[key],
+            COMPLETENESS_LABELS[key],
+            len(groups[key]),
+            ", ".join(short_label(plan, a) for a in groups[key]),
+        ]
+        for key in COMPLETENESS_KEYS
+    ]
+    last = table(ws, cols, rows, header_row=COMPLETENESS_HEADER_ROW)
+    list_width = sum(ws.column_dimensions[c].width for c in "DEF")
+    for r in range(COMPLETENESS_HEADER_ROW, last + 1):
+        ws.merge_cells(start_row=r, start_column=4, end_row=r, end_column=6)
+        for c in "EF":
+            ws[f"{c}{r}"].border = BOX  # the merged list cell is boxed on every side
+        lines = text_lines(str(ws.cell(row=r, column=4).value or ""), list_width)
+        ws.row_dimensions[r].height = max(18, LINE_PT * lines + 2) if r > COMPLETENESS_HEADER_ROW else 30
+    # III. Reconciliation: department figure vs district aggregate.
+    put(
+        ws,
+        RECONCILIATION_HEADER_ROW - 1,
+        1,
+        "III. CHỈ TIÊU CÓ CHÊNH LỆCH GIỮA SỐ LIỆU SỞ, NGÀNH VÀ TỔNG HỢP CẤP HUYỆN",
+    ).font = F_BOLD
+    cols = [
+        Col("code", "Mã", 7),
+        Col("name", "Chỉ tiêu", 44, wrap=True),
+        Col("dept", "Số liệu sở, ngành", 14, NUM),
+    ]
+    cols += [
+        Col("agg", "Tổng hợp cấp huyện", 14, NUM),
+        Col("diff", "Chênh lệch so với số liệu sở, ngành", 14, "0.0%"),
+    ]
+    rows = []
+    for m in measures:
+        if m.reconciliation_flag:
+            diff = None
+            if m.department_value and m.district_aggregate is not None:
+                diff = (m.district_aggregate - m.department_value) / m.department_value
+            rows.append([m.code, measure_name(plan, m.code), m.department_value, m.district_aggregate, diff])
+    if not rows:
+        rows.append(["", "Không có chỉ tiêu nào chênh lệch vượt ngưỡng.", None, None, None])
+    last = table(ws, cols, rows, header_row=RECONCILIATION_HEADER_ROW)
+    tol = plan.checks.reconciliation_tolerance
+    put(
+        ws, last + 1, 2, f"(Ngưỡng cảnh báo: chênh lệch trên {tol:.0%} so với số liệu của sở, ngành chủ trì.)"
+    )
+    page_setup(ws, landscape=False, freeze=None, print_cols=6, last_row=last + 1)
+
+
+def measure_name(plan: Plan, code: str) -> str:
+    m = plan.measure_by_code.get(code)
+    return m.name if m else code

@@ -1,0 +1,319 @@
+"""Building blocks every sheet of the provincial summary workbook shares: fonts and fills, the
+national header block, boxed tables whose text can never turn into a formula, and print setup.
+
+The sheets themselves live in `summary_overview.py`, `summary_measures.py` and `summary_lists.py`;
+`summary.py` assembles them. Every table starts at the same header row (`TABLE_HEADER_ROW`) with its
+key in column A, so tests and the add-in read them back without guessing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import PurePath
+from typing import Any
+
+from openpyxl.styles import Alignment, Border, Font, PatternFill
+from openpyxl.styles.cell_style import StyleArray
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.pagebreak import Break
+from openpyxl.worksheet.worksheet import Worksheet
+
+from xltoolkit.plan.model import Plan
+from xltoolkit.plan.status import STATUS_LABELS
+from xltoolkit.workbook.styles import BOX, CENTER, FONT, GREY, HEAD_FILL, MARGIN_IN, MARGIN_TB_IN, a4_page
+
+#: Every table's header row; data starts on the next row; column A holds the row key.
+TABLE_HEADER_ROW = 8
+FIRST_ROW = TABLE_HEADER_ROW + 1
+
+
+#: Fill colour of each status (green → red, grey when there is not enough data).
+STATUS_COLOURS: dict[str, str] = {
+    "target_achieved": "63BE7B",
+    "substantial_progress": "C6EFCE",
+    "moderate_progress": "FFEB9C",
+    "limited_progress": "F8CBAD",
+    "deterioration": "FF7C80",
+    "not_available": "D9D9D9",
+}
+STATUS_FILLS = {k: PatternFill("solid", fgColor=v) for k, v in STATUS_COLOURS.items()}
+assert set(STATUS_FILLS) == set(STATUS_LABELS)
+
+
+TOTAL_FILL = GREY
+WRAP = Alignment(wrap_text=True, vertical="top")
+TOP_CENTER = Alignment(horizontal="center", vertical="top", wrap_text=True)
+F_NORMAL = Font(name=FONT, size=12)
+F_BOLD = Font(name=FONT, size=12, bold=True)
+
+NUM = "#,##0.0##"
+INT = "#,##0"
+PCT = "0.00%"
+MONEY = "#,##0.00"
+
+#: Printed characters of 12 pt Times New Roman per unit of column width (with some room for word
+#: wrapping), the same for bold upper-case text, and the height of one printed line in points.
+CHARS_PER_WIDTH = 1.0
+UPPER_BOLD_WIDTH = 0.75
+LINE_PT = 15.5
+#: Pixels (1/96 inch) per unit of column width when printed: Excel uses the digit width of the
+#: default font (7 px), LibreOffice ~9 px; the larger (and a little more), so a fixed-scale page fits in both.
+PX_PER_WIDTH = 9.5
+#: Height of a default row and of the header block (rows 1-7), points.
+ROW_PT = 15
+HEADER_PT = 5 * ROW_PT + 36 + 30
+
+
+@dataclass(frozen=True)
+class Col:
+    """A table column: key (for code), printed header, width and number format."""
+
+    key: str
+    header: str | int
+    width: float = 12
+    fmt: str | None = None
+    wrap: bool = False
+
+
+# ---------------------------------------------------------------------------------------- cells
+
+
+def style(
+    cell: Any,
+    *,
+    font: Font | None = F_NORMAL,
+    fill: PatternFill | None = None,
+    border: Border | None = None,
+    alignment: Alignment | None = None,
+    fmt: str | None = None,
+) -> Any:
+    """Apply a style combination, computed once per workbook and then copied as a style array.
+
+    Setting font/fill/border through openpyxl's descriptors hashes every style object on every
+    cell; a 3,300-file year has ~40,000 table cells, and the copy makes writing them ~10× faster.
+    Keys are object ids; the cache keeps the objects alive so an id is never reused.
+    """
+    wb = cell.parent.parent
+    cache = wb.__dict__.setdefault("_xltk_style_cache", {})
+    key = (id(font), id(fill), id(border), id(alignment), fmt)
+    hit = cache.get(key)
+    if hit is not None:
+        cell._style = StyleArray(hit[0])
+        return cell
+    if font is not None:
+        cell.font = font
+    if fill is not None:
+        cell.fill = fill
+    if border is not None:
+        cell.border = border
+    if alignment is not None:
+        cell.alignment = alignment
+    if fmt:
+        cell.number_format = fmt
+    cache[key] = (StyleArray(cell._style), (font, fill, border, alignment))
+    return cell
+
+
+def put(
+    ws: Worksheet,
+    row: int,
+    col: int,
+    value: Any,
+    fmt: str | None = None,
+    *,
+    border: Border | None = None,
+    alignment: Alignment | None = None,
+) -> Any:
+    """Write a value; text is always stored as text, so an agency's '=…' note never runs."""
+    cell = ws.cell(row=row, column=col)
+    if value is None or value == "":
+        cell.value = None
+    elif isinstance(value, bool):
+        cell.value = "Có" if value else "Không"
+    elif isinstance(value, int | float):
+        cell.value = value
+    elif isinstance(value, datetime):
+        cell.value = value.replace(tzinfo=None)
+        fmt = "dd/mm/yyyy hh:mm"
+    else:
+        cell.value = str(value)
+        cell.data_type = "s"  # never a formula, whatever the first character is
+    if not isinstance(value, int | float | datetime) or isinstance(value, bool):
+        fmt = None
+    return style(cell, border=border, alignment=alignment, fmt=fmt)
+
+
+def header_block(
+    ws: Worksheet,
+    plan: Plan,
+    year: int,
+    last_col: int,
+    title: str,
+    subtitle: str,
+    *,
+    left_cols: int | None = None,
+) -> None:
+    """National header block (Nghị định 30/2020): issuing body left, motto right, then the title.
+
+    Everything stays within columns 1..`last_col`, so a sheet printed several pages wide passes the
+    columns of its first page; `left_cols` (default: about a third) is the width of the left block.
+    """
+    split = left_cols or max(2, min(4, last_col // 3))
+    right0 = split + 1 if last_col > split + 1 else split
+    lines = (
+        (1, f"UBND TỈNH {plan.province.upper()}", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", F_NORMAL, F_BOLD),
+        (
+            2,
+            plan.agency_by_id[plan.consolidator].name.upper(),
+            "Độc lập - Tự do - Hạnh phúc",
+            F_BOLD,
+            Font(name=FONT, size=13, bold=True, underline="single"),
+        ),
+    )
+    for row, left, right, lf, rf in lines:
+        put(ws, row, 1, left).font = lf
+        put(ws, row, right0, right).font = rf
+        ws.cell(row=row, column=1).alignment = TOP_CENTER
+        ws.cell(row=row, column=right0).alignment = TOP_CENTER
+        if split > 1:
+            ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=split)
+        if last_col > right0:
+            ws.merge_cells(start_row=row, start_column=right0, end_row=row, end_column=last_col)
+    # Agencies report by 15/12 of the year; the province consolidates before the year ends.
+    date_cell = put(ws, 3, right0, f"{plan.province}, ngày ..... tháng ..... năm {year}")
+    date_cell.font = Font(name=FONT, size=13, italic=True)
+    date_cell.alignment = CENTER
+    if last_col > right0:
+        ws.merge_cells(start_row=3, start_column=right0, end_row=3, end_column=last_col)
+    for row, text, font in (
+        (5, title, Font(name=FONT, size=14, bold=True)),
+        (6, subtitle, Font(name=FONT, size=12, italic=True)),
+    ):
+        c = put(ws, row, 1, text)
+        c.font, c.alignment = font, CENTER
+        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=max(last_col, 2))
+    ws.row_dimensions[5].height = 36
+    ws.row_dimensions[6].height = 30
+
+
+def fit_header_rows(ws: Worksheet, left_cols: int) -> None:
+    """Give the issuing body (row 2) room for a second line when its name is wider than the left block
+    (call once the column widths are set)."""
+    width = sum(ws.column_dimensions[get_column_letter(j)].width or 9 for j in range(1, left_cols + 1))
+    name = str(ws.cell(row=2, column=1).value or "")
+    lines = text_lines(name, width * UPPER_BOLD_WIDTH)
+    if lines > 1:
+        ws.row_dimensions[2].height = lines * LINE_PT + 1
+
+
+def text_lines(text: str, width: float) -> int:
+    """Printed lines a 12 pt wrapped text needs in a column `width` characters wide (an estimate that
+    errs on the generous side: Excel and LibreOffice do not grow the rows of a written file)."""
+    per_line = max(int(width * CHARS_PER_WIDTH), 1)
+    return sum(max(1, -(-len(part) // per_line)) for part in text.split("\n"))
+
+
+def table(
+    ws: Worksheet,
+    cols: Sequence[Col],
+    rows: Iterable[Sequence[Any]],
+    *,
+    header_row: int = TABLE_HEADER_ROW,
+    first_col: int = 1,
+) -> int:
+    """Write a boxed table with a header row; returns the last row written.
+
+    A row whose text wraps is made tall enough for it (`text_lines`), so nothing prints cut or on top
+    of the next row.
+    """
+    for j, col in enumerate(cols, start=first_col):
+        c = put(ws, header_row, j, col.header)
+        c.font, c.fill, c.alignment, c.border = F_BOLD, HEAD_FILL, CENTER, BOX
+        ws.column_dimensions[get_column_letter(j)].width = col.width
+    ws.row_dimensions[header_row].height = 48
+    r, lines = header_row, 1
+    for r, values in enumerate(rows, start=header_row + 1):
+        for j, (col, value) in enumerate(zip(cols, values, strict=True), start=first_col):
+            put(ws, r, j, value, col.fmt, border=BOX, alignment=WRAP if col.wrap else CENTER)
+            if isinstance(value, str) and (len(value) > col.width * CHARS_PER_WIDTH or "\n" in value):
+                lines = max(lines, text_lines(value, col.width))
+        if lines > 1:
+            ws.row_dimensions[r].height = lines * LINE_PT + 2
+            lines = 1
+    return r
+
+
+def page_setup(
+    ws: Worksheet,
+    *,
+    landscape: bool,
+    freeze: str | None,
+    print_cols: int,
+    last_row: int,
+    repeat_header: bool = True,
+) -> None:
+    """A4, fit to one page wide, repeated table header, frozen panes for reading on screen."""
+    title_rows = f"{TABLE_HEADER_ROW}:{TABLE_HEADER_ROW}" if repeat_header else None
+    a4_page(ws, landscape=landscape, title_rows=title_rows)
+    ws.print_area = f"A1:{get_column_letter(print_cols)}{max(last_row, TABLE_HEADER_ROW)}"
+    if freeze:
+        ws.freeze_panes = freeze
+    ws.sheet_view.zoomScale = 90
+
+
+def fixed_scale(
+    ws: Worksheet,
+    pages: Sequence[tuple[int, int]],
+    *,
+    landscape: bool,
+    repeat_cols: int = 0,
+    tallest_pt: float | None = None,
+) -> int:
+    """Print at one fixed scale with a page break before each page's first column (`pages`: first
+    and last column of each page across), instead of fit-to-width, which would ignore the breaks.
+    The scale is the largest at which the widest page (with its repeated columns) fits, and, when
+    given, the tallest page (`tallest_pt` points of rows). Returns it."""
+    printable_cm = (29.7 if landscape else 21.0) - 2 * MARGIN_IN * 2.54
+
+    def width_cm(first: int, last: int) -> float:
+        px = sum(
+            (ws.column_dimensions[get_column_letter(j)].width or 9) * PX_PER_WIDTH + 5
+            for j in range(first, last + 1)
+        )
+        return px * 2.54 / 96
+
+    widest = max(
+        width_cm(a, b) + (width_cm(1, repeat_cols) if a > 1 and repeat_cols else 0) for a, b in pages
+    )
+    fit = printable_cm / widest
+    if tallest_pt:
+        printable_height_cm = (21.0 if landscape else 29.7) - 2 * MARGIN_TB_IN * 2.54
+        fit = min(fit, printable_height_cm / (tallest_pt / 72 * 2.54))
+    scale = max(10, min(100, int(fit * 100 * 0.97)))
+    ws.sheet_properties.pageSetUpPr.fitToPage = False
+    ws.page_setup.scale = scale
+    for first, _ in pages[1:]:
+        ws.col_breaks.append(Break(id=first - 1))
+    return scale
+
+
+def status_cell(cell: Any, status: str) -> None:
+    cell.fill = STATUS_FILLS.get(status, STATUS_FILLS["not_available"])
+
+
+def agency_label(plan: Plan, agency_id: str | None) -> str:
+    if agency_id is None:
+        return "(không xác định)"
+    a = plan.agency_by_id.get(agency_id)
+    return plan.body_name(a) if a else agency_id
+
+
+def short_label(plan: Plan, agency_id: str) -> str:
+    a = plan.agency_by_id.get(agency_id)
+    return a.label if a else agency_id
+
+
+def filename(path: Any) -> str:
+    return PurePath(str(path)).name if path else ""

@@ -1,0 +1,307 @@
+"""Generate the protected per-agency reporting workbooks from the plan.
+
+A reporting officer must be able to fill the workbook without a manual, in Excel on Windows, offline:
+so everything they need (instructions, prompts, Vietnamese error messages, colours) is inside the file,
+and everything they must not change is locked and covered by the fingerprint in the metadata sheet.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.formatting.rule import FormulaRule
+from openpyxl.styles import Alignment, Font, PatternFill, Protection
+from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.workbook.protection import WorkbookProtection
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.protection import SheetProtection
+from openpyxl.worksheet.worksheet import Worksheet
+
+from xltoolkit import config
+from xltoolkit.plan.model import Agency, Plan
+from xltoolkit.workbook.layout import (
+    DATA_SHEET,
+    FIRST_DATA_ROW,
+    GUIDE_SHEET,
+    HEADER_ROW,
+    META_SHEET,
+    REPORT_SHEET,
+    RESULT_SHEET,
+    Input,
+    TemplateLayout,
+    build_layout,
+)
+from xltoolkit.workbook.styles import BOX, CENTER, FONT, GREY, HEAD_FILL, a4_page
+from xltoolkit.workbook.xlio import save_atomic
+
+YELLOW = PatternFill("solid", fgColor="FFF2CC")
+RED = PatternFill("solid", fgColor="F8CBAD")
+WRAP = Alignment(wrap_text=True, vertical="center")
+
+#: Fixed document properties so that generating twice gives the same workbook content.
+FIXED_TIME = datetime(2021, 3, 1)
+
+ROLE_STYLE: dict[str, tuple[Font, Alignment | None, PatternFill | None]] = {
+    "header-superior": (Font(name=FONT, size=12), CENTER, None),
+    "header-body": (Font(name=FONT, size=12, bold=True), CENTER, None),
+    "header-nation": (Font(name=FONT, size=12, bold=True), CENTER, None),
+    "header-motto": (Font(name=FONT, size=13, bold=True, underline="single"), CENTER, None),
+    "header-date": (Font(name=FONT, size=13, italic=True), CENTER, None),
+    "title": (Font(name=FONT, size=14, bold=True), CENTER, None),
+    "subtitle": (Font(name=FONT, size=12, italic=True), CENTER, None),
+    "section": (Font(name=FONT, size=13, bold=True), None, None),
+    "col-header": (Font(name=FONT, size=12, bold=True), CENTER, HEAD_FILL),
+    "goal": (Font(name=FONT, size=12, bold=True), Alignment(vertical="center"), HEAD_FILL),
+    "code": (Font(name=FONT, size=12, bold=True), CENTER, GREY),
+    "task-no": (Font(name=FONT, size=12), CENTER, GREY),
+    "target": (Font(name=FONT, size=12, bold=True), CENTER, GREY),
+    "formula": (Font(name=FONT, size=12, bold=True), CENTER, GREY),
+    "total": (Font(name=FONT, size=12, bold=True), CENTER, GREY),
+    "total-label": (Font(name=FONT, size=12, bold=True), WRAP, GREY),
+    "signature": (Font(name=FONT, size=13, bold=True), CENTER, None),
+    "signature-note": (Font(name=FONT, size=12, italic=True), CENTER, None),
+    "guide-title": (Font(name=FONT, size=14, bold=True), None, None),
+    "guide-subtitle": (Font(name=FONT, size=12, italic=True), None, None),
+    "guide-head": (Font(name=FONT, size=13, bold=True), None, None),
+    "guide-text": (Font(name=FONT, size=12), None, None),
+    "guide-legend-required": (Font(name=FONT, size=12), None, YELLOW),
+    "guide-legend-input": (Font(name=FONT, size=12), None, None),
+    "guide-legend-locked": (Font(name=FONT, size=12), None, GREY),
+    "guide-legend-error": (Font(name=FONT, size=12), None, RED),
+}
+DEFAULT_STYLE = (Font(name=FONT, size=12), WRAP, GREY)
+TABLE_ROLES = {"code", "name", "unit", "requirement", "label", "target", "formula", "task", "task-no"}
+TABLE_ROLES |= {"col-header", "total", "total-label"}
+
+
+@dataclass(frozen=True)
+class GeneratedTemplate:
+    agency: str
+    year: int
+    path: Path
+    fingerprint: str
+
+    def to_dict(self) -> dict:
+        return {"agency": self.agency, "year": self.year, "path": str(self.path)}
+
+
+def template_filename(agency: Agency, year: int) -> str:
+    return f"bao-cao-{year}-{agency.id}.xlsx"
+
+
+def build_workbook(
+    plan: Plan,
+    agency: Agency,
+    year: int,
+    *,
+    secret: bytes | None = None,
+    password: str | None = None,
+) -> tuple[Workbook, TemplateLayout, str]:
+    """Build the template in memory; returns the workbook, its layout and its fingerprint."""
+    lay = build_layout(plan, agency, year)
+    fp = lay.fingerprint(secret)
+    wb = Workbook()
+    wb.remove(wb.active)
+    sheets = {name: wb.create_sheet(name) for name in lay.sheets}
+    for ws in sheets.values():
+        ws.sheet_properties.outlinePr = None
+    for cell in lay.cells:
+        c = sheets[cell.sheet][cell.ref]
+        c.value = cell.formula or cell.value
+        font, align, fill = ROLE_STYLE.get(cell.role, DEFAULT_STYLE)
+        c.font = font
+        if align:
+            c.alignment = align
+        if fill:
+            c.fill = fill
+        if cell.role in TABLE_ROLES:
+            c.border = BOX
+        if cell.role == "formula":
+            c.number_format = "0.00"
+    for sheet, rng in lay.merges:
+        sheets[sheet].merge_cells(rng)
+    _style_inputs(wb, lay, sheets)
+    if lay.has_data_sheet:
+        _finish_data_sheet(sheets[DATA_SHEET], lay)
+    _finish_report_sheet(sheets[REPORT_SHEET], lay)
+    _finish_guide(sheets[GUIDE_SHEET])
+    _finish_result_sheet(sheets[RESULT_SHEET])
+    _write_meta(sheets[META_SHEET], lay.meta(fp, keyed=secret is not None))
+    for name, ws in sheets.items():
+        if name not in (RESULT_SHEET, META_SHEET):
+            _protect(ws, password)
+    if password:
+        wb.security = WorkbookProtection(workbookPassword=password, lockStructure=True)
+    else:
+        wb.security = WorkbookProtection(lockStructure=True)
+    wb.active = 0
+    props = wb.properties
+    props.creator = "xltoolkit"
+    props.lastModifiedBy = "xltoolkit"
+    props.title = f"Báo cáo năm {year} - {plan.body_name(agency)}"
+    props.subject = plan.name
+    props.created = props.modified = FIXED_TIME
+    return wb, lay, fp
+
+
+def _style_inputs(wb: Workbook, lay: TemplateLayout, sheets: dict[str, Worksheet]) -> None:
+    validations: dict[tuple[str, str, str], DataValidation] = {}
+    for inp in lay.inputs:
+        ws = sheets[inp.sheet]
+        c = ws[inp.ref]
+        c.protection = Protection(locked=False)
+        c.border = BOX
+        c.font = Font(name=FONT, size=12)
+        c.alignment = WRAP if inp.kind in {"task", "text", "source", "notes"} else CENTER
+        if inp.kind in {"numerator", "denominator"}:
+            c.number_format = "#,##0"
+        elif inp.kind.startswith("budget"):
+            c.number_format = "#,##0.00"
+        wb.defined_names[inp.name] = DefinedName(inp.name, attr_text=_abs_ref(inp.sheet, inp.ref))
+        if inp.required:
+            ws.conditional_formatting.add(
+                inp.ref, FormulaRule(formula=[f"LEN(TRIM({inp.ref}))=0"], fill=YELLOW, stopIfTrue=False)
+            )
+        if inp.rule is not None:
+            dv = _validation_for(inp, lay, validations)
+            if dv not in ws.data_validations.dataValidation:
+                ws.add_data_validation(dv)
+            dv.add(inp.ref)
+
+
+def _validation_for(
+    inp: Input, lay: TemplateLayout, cache: dict[tuple[str, str, str], DataValidation]
+) -> DataValidation:
+    """Excel data validation from the input's rule; one DataValidation object per distinct rule."""
+    rule = inp.rule
+    assert rule is not None
+    if rule.le_field:
+        col = lay.columns[rule.le_field]
+        row = lay.measure_rows[inp.code or ""]
+        ref, den = inp.ref, f"{col}{row}"
+        formula = f"AND(ISNUMBER({ref}),{ref}>=0,{ref}=INT({ref}),OR(NOT(ISNUMBER({den})),{ref}<={den}))"
+        key = ("custom", inp.ref, formula)
+        dv = DataValidation(type="custom", formula1=formula, allow_blank=True)
+    elif rule.whole:
+        key = ("whole", "", rule.label)
+        dv = DataValidation(type="whole", operator="greaterThanOrEqual", formula1="0", allow_blank=True)
+    else:
+        key = ("decimal", "", rule.label)
+        dv = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True)
+    if key in cache:
+        return cache[key]
+    dv.error = rule.excel_error()
+    dv.errorTitle = "Số liệu không hợp lệ"
+    dv.prompt = rule.excel_prompt()
+    dv.promptTitle = {"numerator": "Tử số", "denominator": "Mẫu số"}.get(rule.field, "Kinh phí")
+    dv.showErrorMessage = True
+    dv.showInputMessage = True
+    dv.errorStyle = "stop"
+    cache[key] = dv
+    return dv
+
+
+def _abs_ref(sheet: str, ref: str) -> str:
+    col = "".join(ch for ch in ref if ch.isalpha())
+    row = ref[len(col) :]
+    return f"'{sheet}'!${col}${row}"
+
+
+def _protect(ws: Worksheet, password: str | None) -> None:
+    """Lock all but input cells; formatting stays allowed so the add-in can highlight cells."""
+    ws.protection = SheetProtection(
+        sheet=True, formatCells=False, selectLockedCells=False, selectUnlockedCells=False
+    )
+    if password:
+        ws.protection.password = password
+
+
+def _finish_data_sheet(ws: Worksheet, lay: TemplateLayout) -> None:
+    widths = {"code": 6, "name": 42, "unit": 12, "requirement": 12, "numerator_label": 30}
+    widths |= {"numerator": 13, "denominator_label": 30, "denominator": 13, "value": 11}
+    widths |= {"source": 20, "notes": 20, "addin_value": 13, "addin_status": 22}
+    for key, letter in lay.columns.items():
+        ws.column_dimensions[letter].width = widths.get(key, 10)
+    ws.row_dimensions[HEADER_ROW].height = 45
+    for row in lay.measure_rows.values():
+        ws.row_dimensions[row].height = 48
+    # The add-in writes status into these columns of the protected sheet: they stay unlocked.
+    for row in range(FIRST_DATA_ROW, lay.last_data_row + 1):
+        for key in ("addin_value", "addin_status"):
+            cell = ws[f"{lay.columns[key]}{row}"]
+            cell.protection = Protection(locked=False)
+            cell.font = Font(name=FONT, size=11, italic=True)
+            cell.alignment = CENTER
+    ws.freeze_panes = f"C{FIRST_DATA_ROW}"
+    a4_page(ws, landscape=True, title_rows=f"{HEADER_ROW}:{HEADER_ROW}")
+    ws.print_area = f"A1:{lay.columns['notes']}{lay.last_data_row}"
+
+
+def _finish_report_sheet(ws: Worksheet, lay: TemplateLayout) -> None:
+    ws.column_dimensions["A"].width = 10
+    ws.column_dimensions["B"].width = 60
+    ws.column_dimensions["C"].width = 60
+    for row in lay.task_rows:
+        ws.row_dimensions[row].height = 90
+    # Room to write: difficulties get a tall box; the two-line labels of the signer's rows fit.
+    heights = {"KHO_KHAN": 90, "NGUOI_LAP": 32, "DIEN_THOAI": 32}
+    for name, height in heights.items():
+        row = int("".join(ch for ch in lay.input_by_name[name].ref if ch.isdigit()))
+        ws.row_dimensions[row].height = height
+    a4_page(ws, landscape=False)
+
+
+def _finish_guide(ws: Worksheet) -> None:
+    """One wrapped text column as wide as an A4 portrait page, so every line prints whole."""
+    ws.column_dimensions["A"].width = 88
+    for row in ws.iter_rows(min_col=1, max_col=1):
+        cell = row[0]
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    a4_page(ws, landscape=False)
+    ws.print_options.horizontalCentered = False
+
+
+def _finish_result_sheet(ws: Worksheet) -> None:
+    ws["A1"] = "Chưa kiểm tra. Bấm nút «Kiểm tra» trên thẻ «Trẻ em» để kiểm tra số liệu."
+    ws["A1"].font = Font(name=FONT, size=12, italic=True)
+    for col, width in zip("ABCDE", (14, 18, 10, 80, 24), strict=True):
+        ws.column_dimensions[col].width = width
+    a4_page(ws, landscape=True)
+
+
+def _write_meta(ws: Worksheet, meta: dict[str, str]) -> None:
+    for row, (key, value) in enumerate(meta.items(), start=1):
+        ws.cell(row=row, column=1, value=key)
+        ws.cell(row=row, column=2, value=value).number_format = "@"
+    ws.sheet_state = "veryHidden"
+    ws.protection = SheetProtection(sheet=True)
+
+
+def generate_templates(
+    plan: Plan,
+    year: int,
+    out_dir: str | Path,
+    agencies: list[str] | None = None,
+    *,
+    secret: bytes | None = None,
+    password: str | None = None,
+) -> list[GeneratedTemplate]:
+    """Write one template per agency (all agencies by default) into `out_dir`, atomically."""
+    lo, hi = plan.period
+    if not lo <= year <= hi:
+        from xltoolkit.errors import XltoolkitError
+
+        raise XltoolkitError("year-outside-plan", f"Năm {year} nằm ngoài giai đoạn của kế hoạch ({lo}-{hi}).")
+    secret = secret if secret is not None else config.fingerprint_secret()
+    password = password if password is not None else config.sheet_password()
+    chosen = [plan.agency(a) for a in agencies] if agencies else list(plan.agencies)
+    out = Path(out_dir)
+    results = []
+    for agency in chosen:
+        wb, _, fp = build_workbook(plan, agency, year, secret=secret, password=password)
+        path = save_atomic(wb, out / template_filename(agency, year))
+        results.append(GeneratedTemplate(agency.id, year, path, fp))
+    return results

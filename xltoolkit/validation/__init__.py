@@ -1,0 +1,1 @@
+"""Validation of returned workbooks: safe reading, integrity, value checks, reports, feedback copies."""

@@ -1,0 +1,119 @@
+"""Annotated copies of returned workbooks: failing cells in red with a comment, issues listed in a sheet.
+
+The officer gets back their own file with every problem pointed at, and the list on the sheet
+«Kết quả kiểm tra» (replacing whatever was there). The original is only read; the copy is written
+atomically into another folder, without macros (an annotated copy never carries code).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+import openpyxl
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Font, PatternFill
+
+from xltoolkit.errors import XltoolkitError
+from xltoolkit.issues import Issue
+from xltoolkit.validation.results import FileReport, ValidationReport
+from xltoolkit.workbook.layout import RESULT_SHEET
+from xltoolkit.workbook.styles import a4_page
+from xltoolkit.workbook.xlio import save_atomic
+
+ERROR_FILL = PatternFill("solid", fgColor="F8CBAD")
+WARNING_FILL = PatternFill("solid", fgColor="FFE699")
+FONT = "Times New Roman"
+SEVERITY_LABEL = {"error": "Lỗi", "warning": "Cảnh báo"}
+HEADERS = ("Mức độ", "Trang", "Ô", "Nội dung", "Mã")
+
+
+def annotated_path(src: Path, out_dir: Path) -> Path:
+    """`out_dir/<name>.xlsx`; never the original itself, even when out_dir is its folder."""
+    target = out_dir / f"{src.stem}.xlsx"
+    if target.resolve() == src.resolve():
+        target = out_dir / f"{src.stem}-kiem-tra.xlsx"
+    return target
+
+
+def annotate_file(report: FileReport, out_dir: str | Path) -> Path | None:
+    """Write the annotated copy of one file; None when the file could not be opened as a workbook."""
+    src = Path(report.path)
+    if report.sha256 is None:
+        return None  # refused before reading (not a workbook, encrypted, bomb...): nothing to annotate
+    try:
+        wb = openpyxl.load_workbook(src)
+    except Exception:
+        return None
+    by_cell: dict[tuple[str, str], list[Issue]] = defaultdict(list)
+    for i in report.issues:
+        if i.sheet and i.cell and i.sheet in wb.sheetnames:
+            by_cell[(i.sheet, i.cell)].append(i)
+    for (sheet, ref), issues in by_cell.items():
+        try:
+            cell = wb[sheet][ref]
+        except (ValueError, KeyError, AttributeError):
+            continue
+        if not hasattr(cell, "fill"):
+            continue  # a merged cell's hidden part
+        cell.fill = ERROR_FILL if any(i.is_error for i in issues) else WARNING_FILL
+        text = "\n".join(f"[{SEVERITY_LABEL[i.severity]}] {i.message}" for i in issues)
+        comment = Comment(text[:30000], "xltoolkit")
+        comment.width, comment.height = 420, 160
+        cell.comment = comment
+    _write_result_sheet(wb, report)
+    target = annotated_path(src, Path(out_dir))
+    if target.resolve() == src.resolve():
+        raise XltoolkitError("annotate-overwrite", "Không được ghi đè lên tệp gốc.")
+    return save_atomic(wb, target)
+
+
+def _write_result_sheet(wb: openpyxl.Workbook, report: FileReport) -> None:
+    if RESULT_SHEET in wb.sheetnames:
+        old = wb[RESULT_SHEET]
+        index = wb.sheetnames.index(RESULT_SHEET)
+        wb.remove(old)
+        ws = wb.create_sheet(RESULT_SHEET, index)
+    else:
+        ws = wb.create_sheet(RESULT_SHEET)
+    for col, width in zip("ABCDE", (12, 22, 9, 90, 28), strict=True):
+        ws.column_dimensions[col].width = width
+    a4_page(ws, landscape=True, title_rows="3:3")
+    errors = sum(i.is_error for i in report.issues)
+    warnings = len(report.issues) - errors
+    if not report.issues:
+        summary = "Không phát hiện lỗi. Có thể gửi tệp này."
+    else:
+        summary = f"Phát hiện {errors} lỗi và {warnings} cảnh báo. Sửa các ô tô màu đỏ rồi kiểm tra lại."
+    ws["A1"] = summary
+    ws["A1"].font = Font(name=FONT, size=12, bold=True)
+    for j, h in enumerate(HEADERS, start=1):
+        c = ws.cell(row=3, column=j, value=h)
+        c.font = Font(name=FONT, size=12, bold=True)
+    order = sorted(report.issues, key=lambda i: (not i.is_error, i.sheet or "", _row_of(i.cell)))
+    for r, i in enumerate(order, start=4):
+        values = (SEVERITY_LABEL[i.severity], i.sheet or "", i.cell or "", i.message, i.code)
+        for j, v in enumerate(values, start=1):
+            c = ws.cell(row=r, column=j, value=v)
+            c.font = Font(name=FONT, size=11, color="C00000" if i.is_error and j == 1 else None)
+            c.alignment = Alignment(wrap_text=True, vertical="top")
+    wb.active = wb.sheetnames.index(RESULT_SHEET)
+    for other in wb.worksheets:
+        other.sheet_view.tabSelected = other.title == RESULT_SHEET
+
+
+def _row_of(cell: str | None) -> tuple[int, str]:
+    if not cell:
+        return (0, "")
+    digits = "".join(ch for ch in cell if ch.isdigit())
+    return (int(digits or 0), cell)
+
+
+def annotate_report(report: ValidationReport, out_dir: str | Path) -> list[Path]:
+    """Annotated copies of every readable file of a run (files refused at file level are skipped)."""
+    out = []
+    for f in report.files:
+        p = annotate_file(f, out_dir)
+        if p is not None:
+            out.append(p)
+    return out

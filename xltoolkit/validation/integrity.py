@@ -1,0 +1,370 @@
+"""Is this our template, for this agency and year, with its locked content unchanged?
+
+Metadata is checked first (cheap, and it tells us which layout to expect). The fingerprint is then
+recomputed from the file exactly as `TemplateLayout.canonical_lines()` builds it; only when it does
+not match do we diff the file against `build_layout(plan, agency, year)`, to point at the cells an
+officer changed (a full diff on every file would cost time for nothing).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from openpyxl.utils import column_index_from_string
+
+from xltoolkit.issues import Issue, issue
+from xltoolkit.plan.model import Agency, Plan
+from xltoolkit.validation.read import SheetData, WorkbookData, make_ref, split_ref
+from xltoolkit.vn_numbers import format_vi
+from xltoolkit.workbook.layout import (
+    DATA_SHEET,
+    FINGERPRINTED_SHEETS,
+    FIRST_DATA_ROW,
+    META_SHEET,
+    SUPPORTED_TEMPLATE_VERSIONS,
+    TEMPLATE_FORMAT,
+    TemplateLayout,
+    build_layout,
+    canonical_cell,
+    canonical_name,
+    canonical_value,
+    fingerprint_lines,
+)
+
+#: Labels repeat across every file of a run: canonical text is computed once per (sheet, ref, value).
+_canonical_cell = lru_cache(maxsize=1 << 16, typed=True)(canonical_cell)
+_canonical_value = lru_cache(maxsize=1 << 16, typed=True)(canonical_value)
+
+INPUT_NAME = re.compile(r"^((TU|MAU|NGUON|GHICHU|NV)_\w+|KP_NSNN|KP_HUYDONG|KHO_KHAN|NGUOI_LAP|DIEN_THOAI)$")
+MAX_CHANGES_PER_SHEET = 30
+
+_LAYOUTS: dict[tuple[int, str, str, int], tuple[TemplateLayout, dict]] = {}
+
+
+def expected(plan: Plan, agency: Agency, year: int) -> tuple[TemplateLayout, dict]:
+    """The layout for (agency, year) and its lookup tables, computed once per run and reused."""
+    key = (id(plan), plan.digest, agency.id, year)
+    hit = _LAYOUTS.get(key)
+    if hit is None:
+        lay = build_layout(plan, agency, year)
+        cells = {}
+        for c in lay.cells:
+            v = canonical_value(c.formula or c.value)
+            if v:
+                cells[(c.sheet, c.ref)] = (v, c)
+        extra = {
+            "cells": cells,
+            "names": {i.name: (i.sheet, i.ref) for i in lay.inputs},
+            "merges": {(s, r) for s, r in lay.merges},
+            "inputs": {(i.sheet, i.ref) for i in lay.inputs},
+            "addin_cols": {lay.columns[k] for k in ("addin_value", "addin_status")} if lay.columns else set(),
+        }
+        if len(_LAYOUTS) > 512:
+            _LAYOUTS.clear()
+        hit = _LAYOUTS[key] = (lay, extra)
+    return hit
+
+
+# ------------------------------------------------------------------------------------ metadata
+
+
+@dataclass
+class MetaResult:
+    meta: dict[str, str] = field(default_factory=dict)
+    agency: Agency | None = None
+    year: int | None = None
+    issues: list[Issue] = field(default_factory=list)
+    fatal: bool = False
+
+
+def _text(v: object) -> str:
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return "" if v is None else str(v).strip()
+
+
+def read_meta(sheet: SheetData) -> dict[str, str]:
+    meta = {}
+    for row in sheet.grid if sheet.origin == (1, 1) else []:
+        if len(row) >= 1 and row[0] not in (None, ""):
+            meta[_text(row[0])] = _text(row[1]) if len(row) > 1 else ""
+    return meta
+
+
+def check_meta(wbd: WorkbookData, plan: Plan, year: int | None, agency: str | None) -> MetaResult:
+    """Metadata present and well formed, our plan, a supported version, the expected agency/year."""
+    res = MetaResult()
+    ms = wbd.sheets.get(META_SHEET)
+    if ms is None:
+        res.issues.append(issue("not-a-template"))
+        res.fatal = True
+        return res
+    meta = res.meta = read_meta(ms)
+    if meta.get("format") != TEMPLATE_FORMAT:
+        res.issues.append(issue("not-a-template", META_SHEET, "B1"))
+        res.fatal = True
+        return res
+    version = meta.get("template_version", "")
+    if version not in SUPPORTED_TEMPLATE_VERSIONS:
+        res.issues.append(
+            issue(
+                "unsupported-template-version",
+                META_SHEET,
+                "B2",
+                found=version or "?",
+                supported=", ".join(sorted(SUPPORTED_TEMPLATE_VERSIONS)),
+            )
+        )
+        res.fatal = True
+        return res
+    if meta.get("plan_id") != plan.id:
+        res.issues.append(
+            issue("wrong-plan", META_SHEET, "B3", found=meta.get("plan_id", ""), expected=plan.id)
+        )
+        res.fatal = True
+        return res
+    found_agency = plan.agency_by_id.get(meta.get("agency_id", ""))
+    if found_agency is None:
+        res.issues.append(issue("unknown-agency", META_SHEET, "B6", found=meta.get("agency_id", "")))
+        res.fatal = True
+        return res
+    res.agency = found_agency
+    y = meta.get("year", "")
+    if not y.isdigit() or not plan.period[0] <= int(y) <= plan.period[1]:
+        res.issues.append(issue("meta-invalid", META_SHEET, "B9", detail=f"năm «{y}» không hợp lệ"))
+        res.fatal = True
+        return res
+    res.year = int(y)
+    if (found_agency.code or "") != meta.get("agency_code", ""):
+        res.issues.append(issue("meta-invalid", META_SHEET, "B7", detail="mã đơn vị không khớp với cơ quan"))
+        res.fatal = True
+    fp = meta.get("fingerprint", "")
+    if wbd.structure_known and not re.fullmatch(r"[0-9a-f]{64}", fp):
+        res.issues.append(issue("meta-invalid", META_SHEET, "B11", detail="thiếu dấu kiểm tra"))
+        res.fatal = True
+    if agency is not None:
+        want = plan.agency(agency)
+        if want.id != found_agency.id:
+            res.issues.append(
+                issue(
+                    "wrong-agency",
+                    META_SHEET,
+                    "B6",
+                    found_name=plan.body_name(found_agency),
+                    expected_name=plan.body_name(want),
+                )
+            )
+            res.fatal = True
+    if year is not None and res.year != year:
+        res.issues.append(issue("wrong-year", META_SHEET, "B9", found=res.year, expected=year))
+        res.fatal = True
+    if meta.get("plan_digest") != plan.digest:
+        res.issues.append(
+            issue(
+                "plan-version-differs",
+                META_SHEET,
+                "B4",
+                found=meta.get("plan_version", "?"),
+                expected=plan.version,
+            )
+        )
+    return res
+
+
+# ---------------------------------------------------------------------------------- fingerprint
+
+
+@lru_cache(maxsize=1 << 14)
+def _is_input_name(name: str) -> bool:
+    """Every file of a run carries the same ~150 names: matched once each, not once per file."""
+    return INPUT_NAME.match(name) is not None
+
+
+@lru_cache(maxsize=1 << 14)
+def _name_line(name: str, sheet: str, ref: str) -> str:
+    return canonical_name(name, f"'{sheet}'!${ref}")
+
+
+def _skip_refs(wbd: WorkbookData, extra: dict) -> set[tuple[str, str]]:
+    skip = set(extra["inputs"])
+    for name, dest in wbd.names.items():
+        if _is_input_name(name):
+            skip.add(dest)
+    return skip
+
+
+def found_cells(wbd: WorkbookData, lay: TemplateLayout, extra: dict) -> dict[tuple[str, str], object]:
+    """Locked content of the file: (sheet, ref) -> value or formula, skipping inputs and add-in columns.
+
+    Walks the value grid directly (this runs for every file of a run, so no per-cell parsing).
+    """
+    skip = _skip_refs(wbd, extra)
+    addin = {column_index_from_string(c) for c in extra["addin_cols"]}
+    out: dict[tuple[str, str], object] = {}
+    for sheet in FINGERPRINTED_SHEETS:
+        sd = wbd.sheets.get(sheet)
+        if sd is None:
+            continue
+        formulas = sd.formulas or {}
+        skip_cols = addin if sheet == DATA_SHEET else set()
+        r0, c0 = sd.origin
+        for i, line in enumerate(sd.grid):
+            row = r0 + i
+            cols = skip_cols if row >= FIRST_DATA_ROW else ()
+            for j, v in enumerate(line):
+                if v is None or v == "" or (c0 + j) in cols:
+                    continue
+                key = (sheet, make_ref(row, c0 + j))
+                if key[1] not in formulas and key not in skip:
+                    out[key] = v
+        for ref, f in formulas.items():
+            key = (sheet, ref)
+            if key in skip or (
+                skip_cols and split_ref(ref)[1] in skip_cols and split_ref(ref)[0] >= FIRST_DATA_ROW
+            ):
+                continue
+            out[key] = f
+    return out
+
+
+def file_lines(wbd: WorkbookData, meta: dict[str, str], cells: dict[tuple[str, str], object]) -> list[str]:
+    """The fingerprint lines of the file, built exactly as TemplateLayout.canonical_lines() builds them."""
+    lines = [_canonical_cell(s, r, v) for (s, r), v in cells.items()]
+    lines += [_name_line(n, s, r) for n, (s, r) in wbd.names.items() if _is_input_name(n)]
+    for sheet in FINGERPRINTED_SHEETS:
+        sd = wbd.sheets.get(sheet)
+        if sd is not None and sd.merges:
+            lines += [f"merge\t{sheet}\t{r}" for r in sd.merges]
+    lines += [f"meta\t{k}\t{meta.get(k, '')}" for k in ("plan_id", "agency_id", "year", "template_version")]
+    return sorted(line for line in lines if line)
+
+
+def check_structure(
+    wbd: WorkbookData, plan: Plan, agency: Agency, year: int, meta: dict[str, str], secret: bytes | None
+) -> tuple[list[Issue], bool]:
+    """Sheets present and protected, fingerprint matching; returns (issues, integrity_ok)."""
+    lay, extra = expected(plan, agency, year)
+    issues: list[Issue] = []
+    missing = [s for s in lay.sheets if s not in wbd.sheets]
+    for s in missing:
+        issues.append(issue("sheet-missing", s))
+    if not wbd.structure_known:
+        return issues, not missing
+    for s in FINGERPRINTED_SHEETS:
+        sd = wbd.sheets.get(s)
+        if sd is not None and s in lay.sheets and sd.protected is False:
+            issues.append(issue("sheet-unprotected", s))
+    cells = found_cells(wbd, lay, extra)
+    keyed = meta.get("fingerprint_keyed") == "1"
+    if keyed and not secret:
+        issues.append(issue("fingerprint-unverifiable", META_SHEET, "B11"))
+        matches = False
+    else:
+        fp = fingerprint_lines(file_lines(wbd, meta, cells), secret if keyed else None)
+        matches = fp == meta.get("fingerprint")
+    if matches and not missing:
+        return issues, True
+    changes = diff_layout(wbd, lay, extra, cells)
+    if not changes and keyed and not secret:
+        return issues, not missing
+    if not changes and not missing:
+        changes = [issue("fingerprint-mismatch", META_SHEET, "B11")]
+    return issues + changes, False
+
+
+# ---------------------------------------------------------------------------------- layout diff
+
+
+def _shown(v: str) -> str:
+    """A canonical value as the officer sees it: formulas with '=', numbers with a decimal comma."""
+    if v.startswith("f:"):
+        return "=" + v[2:]
+    try:
+        return format_vi(float(v))
+    except ValueError:
+        return v
+
+
+def diff_layout(
+    wbd: WorkbookData, lay: TemplateLayout, extra: dict, raw_cells: dict[tuple[str, str], object]
+) -> list[Issue]:
+    """Cell-level differences from the expected layout: moved rows, renamed names, edited cells."""
+    cells = {k: c for k, v in raw_cells.items() if (c := _canonical_value(v))}
+    issues: list[Issue] = []
+    shifted = _shifted_rows(wbd, lay, extra)
+    issues += shifted
+    shifted_sheets = {i.sheet for i in shifted}
+    for name, (sheet, ref) in extra["names"].items():
+        if name not in wbd.names:
+            inp = lay.input_by_name[name]
+            issues.append(issue("name-missing", sheet, ref, inp.code, name=name, label=inp.label or name))
+    per_sheet: dict[str, int] = {}
+    exp_cells = extra["cells"]
+    for key in sorted(set(exp_cells) | set(cells), key=lambda k: (k[0], split_ref(k[1]))):
+        sheet, ref = key
+        if sheet in shifted_sheets or sheet not in wbd.sheets:
+            continue
+        want = exp_cells[key][0] if key in exp_cells else ""
+        got = cells.get(key, "")
+        if want == got:
+            continue
+        per_sheet[sheet] = per_sheet.get(sheet, 0) + 1
+        if per_sheet[sheet] > MAX_CHANGES_PER_SHEET:
+            continue
+        code = "formula-changed" if want.startswith("f:") or got.startswith("f:") else "locked-cell-changed"
+        issues.append(
+            issue(code, sheet, ref, expected=_shown(want) or "(trống)", found=_shown(got) or "(trống)")
+        )
+    for sheet, n in per_sheet.items():
+        if n > MAX_CHANGES_PER_SHEET:
+            issues.append(issue("too-many-changes", sheet, count=n - MAX_CHANGES_PER_SHEET))
+    found_merges = {
+        (s, r) for s in FINGERPRINTED_SHEETS if s in wbd.sheets for r in (wbd.sheets[s].merges or [])
+    }
+    for s, r in sorted(found_merges ^ extra["merges"]):
+        if s not in shifted_sheets and s in wbd.sheets:
+            issues.append(issue("merge-changed", s, r.split(":")[0]))
+    return issues
+
+
+def _shifted_rows(wbd: WorkbookData, lay: TemplateLayout, extra: dict) -> list[Issue]:
+    """Defined names or measure codes now on other rows: rows were inserted or deleted."""
+    moves: dict[str, list[tuple[int, int, str]]] = {}
+    for name, (sheet, ref) in extra["names"].items():
+        got = wbd.names.get(name)
+        if got is None or got == (sheet, ref):
+            continue
+        try:
+            want_row, got_row = split_ref(ref)[0], split_ref(got[1])[0]
+        except ValueError:
+            want_row, got_row = split_ref(ref)[0], -1
+        if got[0] == sheet and got_row != want_row:
+            moves.setdefault(sheet, []).append((want_row, got_row, name))
+    data = wbd.sheets.get(DATA_SHEET)
+    if data is not None and lay.columns:
+        col = lay.columns["code"]
+        where = {}
+        for ref, v in data.cells():
+            if ref.rstrip("0123456789") == col:
+                where.setdefault(canonical_value(v), split_ref(ref)[0])
+        for code, row in lay.measure_rows.items():
+            got_row = where.get(code)
+            if got_row is not None and got_row != row:
+                moves.setdefault(DATA_SHEET, []).append((row, got_row, code))
+    out = []
+    for sheet, items in moves.items():
+        items.sort()
+        first_row, got_row, _ = items[0]
+        delta = got_row - first_row
+        detail = (
+            f"dòng {first_row} của biểu mẫu nay nằm ở dòng {got_row}"
+            if got_row > 0
+            else f"dòng {first_row} của biểu mẫu đã bị xóa"
+        )
+        if delta and len(items) > 1:
+            detail += f" ({len(items)} ô nhập liệu hoặc mã chỉ tiêu bị lệch {abs(delta)} dòng)"
+        col = lay.columns.get("code", "A") if sheet == DATA_SHEET else "A"
+        out.append(issue("rows-shifted", sheet, f"{col}{first_row}", detail=detail))
+    return out

@@ -1,0 +1,1 @@
+"""What every workbook shares: layout, input names, fingerprint, document style, atomic writes."""
