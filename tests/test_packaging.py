@@ -33,7 +33,7 @@ def test_wheel_carries_the_plan_and_addin_files(tmp_path: Path) -> None:
     assert "xltoolkit/demo/_uno_worker.py" in names
     assert any(n.startswith("xltoolkit/addin/") for n in names)
     entry = next(n for n in names if n.endswith("entry_points.txt"))
-    assert "xltoolkit = xltoolkit.cli.main:main" in zipfile.ZipFile(wheel).read(entry).decode()
+    assert "xltoolkit = xltoolkit.cli:main" in zipfile.ZipFile(wheel).read(entry).decode()
 
 
 def test_module_entry_point_from_another_directory(tmp_path: Path) -> None:
