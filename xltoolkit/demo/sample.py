@@ -47,9 +47,10 @@ from xltoolkit.demo.sample_values import (
 from xltoolkit.errors import XltoolkitError
 from xltoolkit.plan.model import Agency, Measure, Plan
 from xltoolkit.template.render import generate_templates, template_filename
+from xltoolkit.workbook import names as input_names
+from xltoolkit.workspace import RETURNED_DIR
 
 DEFAULT_YEARS = (2021, 2022, 2023, 2024, 2025)
-RETURNED_DIR = "nhan-ve"
 TEMPLATES_DIR = "templates"
 
 
@@ -215,12 +216,12 @@ def _plan_jobs(
             for m in measures:
                 num, den = counts[m.code]
                 data.counts[(year, agency.id, m.code)] = (num, den)
-                values[f"TU_{m.code}"] = num
+                values[input_names.numerator(m.code)] = num
                 if m.denominator:
-                    values[f"MAU_{m.code}"] = den
-                values[f"NGUON_{m.code}"] = rng.choice(SOURCES)
+                    values[input_names.denominator(m.code)] = den
+                values[input_names.source(m.code)] = rng.choice(SOURCES)
             if measures and rng.random() < 0.3:
-                values[f"GHICHU_{rng.choice(measures).code}"] = "Số liệu ước tính đến ngày 30/11."
+                values[input_names.notes(rng.choice(measures).code)] = "Số liệu ước tính đến ngày 30/11."
             late = agency.id in data.late.get(year, [])
             name = template_filename(agency, year)
             job = _Job(agency, year, tdir / name, name, _received_time(year, deadline, rng, late), values, [])
@@ -246,8 +247,9 @@ def _add_defects(job: _Job, plan: Plan, agency_id: str, picks: tuple[str, ...], 
     """Typos in this agency's latest file (a copy of the values, so the corrected resubmission is clean)."""
     typo_a, typo_b, over_c, resub_d = picks
     job.values = dict(job.values)
-    big = [m for m in plan.measures if (job.values.get(f"TU_{m.code}") or 0) >= 1000]
-    small = [m for m in plan.measures if m.denominator and 0 < job.values.get(f"TU_{m.code}", 0) < 1000]
+    typed = {m.code: job.values.get(input_names.numerator(m.code)) or 0 for m in plan.measures}
+    big = [m for m in plan.measures if typed[m.code] >= 1000]
+    small = [m for m in plan.measures if m.denominator and 0 < typed[m.code] < 1000]
     chosen: list[tuple[str, Measure]] = []
     if agency_id == typo_a and big:
         chosen.append(("text-thousands", rng.choice(big)))
@@ -256,17 +258,17 @@ def _add_defects(job: _Job, plan: Plan, agency_id: str, picks: tuple[str, ...], 
     if agency_id in (over_c, resub_d):
         chosen.append(("numerator-gt-denominator", rng.choice(small or list(plan.measures))))
     for kind, m in chosen:
-        name = f"TU_{m.code}"
+        name = input_names.numerator(m.code)
         intended = job.values[name]
         if kind == "text-thousands":
             typed: Any = f"{intended:,}".replace(",", ".")
         elif kind == "text-decimal":
-            den = job.values.get(f"MAU_{m.code}") or 1
+            den = job.values.get(input_names.denominator(m.code)) or 1
             typed = format(round(intended / den * m.scale, 1), "g").replace(".", ",")
             if "," not in typed:
                 typed += ",5"
         else:
-            typed = int(job.values.get(f"MAU_{m.code}") or intended) + rng.randint(5, 50)
+            typed = int(job.values.get(input_names.denominator(m.code)) or intended) + rng.randint(5, 50)
         job.values[name] = typed
         job.defects.append(Defect(job.year, agency_id, job.name, kind, name, typed, intended))
 

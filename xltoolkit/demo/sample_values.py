@@ -13,6 +13,7 @@ import openpyxl
 
 from xltoolkit.errors import XltoolkitError
 from xltoolkit.plan.model import Agency, Measure, Plan
+from xltoolkit.workbook import names as input_names
 
 #: Denominator size relative to a district's live births, found by words of the denominator label
 #: (first match wins), so another plan's measures still get plausible sizes.
@@ -179,17 +180,18 @@ def fill_report(
         text = rng.choice(TASK_RESULTS).format(
             n=rng.randint(2, 30), k=rng.randint(50, 3000), p=rng.randint(40, 95)
         )
-        set_named(wb, names, f"NV_{i}", text)
-    set_named(wb, names, "KP_NSNN", round(rng.uniform(40, 900), 2))
-    set_named(wb, names, "KP_HUYDONG", round(rng.uniform(0, 300), 1) if rng.random() < 0.8 else 0)
+        set_named(wb, names, input_names.task(i), text)
+    set_named(wb, names, input_names.BUDGET_STATE, round(rng.uniform(40, 900), 2))
+    mobilised = round(rng.uniform(0, 300), 1) if rng.random() < 0.8 else 0
+    set_named(wb, names, input_names.BUDGET_MOBILISED, mobilised)
     difficulty = rng.choice(DIFFICULTIES)
-    if difficulty and "KHO_KHAN" in names:
-        set_named(wb, names, "KHO_KHAN", difficulty)
-    if "NGUOI_LAP" in names:
+    if difficulty and input_names.DIFFICULTIES in names:
+        set_named(wb, names, input_names.DIFFICULTIES, difficulty)
+    if input_names.REPORTER in names:
         set_named(
             wb,
             names,
-            "NGUOI_LAP",
+            input_names.REPORTER,
             rng.choice(("Nguyễn Văn An", "Trần Thị Bích", "Lê Hoàng Nam", "Phạm Thu Hà")),
         )
-        set_named(wb, names, "DIEN_THOAI", f"0272 3{rng.randint(100000, 999999)}")
+        set_named(wb, names, input_names.PHONE, f"0272 3{rng.randint(100000, 999999)}")

@@ -22,6 +22,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from xltoolkit import config
 from xltoolkit.plan.model import Agency, Plan
+from xltoolkit.workbook import names
 from xltoolkit.workbook.layout import (
     DATA_SHEET,
     FIRST_DATA_ROW,
@@ -247,7 +248,7 @@ def _finish_report_sheet(ws: Worksheet, lay: TemplateLayout) -> None:
     for row in lay.task_rows:
         ws.row_dimensions[row].height = 90
     # Room to write: difficulties get a tall box; the two-line labels of the signer's rows fit.
-    heights = {"KHO_KHAN": 90, "NGUOI_LAP": 32, "DIEN_THOAI": 32}
+    heights = {names.DIFFICULTIES: 90, names.REPORTER: 32, names.PHONE: 32}
     for name, height in heights.items():
         row = int("".join(ch for ch in lay.input_by_name[name].ref if ch.isdigit()))
         ws.row_dimensions[row].height = height

@@ -16,6 +16,7 @@ from openpyxl.utils import get_column_letter
 
 from xltoolkit.plan.model import COMPARISON_LABELS, Agency, Measure, Plan
 from xltoolkit.plan.rules import BUDGET_RULES, InputRule, measure_rules
+from xltoolkit.workbook import names
 
 TEMPLATE_FORMAT = "xltoolkit-template"
 TEMPLATE_VERSION = "1"
@@ -343,12 +344,10 @@ def _data_sheet(lay: TemplateLayout) -> None:
             formula = f'=IF(ISNUMBER({num}),{num},"")'
         lay.cells.append(Cell(s, c["value"], formula=formula, role="formula"))
         for rule in measure_rules(m):
-            prefix = "TU" if rule.field == "numerator" else "MAU"
-            lay.inputs.append(
-                Input(f"{prefix}_{m.code}", s, c[rule.field], rule.field, m.code, rule, True, rule.label)
-            )
-        lay.inputs.append(Input(f"NGUON_{m.code}", s, c["source"], "source", m.code))
-        lay.inputs.append(Input(f"GHICHU_{m.code}", s, c["notes"], "notes", m.code))
+            name = names.measure_field(rule.field, m.code)
+            lay.inputs.append(Input(name, s, c[rule.field], rule.field, m.code, rule, True, rule.label))
+        lay.inputs.append(Input(names.source(m.code), s, c["source"], "source", m.code))
+        lay.inputs.append(Input(names.notes(m.code), s, c["notes"], "notes", m.code))
         row += 1
 
 
@@ -368,7 +367,7 @@ def _report_sheet(lay: TemplateLayout) -> None:
     row = 10
     for i, task in enumerate(plan.tasks_for(lay.agency), start=1):
         lay.cells += [Cell(s, f"A{row}", i, role="task-no"), Cell(s, f"B{row}", task, role="task")]
-        lay.inputs.append(Input(f"NV_{i}", s, f"C{row}", "task", str(i), None, True, task))
+        lay.inputs.append(Input(names.task(i), s, f"C{row}", "task", str(i), None, True, task))
         lay.task_rows.append(row)
         row += 1
     row += 1
@@ -383,14 +382,14 @@ def _report_sheet(lay: TemplateLayout) -> None:
     ]
     row += 1
     first = row
-    names = {"budget_state": "KP_NSNN", "budget_mobilised": "KP_HUYDONG"}
     labels = {"budget_state": "Ngân sách nhà nước", "budget_mobilised": "Huy động từ tổ chức, cá nhân"}
     for i, rule in enumerate(BUDGET_RULES, start=1):
         lay.cells += [
             Cell(s, f"A{row}", i, role="task-no"),
             Cell(s, f"B{row}", labels[rule.field], role="label"),
         ]
-        lay.inputs.append(Input(names[rule.field], s, f"C{row}", rule.field, None, rule, True, rule.label))
+        name = names.BUDGET_NAMES[rule.field]
+        lay.inputs.append(Input(name, s, f"C{row}", rule.field, None, rule, True, rule.label))
         lay.budget_rows[rule.field] = row
         row += 1
     lay.cells += [
@@ -401,7 +400,8 @@ def _report_sheet(lay: TemplateLayout) -> None:
     row += 2
     lay.cells.append(Cell(s, f"A{row}", "III. KHÓ KHĂN, VƯỚNG MẮC VÀ KIẾN NGHỊ", role="section"))
     row += 1
-    lay.inputs.append(Input("KHO_KHAN", s, f"B{row}", "text", None, None, False, "Khó khăn, kiến nghị"))
+    difficulties = Input(names.DIFFICULTIES, s, f"B{row}", "text", None, None, False, "Khó khăn, kiến nghị")
+    lay.inputs.append(difficulties)
     lay.merges.append((s, f"B{row}:C{row}"))
     row += 2
     lay.cells += [
@@ -409,8 +409,8 @@ def _report_sheet(lay: TemplateLayout) -> None:
         Cell(s, f"A{row + 1}", "Điện thoại:", role="label"),
     ]
     lay.inputs += [
-        Input("NGUOI_LAP", s, f"B{row}", "text", None, None, False, "Người lập biểu"),
-        Input("DIEN_THOAI", s, f"B{row + 1}", "text", None, None, False, "Điện thoại"),
+        Input(names.REPORTER, s, f"B{row}", "text", None, None, False, "Người lập biểu"),
+        Input(names.PHONE, s, f"B{row + 1}", "text", None, None, False, "Điện thoại"),
     ]
     lay.cells.append(Cell(s, f"C{row}", "THỦ TRƯỞNG ĐƠN VỊ", role="signature"))
     lay.cells.append(Cell(s, f"C{row + 1}", "(Ký, ghi rõ họ tên, đóng dấu)", role="signature-note"))
