@@ -23,4 +23,5 @@ fi
 "$VENV/bin/python" -m pip install -q --upgrade pip >/dev/null
 "$VENV/bin/python" -m pip install -q ".[test]"
 "$VENV/bin/ruff" check xltoolkit tests scripts
+"$VENV/bin/mypy" xltoolkit
 exec "$VENV/bin/pytest" -n 2 --dist loadfile -q "$@"

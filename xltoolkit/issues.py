@@ -12,6 +12,11 @@ from typing import Any, Literal
 
 Severity = Literal["error", "warning"]
 
+#: How each severity is named to the officer and the colour its cells are highlighted with (RGB hex,
+#: no '#'), the same in the feedback copy, the add-in and the templates' legend.
+SEVERITY_LABELS: dict[str, str] = {"error": "LỖI", "warning": "CẢNH BÁO"}
+SEVERITY_FILLS: dict[str, str] = {"error": "F8CBAD", "warning": "FFE699"}
+
 
 @dataclass(frozen=True)
 class Issue:
