@@ -14,18 +14,19 @@ import os
 import subprocess
 import sys
 import time
+from typing import Any
 
 import uno
-from com.sun.star.beans import PropertyValue
+from com.sun.star.beans import PropertyValue  # type: ignore[import-not-found]
 
 
-def prop(name, value):
+def prop(name: str, value: Any) -> Any:
     p = PropertyValue()
     p.Name, p.Value = name, value
     return p
 
 
-def connect(soffice, profile):
+def connect(soffice: str, profile: str) -> tuple[subprocess.Popen[bytes], Any]:
     pipe = f"xltk{os.getpid()}"
     proc = subprocess.Popen(
         [
@@ -56,7 +57,7 @@ def connect(soffice, profile):
     return proc, desktop
 
 
-def resolve(doc, ref):
+def resolve(doc: Any, ref: str) -> Any:
     """A defined name or 'Sheet'!A1 reference -> the cell object."""
     names = doc.NamedRanges
     if names.hasByName(ref):
@@ -66,7 +67,7 @@ def resolve(doc, ref):
     return doc.Sheets.getByName(sheet).getCellRangeByName(addr.replace("$", ""))
 
 
-def cell_value(cell):
+def cell_value(cell: Any) -> Any:
     t = cell.Type.value
     if t == "EMPTY":
         return None
@@ -80,7 +81,7 @@ def cell_value(cell):
     return cell.getString()
 
 
-def run_job(desktop, job):
+def run_job(desktop: Any, job: dict[str, Any]) -> dict[str, Any]:
     url = uno.systemPathToFileUrl(os.path.abspath(job["path"]))
     doc = desktop.loadComponentFromURL(url, "_blank", 0, (prop("Hidden", True),))
     try:
@@ -93,7 +94,12 @@ def run_job(desktop, job):
             else:
                 cell.setValue(value)
         doc.calculateAll()
-        out = {"values": {}, "cells": {}, "sheets": {}, "names": list(doc.NamedRanges.ElementNames)}
+        out: dict[str, Any] = {
+            "values": {},
+            "cells": {},
+            "sheets": {},
+            "names": list(doc.NamedRanges.ElementNames),
+        }
         for ref in job.get("read", []):
             out["values"][ref] = cell_value(resolve(doc, ref))
         for ref in job.get("inspect", []):
@@ -116,7 +122,7 @@ def run_job(desktop, job):
         doc.close(True)
 
 
-def main():
+def main() -> None:
     with open(sys.argv[1], encoding="utf-8") as f:
         spec = json.load(f)
     proc, desktop = connect(spec["soffice"], sys.argv[2])

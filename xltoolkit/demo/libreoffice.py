@@ -84,4 +84,5 @@ def run_uno(jobs: list[dict[str, Any]], timeout: float = 600) -> list[dict[str, 
         )
         if proc.returncode != 0:
             raise XltoolkitError("libreoffice-failed", f"LibreOffice (UNO) lỗi: {proc.stderr[-2000:]}")
-        return json.loads(proc.stdout)
+        results: list[dict[str, Any]] = json.loads(proc.stdout)
+        return results

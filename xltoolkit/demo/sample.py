@@ -247,9 +247,9 @@ def _add_defects(job: _Job, plan: Plan, agency_id: str, picks: tuple[str, ...], 
     """Typos in this agency's latest file (a copy of the values, so the corrected resubmission is clean)."""
     typo_a, typo_b, over_c, resub_d = picks
     job.values = dict(job.values)
-    typed = {m.code: job.values.get(input_names.numerator(m.code)) or 0 for m in plan.measures}
-    big = [m for m in plan.measures if typed[m.code] >= 1000]
-    small = [m for m in plan.measures if m.denominator and 0 < typed[m.code] < 1000]
+    numerators = {m.code: job.values.get(input_names.numerator(m.code)) or 0 for m in plan.measures}
+    big = [m for m in plan.measures if numerators[m.code] >= 1000]
+    small = [m for m in plan.measures if m.denominator and 0 < numerators[m.code] < 1000]
     chosen: list[tuple[str, Measure]] = []
     if agency_id == typo_a and big:
         chosen.append(("text-thousands", rng.choice(big)))

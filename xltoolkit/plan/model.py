@@ -14,7 +14,7 @@ from datetime import date
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -239,7 +239,7 @@ class Plan(_Model):
 
     # ----------------------------------------------------------------- output
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """The documented `plan show --json` shape (extra keys allowed by the contract)."""
         return {
             "plan": self.id,
@@ -303,7 +303,7 @@ def default_plan_path() -> Path:
     return Path(__file__).resolve().parents[2] / "schemas" / DEFAULT_PLAN_NAME
 
 
-def _field_path(loc: tuple) -> str:
+def _field_path(loc: tuple[str | int, ...]) -> str:
     return ".".join(str(p) for p in loc) or "(gốc)"
 
 

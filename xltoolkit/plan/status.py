@@ -39,6 +39,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from xltoolkit.plan.model import Measure
@@ -160,23 +161,23 @@ def assess(measure: Measure, series: Mapping[int, float | None], year: int) -> S
         )
     t0, tl = min(data), max(data)
     y0, yl = data[t0], data[tl]
-    base = {"milestone_year": milestone_year, "target": target, "latest_year": tl, "latest": yl}
     if measure.meets(yl, target):
-        return StatusResult("target_achieved", **base, base_year=t0, base=y0)
+        return StatusResult("target_achieved", milestone_year, target, t0, y0, tl, yl)
     if tl == t0:
-        return StatusResult("not_available", **base)
-    base |= {"base_year": t0, "base": y0}
+        return StatusResult("not_available", milestone_year, target, latest_year=tl, latest=yl)
+    base = partial(StatusResult, milestone_year=milestone_year, target=target, base_year=t0, base=y0)
+    base = partial(base, latest_year=tl, latest=yl)
     d = 1.0 if measure.higher_is_better else -1.0
     horizon = milestone_year if milestone_year is not None and milestone_year >= tl else tl
     cagr_obs = round_sig((_nz(yl) / _nz(y0)) ** (1.0 / (tl - t0)) - 1.0)
     cagr_req = round_sig((_nz(target) / _nz(y0)) ** (1.0 / (horizon - t0)) - 1.0)
     if measure.meets(y0, target):
-        return StatusResult("deterioration", **base, cagr_observed=cagr_obs, cagr_required=cagr_req)
+        return base("deterioration", cagr_observed=cagr_obs, cagr_required=cagr_req)
     if cagr_req == 0:
         moved = d * cagr_obs
         status = (
             "deterioration" if moved < 0 else "limited_progress" if moved == 0 else "substantial_progress"
         )
-        return StatusResult(status, **base, cagr_observed=cagr_obs, cagr_required=cagr_req, ratio=None)
+        return base(status, cagr_observed=cagr_obs, cagr_required=cagr_req, ratio=None)
     ratio = round_sig(d * cagr_obs / abs(cagr_req))
-    return StatusResult(category(ratio), **base, cagr_observed=cagr_obs, cagr_required=cagr_req, ratio=ratio)
+    return base(category(ratio), cagr_observed=cagr_obs, cagr_required=cagr_req, ratio=ratio)
