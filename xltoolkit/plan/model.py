@@ -19,6 +19,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from xltoolkit.errors import PlanError
+from xltoolkit.plan.messages import explain
 
 Comparison = Literal["<", "<=", ">="]
 AgencyKind = Literal["department", "district", "other"]
@@ -303,10 +304,6 @@ def default_plan_path() -> Path:
     return Path(__file__).resolve().parents[2] / "schemas" / DEFAULT_PLAN_NAME
 
 
-def _field_path(loc: tuple[str | int, ...]) -> str:
-    return ".".join(str(p) for p in loc) or "(gốc)"
-
-
 def load_plan(path: str | Path | None = None) -> Plan:
     """Load and validate a plan file; a broken file raises PlanError naming the field."""
     p = Path(path) if path else default_plan_path()
@@ -321,5 +318,5 @@ def load_plan(path: str | Path | None = None) -> Plan:
     try:
         return Plan.model_validate(raw)
     except ValidationError as e:
-        lines = [f"  - {_field_path(err['loc'])}: {err['msg']}" for err in e.errors()[:20]]
+        lines = [f"  - {line}" for line in explain(e.errors(), raw)]
         raise PlanError("plan-invalid", f"Tệp kế hoạch {p} không hợp lệ:\n" + "\n".join(lines)) from None
