@@ -217,8 +217,9 @@ def _s(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
-def _former_entry(f: FormerUnit, successors: int) -> list[str]:
-    return [
+def _former_entry(f: FormerUnit, successors: int | None) -> list[str]:
+    """`successors` only where the listing is complete (former Long An units)."""
+    lines = [
         "[[units]]",
         f"id = {_s(f.code)}",
         f"code = {_s(f.code)}",
@@ -228,9 +229,10 @@ def _former_entry(f: FormerUnit, successors: int) -> list[str]:
         f"province = {_s(f.province_name)}",
         f"parent = {_s(f.district_code)}",
         f"valid_to = {VALID_TO}",
-        f"successors = {successors}",
-        "",
     ]
+    if successors is not None:
+        lines.append(f"successors = {successors}")
+    return [*lines, ""]
 
 
 def _district_entry(code: str, members: list[FormerUnit], partial: bool) -> list[str]:
@@ -321,7 +323,8 @@ def render() -> str:
     for code in sorted(districts):
         lines += _district_entry(code, districts[code], partial=code in other_districts)
     for f in [*long_an, *others]:
-        lines += _former_entry(f, successors[f.key])
+        complete = f.province_key == FORMER_PROVINCE
+        lines += _former_entry(f, successors[f.key] if complete else None)
     for u in in_plan:
         lines += _new_entry(u)
     return "\n".join(lines).rstrip("\n") + "\n"
