@@ -57,13 +57,18 @@ NOTES_DISTRICT_COUNTS = {
 }
 
 
-def _script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("gen_admin_units", ROOT / "scripts" / "gen_admin_units.py")
+def _load_script(name: str) -> ModuleType:
+    """scripts/ is not a package; dataclasses need the module registered while it executes."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("gen_admin_units", module)
+    sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
+
+
+def _script() -> ModuleType:
+    return _load_script("gen_admin_units")
 
 
 @pytest.fixture(scope="module")
@@ -367,3 +372,14 @@ def test_hostile_input_only_raises_plan_error(raw: Any) -> None:
 def test_counter_of_kinds_in_file(reg: UnitRegistry) -> None:
     kinds = Counter(u.kind for u in _new(reg))
     assert set(kinds) <= {"xã", "phường"} and sum(kinds.values()) == 61
+
+
+def test_national_units_for_the_benchmark(package: ModuleType) -> None:
+    from vietnamadminunits.database import query
+
+    units = _load_script("national_units").national_units()
+    assert len(units) == 3321
+    assert len({u.code for u in units}) == len(units)
+    assert len({u.province for u in units}) == 34
+    assert len(units) == query("SELECT COUNT(*) AS n FROM admin_units")[0]["n"]
+    assert sum(u.province == "Tỉnh Tây Ninh" for u in units) == 96
