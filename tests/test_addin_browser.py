@@ -231,7 +231,9 @@ def test_manifest_urls_resolve_on_the_served_addin(server: AddinServer) -> None:
         res = http.get(f"{server.url}/manifest.xml")
         assert res.status_code == 200
         root = ElementTree.fromstring(res.content)
-        urls = {el.get("DefaultValue") for el in root.iter() if (el.get("DefaultValue") or "").startswith("http")}
+        urls = {
+            el.get("DefaultValue") for el in root.iter() if (el.get("DefaultValue") or "").startswith("http")
+        }
         urls |= {el.text.strip() for el in root.iter() if (el.text or "").strip().startswith("https://")}
         assert len(urls) >= 6
         for url in sorted(urls):
@@ -300,7 +302,9 @@ def test_validate_button_through_the_real_client(
         assert _sheet(state, sheet)["fills"].get(ref.replace("$", "")) == RED, name
 
 
-def test_status_button_through_the_real_client(pane_for: Any, clean: Path, plan: Plan, traffic: Traffic) -> None:
+def test_status_button_through_the_real_client(
+    pane_for: Any, clean: Path, plan: Plan, traffic: Traffic
+) -> None:
     pane = pane_for(clean)
     state = pane.press("xltoolkit-status", alert=False)
     assert traffic.calls[-1]["script"] == "target_status"
@@ -313,9 +317,14 @@ def test_status_button_through_the_real_client(pane_for: Any, clean: Path, plan:
         expected = assess(plan.measure_by_code[code], {TEMPLATE_YEAR: values[code]}, TEMPLATE_YEAR)
         assert data["values"][f"{lay.columns['addin_value']}{row}"] == pytest.approx(values[code]), code
         assert data["values"][f"{lay.columns['addin_status']}{row}"] == expected.label, code
-        assert data["fills"][f"{lay.columns['addin_status']}{row}"] == bridge.status_fill(expected.status).upper()
+        assert (
+            data["fills"][f"{lay.columns['addin_status']}{row}"]
+            == bridge.status_fill(expected.status).upper()
+        )
         assert data["formats"][f"{lay.columns['addin_value']}{row}"] == "#,##0.00"
-    assert "Đã đạt mục tiêu" in {data["values"][f"{lay.columns['addin_status']}{r}"] for r in lay.measure_rows.values()}
+    assert "Đã đạt mục tiêu" in {
+        data["values"][f"{lay.columns['addin_status']}{r}"] for r in lay.measure_rows.values()
+    }
 
 
 def _blank_workbook(path: Path) -> Path:
@@ -363,9 +372,10 @@ def test_summary_button_through_the_real_client(
         value = sheet.get(f"{col['Giá trị toàn tỉnh']}{r}")
         assert value == (None if m.value is None else pytest.approx(m.value)), m.code
         assert sheet[f"{col['Đánh giá tiến độ']}{r}"] == STATUS_LABELS[m.status.status], m.code
-        assert _sheet(state, MEASURES_SHEET)["fills"][f"{col['Đánh giá tiến độ']}{r}"] == bridge.status_fill(
-            m.status.status
-        ).upper()
+        assert (
+            _sheet(state, MEASURES_SHEET)["fills"][f"{col['Đánh giá tiến độ']}{r}"]
+            == bridge.status_fill(m.status.status).upper()
+        )
     assert sum(m.value is not None for m in result.measures) > 0
     (dialog,) = pane.model("dialogs")
     assert dialog["title"] == "Lập báo cáo tổng hợp"
@@ -380,11 +390,15 @@ def _column_order(ref: str) -> tuple[int, str]:
 # ------------------------------------------------------------------------------- a deliberate mismatch
 
 
-def test_a_renamed_key_breaks_the_round_trip(pane_for: Any, faulty: Path, plan: Plan, traffic: Traffic) -> None:
+def test_a_renamed_key_breaks_the_round_trip(
+    pane_for: Any, faulty: Path, plan: Plan, traffic: Traffic
+) -> None:
     """The server seeing a key under another name than the client sends must fail the check above."""
 
     def rename(body: dict[str, Any]) -> dict[str, Any]:
-        return body | {"sheets": [{("cells" if k == "values" else k): v for k, v in s.items()} for s in body["sheets"]]}
+        return body | {
+            "sheets": [{("cells" if k == "values" else k): v for k, v in s.items()} for s in body["sheets"]]
+        }
 
     pane = pane_for(faulty)
     traffic.rewrite = rename

@@ -72,17 +72,20 @@ def make_certs(folder: Path) -> Path:
         from cryptography.hazmat.primitives.asymmetric import ec
         from cryptography.x509.oid import NameOID
     except ImportError:
+        key_file, cert_file = str(folder / "key.pem"), str(folder / "cert.pem")
         subprocess.run(
-            ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
-            + ["-keyout", str(folder / "key.pem"), "-out", str(folder / "cert.pem"), "-days", "2"]
-            + ["-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"],
+            [
+                *("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"),
+                *("-nodes", "-keyout", key_file, "-out", cert_file, "-days", "2", "-subj", "/CN=localhost"),
+                *("-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"),
+            ],
             check=True,
             capture_output=True,
         )
         return folder
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     cert = (
         x509.CertificateBuilder()
         .subject_name(name)
@@ -136,7 +139,9 @@ class AddinServer:
         cmd = [sys.executable, "-m", "xltoolkit", "addin", "serve", "--host", "127.0.0.1"]
         cmd += ["--port", str(self.port), "--certs", str(self.certs), "--workspace", str(self.workspace)]
         with self.log.open("wb") as out:
-            self.process = subprocess.Popen(cmd, env=env, cwd=self.workspace, stdout=out, stderr=subprocess.STDOUT)
+            self.process = subprocess.Popen(
+                cmd, env=env, cwd=self.workspace, stdout=out, stderr=subprocess.STDOUT
+            )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -196,7 +201,9 @@ def book_data(path: Path, *, active_sheet: int = 0) -> dict[str, Any]:
         sheets.append(
             {
                 "name": ws.title,
-                "visibility": {"visible": "Visible", "hidden": "Hidden", "veryHidden": "VeryHidden"}[ws.sheet_state],
+                "visibility": {"visible": "Visible", "hidden": "Hidden", "veryHidden": "VeryHidden"}[
+                    ws.sheet_state
+                ],
                 "values": values,
                 "fills": fills,
                 "number_formats": formats,
@@ -280,7 +287,9 @@ def route_all(context: Any, traffic: Traffic) -> None:
             return
         if path.startswith(SCRIPT_CALL) and request.method == "POST":
             body = json.loads(request.post_data or "{}")
-            traffic.calls.append({"script": path[len(SCRIPT_CALL) :], "body": body, "headers": request.headers})
+            traffic.calls.append(
+                {"script": path[len(SCRIPT_CALL) :], "body": body, "headers": request.headers}
+            )
             if traffic.rewrite is not None:
                 route.continue_(post_data=json.dumps(traffic.rewrite(body)))
                 return
