@@ -270,6 +270,17 @@ def test_task_pane_loads_without_errors_and_saves_the_token(
     assert pane.console_errors == []
 
 
+def test_a_request_leaving_loopback_is_caught(pane_for: Any, clean: Path, traffic: Traffic) -> None:
+    """The guard every page runs under: a request to the internet is refused and recorded."""
+    pane = pane_for(clean, token=None)
+    cdn = "https://appsforoffice.microsoft.com/lib/1/hosted/office.js"
+    outcome = pane.page.evaluate("(url) => fetch(url).then(() => 'loaded', () => 'refused')", cdn)
+    assert outcome == "refused"
+    assert traffic.outside == [cdn]
+    traffic.outside.clear()  # deliberate: the fixture's own check must not fail on it
+    pane.console_errors.clear()
+
+
 def test_wrong_token_gives_the_vietnamese_alert(pane_for: Any, clean: Path, server: AddinServer) -> None:
     pane = pane_for(clean, token="sai-" + "x" * 20)
     state = pane.press("xltoolkit-validate")

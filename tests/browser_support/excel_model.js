@@ -8,7 +8,7 @@
 // recorded in `__xlt.unmodelled` (the test fails on it) instead of silently returning undefined.
 // Excel's semantics that matter for the add-in are modelled: values-only used ranges, null in a
 // written matrix leaves the cell alone, a leading apostrophe marks literal text, a written matrix
-// must match the range (a single value or 1x1 matrix fills it), protected sheets refuse writes to
+// must match the range (a single value fills it), protected sheets refuse writes to
 // locked cells and formatting when "format cells" is not allowed, sheet names are unique.
 //
 // Loaded as a Playwright init script after `window.__XLT_BOOK__` (the workbook data, built in
@@ -211,11 +211,14 @@
     get worksheet() {
       return worksheet(this._st);
     }
-    _matrix(input, what) {
-      // Excel: a single value (or a 1x1 matrix) applies to every cell; otherwise the matrix
-      // must have exactly the range's dimensions.
+    _matrix(input, what, broadcastOneByOne = false) {
+      // Excel: a single value applies to every cell; otherwise the matrix must have exactly the
+      // range's dimensions ("InvalidArgument", OfficeDev/office-js#1025). A 1x1 matrix fills
+      // the range for numberFormat (what xlwings' setNumberFormat sends; reported working in
+      // OfficeDev/office-js-docs-reference#578), not for values, where it is not reliable.
       if (!Array.isArray(input)) return () => input;
-      if (input.length === 1 && Array.isArray(input[0]) && input[0].length === 1) return () => input[0][0];
+      const oneByOne = input.length === 1 && Array.isArray(input[0]) && input[0].length === 1;
+      if (broadcastOneByOne && oneByOne) return () => input[0][0];
       if (input.length !== this._h || input.some((row) => !Array.isArray(row) || row.length !== this._w)) {
         throw excelError(
           "InvalidArgument",
@@ -265,7 +268,7 @@
       return out;
     }
     set numberFormat(input) {
-      const at = this._matrix(input, "numberFormat");
+      const at = this._matrix(input, "numberFormat", true);
       this._format((st, k, i, j) => st.formats.set(k, at(i, j)), "numberFormat", { format: input });
     }
     _format(apply, op, extra) {
