@@ -2,8 +2,8 @@
 # The whole test suite, on a fresh machine with only Python 3.11:
 #   bash scripts/test.sh
 # Creates .venv, installs the package (not editable, as a user would) with its test extras, installs
-# LibreOffice headless + python3-uno from Debian packages when missing (needs root or sudo), then runs
-# pytest. Extra arguments go to pytest.
+# LibreOffice headless + python3-uno and Chromium from Debian packages when missing (needs root or
+# sudo), then runs pytest. Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3.11}
@@ -18,6 +18,18 @@ if ! command -v soffice >/dev/null 2>&1 || ! /usr/bin/python3 -c "import uno" >/
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
     libreoffice-calc-nogui python3-uno fonts-liberation >/dev/null
 fi
+
+# The add-in's browser tests (pytest -m browser) drive Debian's Chromium through Playwright; the
+# Playwright wheel brings its driver, and it never downloads a browser of its own.
+if ! command -v chromium >/dev/null 2>&1; then
+  SUDO=""
+  [ "$(id -u)" = 0 ] || SUDO="sudo"
+  echo "== installing Chromium (Debian packages)"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
+    chromium chromium-driver fonts-liberation >/dev/null
+fi
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 
 [ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV"
 "$VENV/bin/python" -m pip install -q --upgrade pip >/dev/null
