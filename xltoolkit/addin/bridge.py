@@ -9,7 +9,6 @@ status a measure has, or how districts add up; it only knows where things sit in
 from __future__ import annotations
 
 import functools
-import os
 import re
 import threading
 from datetime import date, datetime, timedelta
@@ -18,17 +17,20 @@ from typing import Any
 
 import xlwings as xw
 
+from xltoolkit import config
+from xltoolkit.consolidation.results import ConsolidationResult
 from xltoolkit.errors import XltoolkitError
-from xltoolkit.issues import Issue
+from xltoolkit.issues import SEVERITY_FILLS, SEVERITY_LABELS, Issue
 from xltoolkit.plan.model import Plan, load_plan
 from xltoolkit.workbook.layout import META_SHEET, RESULT_SHEET, TemplateLayout, build_layout
+from xltoolkit.workspace import ledger_path, returned_dir
 
-#: Fill of a failing cell: the red of the guide's legend ("Ô nền đỏ ... số liệu sai").
-ERROR_FILL = "#F8CBAD"
-#: Fill of a cell with a warning only (shown, does not block sending).
-WARNING_FILL = "#FCE4D6"
+#: Highlight of a cell by severity: the same colours as the feedback copy and the templates' legend.
+FILLS = {severity: f"#{rgb}" for severity, rgb in SEVERITY_FILLS.items()}
+ERROR_FILL = FILLS["error"]
+WARNING_FILL = FILLS["warning"]
 
-SEVERITY_LABELS = {"error": "Lỗi", "warning": "Cảnh báo"}
+__all__ = ["ERROR_FILL", "SEVERITY_LABELS", "WARNING_FILL"]
 RESULT_HEADER = ("Mức độ", "Trang", "Ô", "Nội dung", "Mã lỗi")
 #: 1-based row of the issue table header on the result sheet; rows 1-2 hold the verdict.
 RESULT_HEADER_ROW = 4
@@ -44,12 +46,12 @@ def _load_plan_cached(path: str | None) -> Plan:
 
 def current_plan() -> Plan:
     """The plan the server was started with (XLTOOLKIT_PLAN, else the bundled plan); cached."""
-    return _load_plan_cached(os.environ.get("XLTOOLKIT_PLAN") or None)
+    return _load_plan_cached(config.plan_path())
 
 
 def workspace() -> Path:
     """The server's workspace (archive, ledger, summaries), fixed at start; never from the client."""
-    return Path(os.environ.get("XLTOOLKIT_WORKSPACE") or "workbooks").resolve()
+    return config.workspace().resolve()
 
 
 def returned_folder(year: int) -> Path:
@@ -58,9 +60,7 @@ def returned_folder(year: int) -> Path:
     The only folder the scripts read reports from (the same layout `xltoolkit demo` writes). The
     year is an int and the folder is built here, so nothing the client sends can name another path.
     """
-    from xltoolkit.demo.sample import RETURNED_DIR
-
-    folder = (workspace() / str(int(year)) / RETURNED_DIR).resolve()
+    folder = returned_dir(workspace(), int(year)).resolve()
     if workspace() not in folder.parents:
         raise XltoolkitError(
             "addin-bad-folder", "Thư mục tệp báo cáo nằm ngoài thư mục làm việc của máy chủ."
@@ -119,16 +119,23 @@ def meta_values(sheets: dict[str, list[list[Any]]]) -> dict[str, str]:
     return meta
 
 
-def meta_year(meta: dict[str, str]) -> int | None:
-    try:
-        return int(float(meta.get("year", "")))
-    except ValueError:
+def meta_year(meta: dict[str, str], plan: Plan) -> int | None:
+    """The template's year, by the validator's rule (digits within the plan's period), else None.
+
+    An impossible year (99999, 0, -5) is then reported by the validator as `meta-invalid`, exactly
+    as `xltoolkit validate` reports it, instead of failing while building a layout for it.
+    """
+    raw = meta.get("year", "").strip()
+    if raw.endswith(".0"):  # a client may send the whole number 2026 as 2026.0
+        raw = raw[:-2]
+    if not raw.isdigit() or not plan.period[0] <= int(raw) <= plan.period[1]:
         return None
+    return int(raw)
 
 
 def template_layout(plan: Plan, meta: dict[str, str]) -> TemplateLayout | None:
     """The layout the workbook was generated from, if its metadata names a known agency and year."""
-    year = meta_year(meta)
+    year = meta_year(meta, plan)
     agency = plan.agency_by_id.get(meta.get("agency_id", ""))
     if year is None or agency is None:
         return None
@@ -190,7 +197,7 @@ def issue_highlights(issues: list[Issue], sheet_names: set[str]) -> dict[tuple[s
         if not CELL_REF.match(key[1]):
             continue
         if i.is_error or key not in out:
-            out[key] = ERROR_FILL if i.is_error else WARNING_FILL
+            out[key] = FILLS[i.severity]
     return out
 
 
@@ -201,7 +208,7 @@ def result_table(issues: list[Issue], book_name: str, now: datetime) -> list[lis
     if not issues:
         verdict = "KHÔNG CÓ LỖI. Số liệu đã đạt yêu cầu kiểm tra, có thể gửi tệp."
     elif not errors:
-        verdict = f"KHÔNG CÓ LỖI; có {warnings} cảnh báo (ô tô cam): xem lại, sửa nếu cần, rồi gửi tệp."
+        verdict = f"KHÔNG CÓ LỖI; có {warnings} cảnh báo (ô tô vàng): xem lại, sửa nếu cần, rồi gửi tệp."
     else:
         verdict = (
             f"CÓ {errors} LỖI" + (f" VÀ {warnings} CẢNH BÁO" if warnings else "") + ": sửa các ô tô đỏ theo "
@@ -235,11 +242,6 @@ def write_block(sheet: xw.Sheet, top_left: str, rows: list[list[Any]]) -> None:
     sheet[top_left].value = [[as_text(v) for v in r] + [None] * (width - len(r)) for r in rows]
 
 
-def find_row_year(text: Any) -> int | None:
-    m = re.search(r"NĂM (\d{4})", str(text or ""), flags=re.IGNORECASE)
-    return int(m.group(1)) if m else None
-
-
 # ----------------------------------------------------------------------------- history and summary
 
 
@@ -268,8 +270,8 @@ def history(plan: Plan, meta: dict[str, str]) -> dict[tuple[str, str], dict[int,
     """
     from xltoolkit.consolidation import ledger
 
-    year = meta_year(meta)
-    db = workspace() / ledger.DB_NAME
+    year = meta_year(meta, plan)
+    db = ledger_path(workspace())
     if year is None or not db.is_file():
         return {}
     key = (str(db), _ledger_stamp(db), plan.id, plan.digest, year)
@@ -291,20 +293,14 @@ def status_fill(status: str) -> str:
 
 
 def summary_year(plan: Plan, sheets: dict[str, list[list[Any]]]) -> int:
-    """Year to consolidate: the open template's year, else the summary sheet's, else the current one."""
-    from xltoolkit.summary.sheets import TABLE_HEADER_ROW
-    from xltoolkit.summary.workbook import MEASURES_SHEET
-
-    year = meta_year(meta_values(sheets))
-    if year is None:
-        rows = sheets.get(MEASURES_SHEET) or []
-        year = next(
-            (y for r in rows[:TABLE_HEADER_ROW] for y in [find_row_year(r[0] if r else None)] if y), None
-        )
+    """Year to consolidate: the open template's year (its metadata), else the current reporting year."""
+    year = meta_year(meta_values(sheets), plan)
     return year if year is not None else current_reporting_year(plan)
 
 
-def summary_table(result: Any, plan: Plan) -> tuple[list[list[Any]], list[list[Any]], list[list[Any]]]:
+def summary_table(
+    result: ConsolidationResult, plan: Plan
+) -> tuple[list[list[Any]], list[list[Any]], list[list[Any]]]:
     """The "Chỉ tiêu" sheet of summary.py's layout: lines above the table (column A, rows 1-7), the
     table from its header row (`TABLE_HEADER_ROW`), and the status colours of its rows."""
     from xltoolkit.summary.sheets import TABLE_HEADER_ROW
@@ -335,7 +331,7 @@ def summary_table(result: Any, plan: Plan) -> tuple[list[list[Any]], list[list[A
     return top, table, colours
 
 
-def summary_status_column(plan: Plan, result: Any) -> int:
+def summary_status_column(plan: Plan, result: ConsolidationResult) -> int:
     """1-based column of the status label in the measure table."""
     from xltoolkit.summary.workbook import measure_columns, trend_years
 
@@ -343,7 +339,7 @@ def summary_status_column(plan: Plan, result: Any) -> int:
     return keys.index("status") + 1
 
 
-def summary_message(result: Any, plan: Plan) -> str:
+def summary_message(result: ConsolidationResult, plan: Plan) -> str:
     return (
         f"Đã lập báo cáo tổng hợp năm {result.year}: đã nhận {len(result.received)}/{len(plan.agencies)} "
         f"cơ quan, đơn vị ({len(result.late)} gửi muộn), {len(result.missing)} chưa gửi. "
