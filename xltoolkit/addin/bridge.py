@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import re
 import threading
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -77,6 +78,110 @@ def current_reporting_year(plan: Plan, today: date | None = None) -> int:
 
 
 # ------------------------------------------------------------------------------------------ reading
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The largest workbook the add-in has any use for: what a template or a summary can hold."""
+
+    rows: int
+    columns: int
+    cells: int
+    sheets: int = 64
+    names: int = 5000
+
+
+#: Whole-workbook cell budget: a summary of a large year is well under it; 8 MB of "" is 2.8 million.
+MAX_CELLS = 2_000_000
+_ADDRESS = re.compile(r"^\$?([A-Z]{1,3})\$?([0-9]{1,7})(?::\$?([A-Z]{1,3})\$?([0-9]{1,7}))?$")
+
+
+_limits_cache: dict[tuple[str, str], Limits] = {}
+
+
+def request_limits(plan: Plan) -> Limits:
+    """Bounds from the plan: a template's extent (any agency), the summary's longest sheet.
+
+    A template's result sheet lists at most a few issues per cell; a summary's lists are capped
+    (`ISSUE_ROWS_MAX` issue rows) or have a row per agency and per submission. The factor 4 leaves
+    room for what an officer adds below a table without ever admitting a claimed sheet of millions.
+    """
+    key = (plan.id, plan.digest)
+    cached = _limits_cache.get(key)
+    if cached is not None:
+        return cached
+    from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
+
+    from xltoolkit.summary.lists import ISSUE_ROWS_MAX
+    from xltoolkit.summary.sheets import TABLE_HEADER_ROW
+
+    rows = cols = 0
+    for agency in plan.agencies:
+        for cell in build_layout(plan, agency, plan.period[0]).cells:
+            col, row = coordinate_from_string(cell.ref)
+            rows, cols = max(rows, row), max(cols, column_index_from_string(col))
+    years = plan.period[1] - plan.period[0] + 1
+    summary_rows = TABLE_HEADER_ROW + ISSUE_ROWS_MAX + 20 * len(plan.agencies) + 4 * len(plan.measures)
+    summary_cols = 64 + 2 * years + len(plan.agencies)
+    limits = Limits(rows=4 * max(rows, summary_rows), columns=max(4 * cols, summary_cols), cells=MAX_CELLS)
+    _limits_cache[key] = limits
+    return limits
+
+
+def _too_large(detail: str) -> XltoolkitError:
+    return XltoolkitError(
+        "addin-request-too-large",
+        f"Sổ tính gửi lên lớn hơn mọi biểu mẫu hay báo cáo tổng hợp của kế hoạch ({detail}), nên máy chủ "
+        "không xử lý. Hãy mở đúng biểu mẫu (hoặc báo cáo tổng hợp) rồi bấm lại; nếu trang có nhiều "
+        "dòng, cột thừa ở xa bảng, hãy xóa chúng và lưu tệp.",
+    )
+
+
+def address_extent(address: Any) -> tuple[int, int]:
+    """(last row, last column) a client-claimed address reaches; XltoolkitError if unreadable."""
+    from openpyxl.utils.cell import column_index_from_string
+
+    text = str(address).rsplit("!", 1)[-1].strip().upper()
+    m = _ADDRESS.match(text)
+    if m is None:
+        raise _too_large(f"vùng «{str(address)[:40]}» không đọc được")
+    col, row = (m.group(3), m.group(4)) if m.group(3) else (m.group(1), m.group(2))
+    return int(row), column_index_from_string(col)
+
+
+def check_request(book: xw.Book, plan: Plan) -> None:
+    """Refuse a payload claiming more than `request_limits` BEFORE any range is read.
+
+    xlwings pads a range's values to the claimed used range: a 53 kB request claiming
+    `A1:XFD1048576` would otherwise allocate 17 billion cells. Checked on the raw payload.
+    """
+    limits = request_limits(plan)
+    api = book.api
+    sheets = api.get("sheets") if isinstance(api, dict) else None
+    if not isinstance(sheets, list) or len(sheets) > limits.sheets:
+        raise _too_large(f"{len(sheets) if isinstance(sheets, list) else 0} trang")
+    cells = 0
+    for sheet in sheets:
+        values = sheet.get("values") if isinstance(sheet, dict) else None
+        if not isinstance(values, list) or not all(isinstance(r, list) for r in values):
+            raise _too_large("dữ liệu trang không đúng dạng")
+        address = sheet.get("used_range_address")
+        rows, cols = address_extent(address) if address else (0, 0)
+        rows, cols = max(rows, len(values)), max([cols, *(len(r) for r in values)])
+        if rows > limits.rows or cols > limits.columns:
+            raise _too_large(f"trang «{str(sheet.get('name'))[:40]}»: {rows} dòng × {cols} cột")
+        cells += rows * cols
+        if cells > limits.cells:
+            raise _too_large(f"{cells} ô")
+    names = api.get("names") or []
+    if not isinstance(names, list) or len(names) > limits.names:
+        raise _too_large("quá nhiều tên vùng")
+    for n in names:
+        address = n.get("address") if isinstance(n, dict) else None
+        if address:
+            rows, cols = address_extent(address)
+            if rows > limits.rows or cols > limits.columns:
+                raise _too_large(f"tên vùng «{str(n.get('name'))[:40]}»")
 
 
 def sheet_values(book: xw.Book) -> dict[str, list[list[Any]]]:

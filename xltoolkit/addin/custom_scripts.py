@@ -46,6 +46,8 @@ def _name(body: Callable[..., Any]) -> str:
 async def _run(book: xw.Book, body: Callable[[xw.Book], None]) -> None:
     """Run a script body off the event loop; turn any failure into an alert, never a traceback."""
     try:
+        # Bounds first: nothing the client claims is allocated before it is checked.
+        bridge.check_request(book, bridge.current_plan())
         await asyncio.to_thread(body, book)
     except XltoolkitError as e:
         logger.info("script %s refused: %s", _name(body), e.code)
