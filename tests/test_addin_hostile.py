@@ -92,7 +92,6 @@ def test_whole_sheet_claim_is_refused_before_allocating(
         lambda p: p["sheets"][0]["values"][0].extend([""] * 5_000),  # a row wider than any sheet
         lambda p: p["sheets"][0].update(used_range_address="A:XFD"),  # whole columns
         lambda p: p["sheets"][0].update(used_range_address="Sheet1!A1:ZZZZ9"),  # not an address
-        lambda p: p["sheets"][0].update(values="A1"),  # not a grid
         lambda p: p["names"].append({"name": "X", "address": "A1:XFD1048576"}),
         lambda p: p.update(sheets=p["sheets"] * 40),  # more sheets than any workbook of the plan
     ],

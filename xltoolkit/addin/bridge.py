@@ -157,24 +157,31 @@ def check_request(book: xw.Book, plan: Plan) -> None:
     """
     limits = request_limits(plan)
     api = book.api
+    # A payload without the expected structure claims nothing: the script then fails on it like on
+    # any unreadable payload (a generic alert); only sizes are checked here.
     sheets = api.get("sheets") if isinstance(api, dict) else None
-    if not isinstance(sheets, list) or len(sheets) > limits.sheets:
-        raise _too_large(f"{len(sheets) if isinstance(sheets, list) else 0} trang")
+    if not isinstance(sheets, list):
+        return
+    if len(sheets) > limits.sheets:
+        raise _too_large(f"{len(sheets)} trang")
     cells = 0
     for sheet in sheets:
-        values = sheet.get("values") if isinstance(sheet, dict) else None
-        if not isinstance(values, list) or not all(isinstance(r, list) for r in values):
-            raise _too_large("dữ liệu trang không đúng dạng")
+        if not isinstance(sheet, dict):
+            continue
+        values = sheet.get("values")
+        grid = [r for r in values if isinstance(r, list)] if isinstance(values, list) else []
         address = sheet.get("used_range_address")
         rows, cols = address_extent(address) if address else (0, 0)
-        rows, cols = max(rows, len(values)), max([cols, *(len(r) for r in values)])
+        rows, cols = max(rows, len(grid)), max([cols, *(len(r) for r in grid)])
         if rows > limits.rows or cols > limits.columns:
             raise _too_large(f"trang «{str(sheet.get('name'))[:40]}»: {rows} dòng × {cols} cột")
         cells += rows * cols
         if cells > limits.cells:
             raise _too_large(f"{cells} ô")
     names = api.get("names") or []
-    if not isinstance(names, list) or len(names) > limits.names:
+    if not isinstance(names, list):
+        return
+    if len(names) > limits.names:
         raise _too_large("quá nhiều tên vùng")
     for n in names:
         address = n.get("address") if isinstance(n, dict) else None
