@@ -283,8 +283,15 @@ def make_app(workspace: Path):
 
 
 def auth_headers(token: str = TEST_TOKEN) -> dict[str, str]:
-    """The headers ribbon.js sends (getAuth() in static/js/auth.js)."""
-    return {"Authorization": token, "Auth-Provider": "custom"}
+    """The headers ribbon.js sends: the token (getAuth() in static/js/auth.js) and the anti-forgery
+    token of this server process (read from the task pane page it runs in)."""
+    from xltoolkit.addin import server
+
+    return {
+        "Authorization": token,
+        "Auth-Provider": "custom",
+        server.ANTI_FORGERY_HEADER: server.anti_forgery_token(),
+    }
 
 
 def run_script(client, name: str, path: Path, *, token: str = TEST_TOKEN, out: Path | None = None) -> Replay:

@@ -312,7 +312,11 @@ def test_serve_starts_over_https_and_answers(tmp_path: Path, templates_dir: Path
         payload = build_payload(templates_dir / template_filename(plan.agency("so-tp"), TEMPLATE_YEAR))
         url = f"{base}{SCRIPT_URL.format(name='validate_workbook')}"
         assert httpx.post(url, json=payload, verify=ctx, timeout=10).status_code == 401
-        ok = httpx.post(url, json=payload, headers=auth_headers(token), verify=ctx, timeout=30)
+        # Another process's anti-forgery token: only the Origin of the configured URL makes it genuine.
+        refused = httpx.post(url, json=payload, headers=auth_headers(token), verify=ctx, timeout=30)
+        assert refused.status_code == 403, refused.text
+        headers = {**auth_headers(token), "Origin": f"https://localhost:{port}"}
+        ok = httpx.post(url, json=payload, headers=headers, verify=ctx, timeout=30)
         assert ok.status_code == 200, ok.text
         assert any(a["func"] == "alert" for a in ok.json()["actions"])
     finally:

@@ -9,26 +9,29 @@ status a measure has, or how districts add up; it only knows where things sit in
 from __future__ import annotations
 
 import functools
-import os
 import re
 import threading
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import xlwings as xw
 
+from xltoolkit import config
+from xltoolkit.consolidation.results import ConsolidationResult
 from xltoolkit.errors import XltoolkitError
-from xltoolkit.issues import Issue
+from xltoolkit.issues import SEVERITY_FILLS, SEVERITY_LABELS, Issue
 from xltoolkit.plan.model import Plan, load_plan
 from xltoolkit.workbook.layout import META_SHEET, RESULT_SHEET, TemplateLayout, build_layout
+from xltoolkit.workspace import ledger_path, returned_dir
 
-#: Fill of a failing cell: the red of the guide's legend ("Ô nền đỏ ... số liệu sai").
-ERROR_FILL = "#F8CBAD"
-#: Fill of a cell with a warning only (shown, does not block sending).
-WARNING_FILL = "#FCE4D6"
+#: Highlight of a cell by severity: the same colours as the feedback copy and the templates' legend.
+FILLS = {severity: f"#{rgb}" for severity, rgb in SEVERITY_FILLS.items()}
+ERROR_FILL = FILLS["error"]
+WARNING_FILL = FILLS["warning"]
 
-SEVERITY_LABELS = {"error": "Lỗi", "warning": "Cảnh báo"}
+__all__ = ["ERROR_FILL", "SEVERITY_LABELS", "WARNING_FILL"]
 RESULT_HEADER = ("Mức độ", "Trang", "Ô", "Nội dung", "Mã lỗi")
 #: 1-based row of the issue table header on the result sheet; rows 1-2 hold the verdict.
 RESULT_HEADER_ROW = 4
@@ -44,12 +47,12 @@ def _load_plan_cached(path: str | None) -> Plan:
 
 def current_plan() -> Plan:
     """The plan the server was started with (XLTOOLKIT_PLAN, else the bundled plan); cached."""
-    return _load_plan_cached(os.environ.get("XLTOOLKIT_PLAN") or None)
+    return _load_plan_cached(config.plan_path())
 
 
 def workspace() -> Path:
     """The server's workspace (archive, ledger, summaries), fixed at start; never from the client."""
-    return Path(os.environ.get("XLTOOLKIT_WORKSPACE") or "workbooks").resolve()
+    return config.workspace().resolve()
 
 
 def returned_folder(year: int) -> Path:
@@ -58,9 +61,7 @@ def returned_folder(year: int) -> Path:
     The only folder the scripts read reports from (the same layout `xltoolkit demo` writes). The
     year is an int and the folder is built here, so nothing the client sends can name another path.
     """
-    from xltoolkit.demo.sample import RETURNED_DIR
-
-    folder = (workspace() / str(int(year)) / RETURNED_DIR).resolve()
+    folder = returned_dir(workspace(), int(year)).resolve()
     if workspace() not in folder.parents:
         raise XltoolkitError(
             "addin-bad-folder", "Thư mục tệp báo cáo nằm ngoài thư mục làm việc của máy chủ."
@@ -77,6 +78,117 @@ def current_reporting_year(plan: Plan, today: date | None = None) -> int:
 
 
 # ------------------------------------------------------------------------------------------ reading
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The largest workbook the add-in has any use for: what a template or a summary can hold."""
+
+    rows: int
+    columns: int
+    cells: int
+    sheets: int = 64
+    names: int = 5000
+
+
+#: Whole-workbook cell budget: a summary of a large year is well under it; 8 MB of "" is 2.8 million.
+MAX_CELLS = 2_000_000
+_ADDRESS = re.compile(r"^\$?([A-Z]{1,3})\$?([0-9]{1,7})(?::\$?([A-Z]{1,3})\$?([0-9]{1,7}))?$")
+
+
+_limits_cache: dict[tuple[str, str], Limits] = {}
+
+
+def request_limits(plan: Plan) -> Limits:
+    """Bounds from the plan: a template's extent (any agency), the summary's longest sheet.
+
+    A template's result sheet lists at most a few issues per cell; a summary's lists are capped
+    (`ISSUE_ROWS_MAX` issue rows) or have a row per agency and per submission. The factor 4 leaves
+    room for what an officer adds below a table without ever admitting a claimed sheet of millions.
+    """
+    key = (plan.id, plan.digest)
+    cached = _limits_cache.get(key)
+    if cached is not None:
+        return cached
+    from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
+
+    from xltoolkit.summary.lists import ISSUE_ROWS_MAX
+    from xltoolkit.summary.sheets import TABLE_HEADER_ROW
+
+    rows = cols = 0
+    for agency in plan.agencies:
+        for cell in build_layout(plan, agency, plan.period[0]).cells:
+            col, row = coordinate_from_string(cell.ref)
+            rows, cols = max(rows, row), max(cols, column_index_from_string(col))
+    years = plan.period[1] - plan.period[0] + 1
+    summary_rows = TABLE_HEADER_ROW + ISSUE_ROWS_MAX + 20 * len(plan.agencies) + 4 * len(plan.measures)
+    summary_cols = 64 + 2 * years + len(plan.agencies)
+    limits = Limits(rows=4 * max(rows, summary_rows), columns=max(4 * cols, summary_cols), cells=MAX_CELLS)
+    _limits_cache[key] = limits
+    return limits
+
+
+def _too_large(detail: str) -> XltoolkitError:
+    return XltoolkitError(
+        "addin-request-too-large",
+        f"Sổ tính gửi lên lớn hơn mọi biểu mẫu hay báo cáo tổng hợp của kế hoạch ({detail}), nên máy chủ "
+        "không xử lý. Hãy mở đúng biểu mẫu (hoặc báo cáo tổng hợp) rồi bấm lại; nếu trang có nhiều "
+        "dòng, cột thừa ở xa bảng, hãy xóa chúng và lưu tệp.",
+    )
+
+
+def address_extent(address: Any) -> tuple[int, int]:
+    """(last row, last column) a client-claimed address reaches; XltoolkitError if unreadable."""
+    from openpyxl.utils.cell import column_index_from_string
+
+    text = str(address).rsplit("!", 1)[-1].strip().upper()
+    m = _ADDRESS.match(text)
+    if m is None:
+        raise _too_large(f"vùng «{str(address)[:40]}» không đọc được")
+    col, row = (m.group(3), m.group(4)) if m.group(3) else (m.group(1), m.group(2))
+    return int(row), column_index_from_string(col)
+
+
+def check_request(book: xw.Book, plan: Plan) -> None:
+    """Refuse a payload claiming more than `request_limits` BEFORE any range is read.
+
+    xlwings pads a range's values to the claimed used range: a 53 kB request claiming
+    `A1:XFD1048576` would otherwise allocate 17 billion cells. Checked on the raw payload.
+    """
+    limits = request_limits(plan)
+    api = book.api
+    # A payload without the expected structure claims nothing: the script then fails on it like on
+    # any unreadable payload (a generic alert); only sizes are checked here.
+    sheets = api.get("sheets") if isinstance(api, dict) else None
+    if not isinstance(sheets, list):
+        return
+    if len(sheets) > limits.sheets:
+        raise _too_large(f"{len(sheets)} trang")
+    cells = 0
+    for sheet in sheets:
+        if not isinstance(sheet, dict):
+            continue
+        values = sheet.get("values")
+        grid = [r for r in values if isinstance(r, list)] if isinstance(values, list) else []
+        address = sheet.get("used_range_address")
+        rows, cols = address_extent(address) if address else (0, 0)
+        rows, cols = max(rows, len(grid)), max([cols, *(len(r) for r in grid)])
+        if rows > limits.rows or cols > limits.columns:
+            raise _too_large(f"trang «{str(sheet.get('name'))[:40]}»: {rows} dòng × {cols} cột")
+        cells += rows * cols
+        if cells > limits.cells:
+            raise _too_large(f"{cells} ô")
+    names = api.get("names") or []
+    if not isinstance(names, list):
+        return
+    if len(names) > limits.names:
+        raise _too_large("quá nhiều tên vùng")
+    for n in names:
+        address = n.get("address") if isinstance(n, dict) else None
+        if address:
+            rows, cols = address_extent(address)
+            if rows > limits.rows or cols > limits.columns:
+                raise _too_large(f"tên vùng «{str(n.get('name'))[:40]}»")
 
 
 def sheet_values(book: xw.Book) -> dict[str, list[list[Any]]]:
@@ -119,16 +231,23 @@ def meta_values(sheets: dict[str, list[list[Any]]]) -> dict[str, str]:
     return meta
 
 
-def meta_year(meta: dict[str, str]) -> int | None:
-    try:
-        return int(float(meta.get("year", "")))
-    except ValueError:
+def meta_year(meta: dict[str, str], plan: Plan) -> int | None:
+    """The template's year, by the validator's rule (digits within the plan's period), else None.
+
+    An impossible year (99999, 0, -5) is then reported by the validator as `meta-invalid`, exactly
+    as `xltoolkit validate` reports it, instead of failing while building a layout for it.
+    """
+    raw = meta.get("year", "").strip()
+    if raw.endswith(".0"):  # a client may send the whole number 2026 as 2026.0
+        raw = raw[:-2]
+    if not raw.isdigit() or not plan.period[0] <= int(raw) <= plan.period[1]:
         return None
+    return int(raw)
 
 
 def template_layout(plan: Plan, meta: dict[str, str]) -> TemplateLayout | None:
     """The layout the workbook was generated from, if its metadata names a known agency and year."""
-    year = meta_year(meta)
+    year = meta_year(meta, plan)
     agency = plan.agency_by_id.get(meta.get("agency_id", ""))
     if year is None or agency is None:
         return None
@@ -190,7 +309,7 @@ def issue_highlights(issues: list[Issue], sheet_names: set[str]) -> dict[tuple[s
         if not CELL_REF.match(key[1]):
             continue
         if i.is_error or key not in out:
-            out[key] = ERROR_FILL if i.is_error else WARNING_FILL
+            out[key] = FILLS[i.severity]
     return out
 
 
@@ -201,7 +320,7 @@ def result_table(issues: list[Issue], book_name: str, now: datetime) -> list[lis
     if not issues:
         verdict = "KHÔNG CÓ LỖI. Số liệu đã đạt yêu cầu kiểm tra, có thể gửi tệp."
     elif not errors:
-        verdict = f"KHÔNG CÓ LỖI; có {warnings} cảnh báo (ô tô cam): xem lại, sửa nếu cần, rồi gửi tệp."
+        verdict = f"KHÔNG CÓ LỖI; có {warnings} cảnh báo (ô tô vàng): xem lại, sửa nếu cần, rồi gửi tệp."
     else:
         verdict = (
             f"CÓ {errors} LỖI" + (f" VÀ {warnings} CẢNH BÁO" if warnings else "") + ": sửa các ô tô đỏ theo "
@@ -235,11 +354,6 @@ def write_block(sheet: xw.Sheet, top_left: str, rows: list[list[Any]]) -> None:
     sheet[top_left].value = [[as_text(v) for v in r] + [None] * (width - len(r)) for r in rows]
 
 
-def find_row_year(text: Any) -> int | None:
-    m = re.search(r"NĂM (\d{4})", str(text or ""), flags=re.IGNORECASE)
-    return int(m.group(1)) if m else None
-
-
 # ----------------------------------------------------------------------------- history and summary
 
 
@@ -268,8 +382,8 @@ def history(plan: Plan, meta: dict[str, str]) -> dict[tuple[str, str], dict[int,
     """
     from xltoolkit.consolidation import ledger
 
-    year = meta_year(meta)
-    db = workspace() / ledger.DB_NAME
+    year = meta_year(meta, plan)
+    db = ledger_path(workspace())
     if year is None or not db.is_file():
         return {}
     key = (str(db), _ledger_stamp(db), plan.id, plan.digest, year)
@@ -291,20 +405,14 @@ def status_fill(status: str) -> str:
 
 
 def summary_year(plan: Plan, sheets: dict[str, list[list[Any]]]) -> int:
-    """Year to consolidate: the open template's year, else the summary sheet's, else the current one."""
-    from xltoolkit.summary.sheets import TABLE_HEADER_ROW
-    from xltoolkit.summary.workbook import MEASURES_SHEET
-
-    year = meta_year(meta_values(sheets))
-    if year is None:
-        rows = sheets.get(MEASURES_SHEET) or []
-        year = next(
-            (y for r in rows[:TABLE_HEADER_ROW] for y in [find_row_year(r[0] if r else None)] if y), None
-        )
+    """Year to consolidate: the open template's year (its metadata), else the current reporting year."""
+    year = meta_year(meta_values(sheets), plan)
     return year if year is not None else current_reporting_year(plan)
 
 
-def summary_table(result: Any, plan: Plan) -> tuple[list[list[Any]], list[list[Any]], list[list[Any]]]:
+def summary_table(
+    result: ConsolidationResult, plan: Plan
+) -> tuple[list[list[Any]], list[list[Any]], list[list[Any]]]:
     """The "Chỉ tiêu" sheet of summary.py's layout: lines above the table (column A, rows 1-7), the
     table from its header row (`TABLE_HEADER_ROW`), and the status colours of its rows."""
     from xltoolkit.summary.sheets import TABLE_HEADER_ROW
@@ -335,7 +443,7 @@ def summary_table(result: Any, plan: Plan) -> tuple[list[list[Any]], list[list[A
     return top, table, colours
 
 
-def summary_status_column(plan: Plan, result: Any) -> int:
+def summary_status_column(plan: Plan, result: ConsolidationResult) -> int:
     """1-based column of the status label in the measure table."""
     from xltoolkit.summary.workbook import measure_columns, trend_years
 
@@ -343,7 +451,7 @@ def summary_status_column(plan: Plan, result: Any) -> int:
     return keys.index("status") + 1
 
 
-def summary_message(result: Any, plan: Plan) -> str:
+def summary_message(result: ConsolidationResult, plan: Plan) -> str:
     return (
         f"Đã lập báo cáo tổng hợp năm {result.year}: đã nhận {len(result.received)}/{len(plan.agencies)} "
         f"cơ quan, đơn vị ({len(result.late)} gửi muộn), {len(result.missing)} chưa gửi. "

@@ -40,12 +40,14 @@ UNEXPECTED = (
 
 
 def _name(body: Callable[..., Any]) -> str:
-    return getattr(body, "__name__", None) or getattr(getattr(body, "func", None), "__name__", "script")
+    return str(getattr(body, "__name__", None) or getattr(getattr(body, "func", None), "__name__", "script"))
 
 
 async def _run(book: xw.Book, body: Callable[[xw.Book], None]) -> None:
     """Run a script body off the event loop; turn any failure into an alert, never a traceback."""
     try:
+        # Bounds first: nothing the client claims is allocated before it is checked.
+        bridge.check_request(book, bridge.current_plan())
         await asyncio.to_thread(body, book)
     except XltoolkitError as e:
         logger.info("script %s refused: %s", _name(body), e.code)
@@ -109,7 +111,7 @@ def _validate(book: xw.Book) -> None:
     if not issues:
         message = "Không có lỗi. Số liệu đã đạt yêu cầu kiểm tra, có thể gửi tệp."
     elif not errors:
-        message = f"Không có lỗi; có {len(issues)} cảnh báo (ô tô cam). {where}"
+        message = f"Không có lỗi; có {len(issues)} cảnh báo (ô tô vàng). {where}"
     else:
         message = f"Có {errors} lỗi (ô tô đỏ) và {len(issues) - errors} cảnh báo. {where}"
     book.app.alert(message, title="Kết quả kiểm tra", mode="info" if not errors else "critical")
@@ -194,54 +196,65 @@ def _status_template(book: xw.Book, plan: Plan) -> None:
     data[f"{first}:{layout.columns['addin_value']}{layout.last_data_row}"].number_format = "#,##0.00"
 
 
+#: Status columns «Tính trạng thái» refreshes on the summary's measure table.
+_STATUS_KEYS = (
+    "status",
+    "milestone_year",
+    "target",
+    "base_year",
+    "base",
+    "latest_year",
+    "latest",
+    "cagr_observed",
+    "cagr_required",
+    "ratio",
+)
+
+
 def _status_summary(book: xw.Book, plan: Plan) -> None:
-    """Refresh the status columns of the summary's measure table from its own values and trend."""
+    """Refresh the status columns of the summary's measure table from its own values and trend.
+
+    The table's columns are where `measure_columns` puts them (by position, for the trend years the
+    header row lists as numbers); the report year is the last trend year, the year the summary's
+    values are for. A table not laid out that way is refused, never guessed at.
+    """
     from xltoolkit.plan.status import assess
     from xltoolkit.summary.sheets import FIRST_ROW, TABLE_HEADER_ROW
     from xltoolkit.summary.workbook import MEASURES_SHEET, measure_columns
 
     ws = book.sheets[MEASURES_SHEET]
-    table = ws.used_range.options(ndim=2).value
-    year = next((y for r in table[:TABLE_HEADER_ROW] for y in [bridge.find_row_year(r[0])] if y), None)
-    if year is None or len(table) < TABLE_HEADER_ROW:
-        raise XltoolkitError(
-            "addin-summary-layout", f"Không đọc được năm báo cáo ở trang «{MEASURES_SHEET}» (dòng tiêu đề)."
-        )
-    header = table[TABLE_HEADER_ROW - 1]
+    table = bridge.sheet_values(book).get(MEASURES_SHEET) or []
+    header = table[TABLE_HEADER_ROW - 1] if len(table) >= TABLE_HEADER_ROW else []
     years = [int(h) for h in header if isinstance(h, int | float) and not isinstance(h, bool)]
-    cols = {
-        c.key: j
-        for j, c in enumerate(measure_columns(plan, years))
-        if j < len(header) and header[j] == c.header
-    }
-    needed = {"code", "value", "status"}
-    if not needed <= cols.keys():
+    layout = [c.key for c in measure_columns(plan, years)]
+    if not years or len(header) < len(layout) or header[0] != "Mã":
         raise XltoolkitError(
             "addin-summary-layout", f"Bảng ở trang «{MEASURES_SHEET}» không đúng mẫu báo cáo tổng hợp."
         )
-    keys = ("status", "milestone_year", "target", "base_year", "base", "latest_year", "latest")
-    keys += ("cagr_observed", "cagr_required", "ratio")
-    keys = tuple(k for k in keys if k in cols)
-    out: dict[str, list[list[Any]]] = {k: [] for k in keys}
+    year = max(years)
+    cols = {key: j for j, key in enumerate(layout)}
+    out: dict[str, list[list[Any]]] = {k: [] for k in _STATUS_KEYS}
     colours: list[list[Any]] = []
     for row in table[FIRST_ROW - 1 :]:
+        row = list(row) + [None] * (len(layout) - len(row))
         m = plan.measure_by_code.get(str(row[cols["code"]] or ""))
         if m is None:
-            for k in keys:
+            for k in _STATUS_KEYS:
                 out[k].append([row[cols[k]]])
             colours.append([...])
             continue
-        series = {y: _finite(row[cols[f"trend_{y}"]]) for y in years if f"trend_{y}" in cols}
-        if _finite(row[cols["value"]]) is not None:
-            series[year] = _finite(row[cols["value"]])
+        series = {y: _finite(row[cols[f"trend_{y}"]]) for y in years}
+        value = _finite(row[cols["value"]])
+        if value is not None:
+            series[year] = value
         st = assess(m, series, year)
         fields = {**st.to_dict(), "status": st.label}
-        for k in keys:
+        for k in _STATUS_KEYS:
             out[k].append([fields.get(k)])
         colours.append([bridge.status_fill(st.status)])
     if not colours:
         return
-    for k in keys:
+    for k in _STATUS_KEYS:
         ws.range((FIRST_ROW, cols[k] + 1)).value = out[k]
     ws.range((FIRST_ROW, cols["status"] + 1), (FIRST_ROW + len(colours) - 1, cols["status"] + 1)).set_colors(
         colours

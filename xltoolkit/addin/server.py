@@ -8,6 +8,7 @@ tests and the benchmark all go through these two functions, so they run the same
 
 from __future__ import annotations
 
+import hmac
 import ipaddress
 import os
 import secrets
@@ -16,7 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
+from urllib.parse import urlsplit
 
+from xltoolkit import config
 from xltoolkit.addin import ADDIN_DIR
 from xltoolkit.errors import XltoolkitError
 
@@ -25,20 +28,30 @@ from xltoolkit.errors import XltoolkitError
 MANIFEST_ID_PROD = "25436581-aa84-4961-ab84-8f963b4f64c6"
 MANIFEST_ID_DEV = "ae4abc33-e4f5-4499-afc3-45ad60f0f4c7"
 
-TOKEN_ENV = "XLTOOLKIT_ADDIN_TOKEN"
-WORKSPACE_ENV = "XLTOOLKIT_WORKSPACE"
-MAX_BYTES_ENV = "XLTOOLKIT_ADDIN_MAX_BYTES"
+TOKEN_ENV = config.ADDIN_TOKEN_ENV
+WORKSPACE_ENV = config.WORKSPACE_ENV
+MAX_BYTES_ENV = config.ADDIN_MAX_BYTES_ENV
 #: A district template's payload is about 30 kB; a summary workbook a few hundred kB.
 DEFAULT_MAX_BYTES = 8 * 1024 * 1024
 DEFAULT_PORT = 8000
 DEFAULT_URL = f"https://localhost:{DEFAULT_PORT}"
 #: Names mkcert gives `mkcert localhost 127.0.0.1 ::1` (what xlwings-server looks for), then generic ones.
 CERT_PAIRS = (("localhost+2.pem", "localhost+2-key.pem"), ("cert.pem", "key.pem"))
+#: Header the add-in's own pages send with every script call (static/js/ribbon.js reads the value from
+#: the task pane page, which only the add-in's origin can read): the anti-forgery token.
+ANTI_FORGERY_HEADER = "X-Xltoolkit-Request"
+#: One per server process: a page of an older server run cannot be replayed against this one.
+_ANTI_FORGERY_TOKEN = secrets.token_urlsafe(32)
 
-ASGIApp = Callable[
-    [MutableMapping[str, Any], Callable[[], Awaitable[dict]], Callable[[dict], Awaitable[None]]],
-    Awaitable[None],
-]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[MutableMapping[str, Any], Receive, Send], Awaitable[None]]
+
+
+def anti_forgery_token() -> str:
+    """This server process's anti-forgery token (rendered into the task pane page)."""
+    return _ANTI_FORGERY_TOKEN
 
 
 def is_loopback(host: str) -> bool:
@@ -57,12 +70,15 @@ def configure_environment(
     require_token: bool = False,
     hostname: str | None = None,
     max_bytes: int | None = None,
+    plan_path: Path | None = None,
     environ: MutableMapping[str, str] = os.environ,
 ) -> None:
     """Set the XLWINGS_* settings of the add-in server; call before importing xlwings_server.
 
     License: `noncommercial` selects xlwings' PolyForm Noncommercial terms, which the Office.js
     engine requires; a province holding a commercial key can set XLWINGS_LICENSE_KEY itself.
+    `hostname` (host[:port] of the configured URL) is what the served manifest points Excel at,
+    whatever Host header a request carries.
     """
     environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
     environ["XLWINGS_PROJECT_DIR"] = str(ADDIN_DIR)
@@ -77,38 +93,55 @@ def configure_environment(
     environ["XLWINGS_ENABLE_SOCKETIO"] = "false"
     environ["XLWINGS_ENABLE_HOTRELOAD"] = "false"
     environ["XLWINGS_ENABLE_EXAMPLES"] = "false"
+    # No cross-origin caller is legitimate: the ribbon and task pane are served by this server.
+    environ["XLWINGS_CORS_ALLOW_ORIGINS"] = "[]"
     environ["XLWINGS_AUTH_PROVIDERS"] = '["custom"]' if require_token else "[]"
     if hostname:
         environ["XLWINGS_HOSTNAME"] = hostname
     if workspace is not None:
-        environ[WORKSPACE_ENV] = str(Path(workspace).resolve())
+        environ[config.WORKSPACE_ENV] = str(Path(workspace).resolve())
     if max_bytes is not None:
-        environ[MAX_BYTES_ENV] = str(max_bytes)
+        environ[config.ADDIN_MAX_BYTES_ENV] = str(max_bytes)
+    if plan_path is not None:
+        environ[config.PLAN_ENV] = str(Path(plan_path).resolve())
 
 
 def max_request_bytes() -> int:
-    value = os.environ.get(MAX_BYTES_ENV)
-    return int(value) if value else DEFAULT_MAX_BYTES
+    return config.addin_max_bytes(DEFAULT_MAX_BYTES)
+
+
+FORBIDDEN = (
+    "Yêu cầu không đến từ add-in «Trẻ em» của máy chủ này nên bị từ chối. "
+    "Hãy bấm nút trên thẻ «Trẻ em» trong Excel (sau khi nạp manifest của máy chủ)."
+)
+#: Methods that can run something; GET/HEAD only read pages and files, OPTIONS is the CORS preflight.
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 class Guard:
-    """ASGI middleware in front of xlwings-server: paths, access token and request size.
+    """ASGI middleware in front of xlwings-server: paths, access token, genuineness, request size.
 
     - Paths: no `.` / `..` segments (after percent-decoding), see the comment in `__call__`.
-
     - Token: xlwings-server parses the posted workbook (and needs the license) *before* its auth
       dependency runs, so an unauthenticated caller could make it parse a large body. When
-      XLTOOLKIT_ADDIN_TOKEN is set, POSTs to `/xlwings/...` without it get 401 here first (the
-      `custom` auth provider checks it again inside xlwings-server).
+      XLTOOLKIT_ADDIN_TOKEN is set, POSTs without it get 401 here first (the `custom` auth provider
+      checks it again inside xlwings-server).
+    - Genuineness (403): a web page the officer happens to open can make the browser POST to
+      localhost (a "simple" cross-site request: form or text/plain body, no preflight); CORS only
+      hides the answer, the script would still run. So every POST must carry a JSON content type
+      (which a cross-site page cannot send without a preflight this server refuses) AND come from
+      the add-in itself: an `Origin` equal to this server's own origin or the configured URL, or
+      this process's anti-forgery header (which only pages of this origin can read).
     - Size: bodies over `max_bytes` get 413, by the declared Content-Length and also by counting
       streamed chunks, so a chunked upload without a length cannot get past the limit either.
     """
 
-    def __init__(self, app: ASGIApp, max_bytes: int):
+    def __init__(self, app: ASGIApp, max_bytes: int, origins: frozenset[str] = frozenset()):
         self.app = app
         self.max_bytes = max_bytes
+        self.origins = origins
 
-    async def __call__(self, scope: MutableMapping[str, Any], receive: Callable, send: Callable) -> None:
+    async def __call__(self, scope: MutableMapping[str, Any], receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -120,36 +153,27 @@ class Guard:
             await _plain(send, 404, "Không tìm thấy.")
             return
         headers = dict(scope.get("headers") or [])
-        if scope.get("method") == "POST" and "/xlwings/" in scope.get("path", "") and not _token_ok(headers):
-            await _plain(
-                send,
-                401,
-                "Mã truy cập không đúng. Mở «Cài đặt» trên thẻ «Trẻ em» và nhập lại mã do Sở cung cấp.",
-            )
-            return
+        if scope.get("method", "GET") not in _SAFE_METHODS:
+            if not _token_ok(headers):
+                await _plain(
+                    send,
+                    401,
+                    "Mã truy cập không đúng. Mở «Cài đặt» trên thẻ «Trẻ em» và nhập lại mã do Sở cung cấp.",
+                )
+                return
+            if not self.genuine(scope, headers):
+                await _plain(send, 403, FORBIDDEN)
+                return
         declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
             await self._reject(send)
             return
-        # Read the whole body here (at most max_bytes), then hand it to the app in one piece.
-        chunks: list[bytes] = []
-        received = 0
-        more = True
-        while more:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return
-            chunk = message.get("body", b"")
-            received += len(chunk)
-            if received > self.max_bytes:
-                await self._reject(send)
-                return
-            chunks.append(chunk)
-            more = message.get("more_body", False)
-        body = b"".join(chunks)
+        body = await self._read_body(receive, send)
+        if body is None:
+            return
         delivered = False
 
-        async def replay() -> dict:
+        async def replay() -> Message:
             nonlocal delivered
             if not delivered:
                 delivered = True
@@ -158,20 +182,78 @@ class Guard:
 
         await self.app(scope, replay, send)
 
-    async def _reject(self, send: Callable) -> None:
+    def genuine(self, scope: MutableMapping[str, Any], headers: dict[bytes, bytes]) -> bool:
+        """A JSON request from the add-in's own pages (see the class docstring)."""
+        content_type = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
+        if content_type != b"application/json":
+            return False
+        given = headers.get(ANTI_FORGERY_HEADER.lower().encode("ascii"))
+        if given is not None and hmac.compare_digest(given, anti_forgery_token().encode("ascii")):
+            return True
+        origin = headers.get(b"origin", b"").decode("latin-1").strip().rstrip("/").lower()
+        if not origin or origin == "null":
+            return False
+        host = headers.get(b"host", b"").decode("latin-1").strip().lower()
+        own = f"{scope.get('scheme', 'https')}://{host}" if host else None
+        return origin == own or origin in self.origins
+
+    async def _read_body(self, receive: Receive, send: Send) -> bytes | None:
+        """The whole body (at most max_bytes); None when refused or the client went away."""
+        chunks: list[bytes] = []
+        received = 0
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return None
+            chunk = message.get("body", b"")
+            received += len(chunk)
+            if received > self.max_bytes:
+                await self._reject(send)
+                return None
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        return b"".join(chunks)
+
+    async def _reject(self, send: Send) -> None:
         mb = self.max_bytes / (1024 * 1024)
         await _plain(send, 413, f"Sổ tính quá lớn để gửi lên máy chủ (giới hạn {mb:.1f} MB).")
 
 
 def _token_ok(headers: dict[bytes, bytes]) -> bool:
-    expected = os.environ.get(TOKEN_ENV, "")
+    """The Authorization header equals the configured token (bare or `Bearer <token>`).
+
+    Compared as bytes: the token is checked to be printable ASCII at start (`check_token`), so the
+    header bytes a client sends for it are exactly its ASCII encoding.
+    """
+    expected = config.addin_token()
     if not expected:
         return True
-    given = headers.get(b"authorization", b"").decode("latin-1").removeprefix("Bearer ").strip()
-    return secrets.compare_digest(given.encode("latin-1", "replace"), expected.encode("latin-1", "replace"))
+    given = headers.get(b"authorization", b"").strip()
+    given = given.removeprefix(b"Bearer ").strip()
+    return hmac.compare_digest(given, expected.encode("ascii", "replace"))
 
 
-async def _plain(send: Callable, status: int, text: str) -> None:
+def check_token(token: str) -> None:
+    """Refuse a token an HTTP header cannot carry unchanged (non-ASCII, spaces, control characters).
+
+    Browsers send header values as Latin-1 or refuse them, so a token with «ă» could never match:
+    every request would be refused with 401. Said at start instead.
+    """
+    if not token:
+        return
+    if not token.isascii() or not token.isprintable() or any(c.isspace() for c in token):
+        raise XltoolkitError(
+            "addin-token-invalid",
+            f"Mã truy cập {TOKEN_ENV} chỉ được gồm chữ cái không dấu, chữ số và ký hiệu (không dấu "
+            "tiếng Việt, không khoảng trắng), vì Excel gửi mã trong tiêu đề HTTP. Hãy tạo mã mới, ví dụ "
+            '`python -c "import secrets; print(secrets.token_urlsafe(32))"`.',
+        )
+    if len(token) < 16:
+        raise XltoolkitError("addin-token-weak", f"Mã truy cập {TOKEN_ENV} quá ngắn (cần ít nhất 16 ký tự).")
+
+
+async def _plain(send: Send, status: int, text: str) -> None:
     body = text.encode("utf-8")
     await send(
         {
@@ -209,15 +291,21 @@ def ensure_xlwings_engines() -> None:
 
 
 def create_app() -> ASGIApp:
-    """The xlwings-server ASGI app behind the size limit (uvicorn factory; env must be set)."""
+    """The xlwings-server ASGI app behind the guard (uvicorn factory; env must be set)."""
     os.environ.setdefault("XLWINGS_PROJECT_DIR", str(ADDIN_DIR))
     if os.environ["XLWINGS_PROJECT_DIR"] != str(ADDIN_DIR):
         raise RuntimeError("XLWINGS_PROJECT_DIR must point at the xltoolkit add-in folder")
     ensure_xlwings_engines()
+    from xlwings_server.config import settings
     from xlwings_server.main import app, main_app
+    from xlwings_server.templates import env
 
     _vietnamese_error_pages(app)
-    return Guard(main_app, max_request_bytes())
+    # The task pane page (also the ribbon's function file) carries the anti-forgery token.
+    env.globals["xltoolkit_anti_forgery"] = anti_forgery_token()
+    env.globals["xltoolkit_anti_forgery_header"] = ANTI_FORGERY_HEADER
+    origins = frozenset({f"https://{settings.hostname}".lower()} if settings.hostname else ())
+    return Guard(main_app, max_request_bytes(), origins)
 
 
 SERVER_ERROR = (
@@ -286,13 +374,14 @@ class ServeConfig:
     workspace: Path
     require_token: bool
     max_bytes: int
+    url: str
 
 
 def find_certs(certs: Path) -> tuple[Path, Path]:
     """The certificate/key pair in `certs` (mkcert's names first); XltoolkitError if none."""
-    for cert, key in CERT_PAIRS:
-        if (certs / cert).is_file() and (certs / key).is_file():
-            return certs / cert, certs / key
+    for cert_name, key_name in CERT_PAIRS:
+        if (certs / cert_name).is_file() and (certs / key_name).is_file():
+            return certs / cert_name, certs / key_name
     for key in sorted(certs.glob("*-key.pem")):
         cert = key.with_name(key.name.removesuffix("-key.pem") + ".pem")
         if cert.is_file():
@@ -305,6 +394,37 @@ def find_certs(certs: Path) -> tuple[Path, Path]:
     )
 
 
+def server_url(host: str, port: int, url: str | None = None) -> str:
+    """The HTTPS base URL officers' Excel reaches this server at (the manifest's and origin check's).
+
+    Given explicitly (`--url`), else localhost for a loopback binding, else the bound address; a
+    wildcard binding (0.0.0.0, ::) names no address, so it needs `--url`.
+    """
+    if url:
+        parts = urlsplit(url)
+        if parts.scheme != "https" or not parts.hostname or parts.path.strip("/") or parts.query:
+            raise XltoolkitError(
+                "addin-url-not-https",
+                f"Địa chỉ máy chủ phải có dạng https://TÊN-MÁY:CỔNG (Excel yêu cầu HTTPS): {url}",
+            )
+        return f"https://{parts.netloc}".lower()
+    if is_loopback(host):
+        return f"https://localhost:{port}"
+    try:
+        unspecified = ipaddress.ip_address(host.strip("[]")).is_unspecified
+    except ValueError:
+        unspecified = False
+    if unspecified or not host:
+        raise XltoolkitError(
+            "addin-url-required",
+            f"Máy chủ lắng nghe trên mọi địa chỉ ({host}): hãy cho biết địa chỉ các máy trạm dùng để "
+            "truy cập, ví dụ --url https://addin.sldtbxh.longan.gov.vn:8443 (manifest trỏ Excel tới "
+            "địa chỉ này).",
+        )
+    shown = f"[{host.strip('[]')}]" if ":" in host else host
+    return f"https://{shown}:{port}".lower()
+
+
 def prepare_serve(
     host: str,
     port: int,
@@ -312,27 +432,30 @@ def prepare_serve(
     workspace: Path,
     max_bytes: int = DEFAULT_MAX_BYTES,
     environ: MutableMapping[str, str] = os.environ,
+    *,
+    url: str | None = None,
+    plan_path: Path | None = None,
 ) -> ServeConfig:
-    """Check the serving options (token, certificates) and configure the environment."""
+    """Check the serving options (token, URL, certificates) and configure the environment."""
     token = environ.get(TOKEN_ENV, "")
+    check_token(token)
     if not is_loopback(host) and not token:
         raise XltoolkitError(
             "addin-token-required",
             f"Máy chủ add-in mở cho mạng ({host}) phải có mã truy cập: đặt biến môi trường {TOKEN_ENV} "
             '(chuỗi ngẫu nhiên dài, ví dụ `python -c "import secrets; print(secrets.token_urlsafe(32))"`).',
         )
-    if token and len(token) < 16:
-        raise XltoolkitError("addin-token-weak", f"Mã truy cập {TOKEN_ENV} quá ngắn (cần ít nhất 16 ký tự).")
+    base = server_url(host, port, url)
     certfile, keyfile = find_certs(certs)
-    hostname = f"localhost:{port}" if is_loopback(host) else None
     configure_environment(
         workspace=workspace,
         require_token=bool(token),
-        hostname=hostname,
+        hostname=urlsplit(base).netloc,
         max_bytes=max_bytes,
+        plan_path=plan_path,
         environ=environ,
     )
-    return ServeConfig(host, port, certfile, keyfile, workspace, bool(token), max_bytes)
+    return ServeConfig(host, port, certfile, keyfile, workspace, bool(token), max_bytes, base)
 
 
 def serve(config: ServeConfig) -> None:

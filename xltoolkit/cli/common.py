@@ -1,6 +1,6 @@
 """What every `xltoolkit` command shares: help settings, JSON output, error exit, `--plan`.
 
-Kept apart from cli.py so that each command module can import it without importing the command
+Kept apart from main.py so that each command module can import it without importing the command
 group (which imports every command module).
 """
 
@@ -11,12 +11,13 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
+from xltoolkit import config, load_plan
 from xltoolkit.errors import XltoolkitError
-from xltoolkit.plan.model import load_plan
+from xltoolkit.workspace import DEFAULT_WORKSPACE
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -25,7 +26,7 @@ def echo_json(data: Any) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
-def fail(err: XltoolkitError, as_json: bool = False) -> None:
+def fail(err: XltoolkitError, as_json: bool = False) -> NoReturn:
     """Report a user-facing error (Vietnamese message, stable code) and exit 2."""
     if as_json:
         echo_json({"error": err.to_dict()})
@@ -34,14 +35,25 @@ def fail(err: XltoolkitError, as_json: bool = False) -> None:
     sys.exit(2)
 
 
-def plan_option(func: Callable) -> Callable:
+def plan_option(func: Callable[..., Any]) -> Callable[..., Any]:
     """Add `--plan PATH` to a command and pass the loaded Plan as `plan`."""
+    return _plan_option(func, with_path=False)
 
+
+def plan_option_with_path(func: Callable[..., Any]) -> Callable[..., Any]:
+    """`plan_option` that also passes the file it was loaded from as `plan_path` (None: bundled).
+
+    For commands that hand the plan on to another process (the add-in server reads it again there).
+    """
+    return _plan_option(func, with_path=True)
+
+
+def _plan_option(func: Callable[..., Any], *, with_path: bool) -> Callable[..., Any]:
     @click.option(
         "--plan",
         "plan_path",
         type=click.Path(dir_okay=False, path_type=Path),
-        envvar="XLTOOLKIT_PLAN",
+        envvar=config.PLAN_ENV,
         default=None,
         help="Tệp kế hoạch (TOML); mặc định: kế hoạch của tỉnh Long An. / Plan file.",
     )
@@ -52,6 +64,8 @@ def plan_option(func: Callable) -> Callable:
             plan = load_plan(plan_path)
         except XltoolkitError as e:
             fail(e, as_json)
+        if with_path:
+            kwargs["plan_path"] = plan_path
         try:
             return func(*args, plan=plan, **kwargs)
         except XltoolkitError as e:
@@ -60,13 +74,13 @@ def plan_option(func: Callable) -> Callable:
     return wrapper
 
 
-def workspace_option(func: Callable) -> Callable:
+def workspace_option(func: Callable[..., Any]) -> Callable[..., Any]:
     """`--workspace W` (env XLTOOLKIT_WORKSPACE): archive, ledger and summaries live there."""
     return click.option(
         "--workspace",
         type=click.Path(file_okay=False, path_type=Path),
-        envvar="XLTOOLKIT_WORKSPACE",
-        default=Path("workbooks"),
+        envvar=config.WORKSPACE_ENV,
+        default=DEFAULT_WORKSPACE,
         show_default=True,
         help="Thư mục làm việc (lưu trữ tệp nhận về, sổ theo dõi, báo cáo tổng hợp). / Workspace.",
     )(func)

@@ -10,13 +10,14 @@ from pathlib import Path
 
 import click
 
-from xltoolkit import __version__
+from xltoolkit import Plan, __version__
 from xltoolkit.cli.addin import addin
 from xltoolkit.cli.common import CONTEXT, echo_json, plan_option
 from xltoolkit.cli.consolidate import consolidate_command
 from xltoolkit.cli.demo import demo_command
 from xltoolkit.cli.validate import validate
-from xltoolkit.plan.model import COMPARISON_LABELS, Plan
+from xltoolkit.plan.model import COMPARISON_LABELS
+from xltoolkit.workspace import DEFAULT_WORKSPACE, templates_dir
 
 
 @click.group(context_settings=CONTEXT)
@@ -90,9 +91,9 @@ def _num(x: float | None) -> str:
 @plan_option
 def templates(plan: Plan, year: int, out_dir: Path | None, agencies: tuple[str, ...], as_json: bool) -> None:
     """Tạo biểu mẫu báo cáo cho từng cơ quan, đơn vị. / Generate the per-agency templates."""
-    from xltoolkit.template.render import generate_templates
+    from xltoolkit import generate_templates
 
-    out = out_dir or Path("workbooks") / str(year) / "templates"
+    out = out_dir or templates_dir(DEFAULT_WORKSPACE, year)
     results = generate_templates(plan, year, out, list(agencies) or None)
     if as_json:
         echo_json({"year": year, "templates": [r.to_dict() for r in results]})

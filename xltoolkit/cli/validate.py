@@ -12,11 +12,10 @@ from pathlib import Path
 
 import click
 
+from xltoolkit import Issue, Plan, ValidationReport
 from xltoolkit.cli.common import CONTEXT, echo_json, plan_option
-from xltoolkit.plan.model import Plan
-from xltoolkit.validation.results import FileReport, ValidationReport
-
-SEVERITY_TEXT = {"error": "LỖI", "warning": "Cảnh báo"}
+from xltoolkit.issues import SEVERITY_LABELS
+from xltoolkit.validation.results import FileReport
 
 
 @click.command("validate", context_settings=CONTEXT)
@@ -35,7 +34,7 @@ def validate(
     plan: Plan, paths: tuple[Path, ...], year: int | None, as_json: bool, annotate_dir: Path | None
 ) -> None:
     """Kiểm tra các tệp báo cáo gửi về (tệp hoặc thư mục). / Validate returned workbooks."""
-    from xltoolkit.validation.validate import validate_paths
+    from xltoolkit import validate_paths
 
     report = validate_paths(list(paths), plan, year=year)
     written: list[Path] = []
@@ -69,14 +68,15 @@ def _render_file(f: FileReport, plan: Plan | None) -> None:
     name = f.agency
     if plan is not None and f.agency in plan.agency_by_id:
         name = plan.body_name(plan.agency_by_id[f.agency])
-    who = f" — {name}, năm {f.year}" if f.agency else ""
+    year = f", năm {f.year}" if f.year is not None else ""
+    who = f" — {name}{year}" if f.agency else ""
     state = "ĐẠT" if f.valid else "CÓ LỖI"
     click.echo(f"\n{f.path}{who}: {state}")
-    groups: dict[str, list] = defaultdict(list)
+    groups: dict[str, list[Issue]] = defaultdict(list)
     for i in f.issues:
         groups[i.sheet or "(tệp)"].append(i)
     for sheet, issues in groups.items():
         click.echo(f"  Trang «{sheet}»:" if sheet != "(tệp)" else "  Toàn tệp:")
         for i in issues:
             where = f"{i.cell}: " if i.cell else ""
-            click.echo(f"    [{SEVERITY_TEXT[i.severity]}] {where}{i.message} ({i.code})")
+            click.echo(f"    [{SEVERITY_LABELS[i.severity]}] {where}{i.message} ({i.code})")

@@ -8,21 +8,25 @@ pane (static/js/auth.js).
 
 from __future__ import annotations
 
+import hmac
 import logging
-import os
-import secrets
 
 from fastapi import HTTPException, status
 from xlwings_server.models import User
+
+from xltoolkit import config
 
 logger = logging.getLogger(__name__)
 
 
 async def validate_token(token_string: str) -> User:
     """Accept the configured token (bare or as `Bearer <token>`); 401 otherwise."""
-    expected = os.environ.get("XLTOOLKIT_ADDIN_TOKEN", "")
+    expected = config.addin_token()
     given = token_string.removeprefix("Bearer ").strip()
-    if expected and secrets.compare_digest(given.encode(), expected.encode()):
+    # The token is printable ASCII (checked at start); the header as Starlette decodes it (Latin-1)
+    # is compared byte for byte.
+    given_bytes = given.encode("latin-1", "replace")
+    if expected and hmac.compare_digest(given_bytes, expected.encode("ascii", "replace")):
         return User(id="xltoolkit-officer", name="officer")
     logger.warning("Rejected a script call with a missing or wrong access token")
     raise HTTPException(

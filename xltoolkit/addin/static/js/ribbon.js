@@ -7,6 +7,14 @@ const XLTOOLKIT_BUTTONS = {
   "xltoolkit-summary": "build_summary",
 };
 
+// The server refuses script calls that do not come from the add-in's own pages (cross-site request
+// forgery): send the anti-forgery token the task pane page (this function file) was rendered with.
+function xltoolkitAntiForgery() {
+  const meta = document.querySelector('meta[name="xltoolkit-anti-forgery"]');
+  if (!meta || !meta.content) return {};
+  return { [meta.dataset.header || "X-Xltoolkit-Request"]: meta.content };
+}
+
 function xltoolkitButton(scriptName) {
   return async function (event) {
     try {
@@ -17,7 +25,10 @@ function xltoolkitButton(scriptName) {
       await xlwings.runPython({
         scriptName: scriptName,
         auth: authResult.token,
-        headers: authResult.provider ? { "Auth-Provider": authResult.provider } : {},
+        headers: {
+          ...xltoolkitAntiForgery(),
+          ...(authResult.provider ? { "Auth-Provider": authResult.provider } : {}),
+        },
       });
     } finally {
       event.completed();
