@@ -15,5 +15,5 @@ if [ ! -x "$VENV/bin/python" ]; then
   "$PY" -m venv "$VENV"
 fi
 echo "== cài đặt xltoolkit (pip install .)"
-"$VENV/bin/python" -m pip install -q --disable-pip-version-check .
+"$VENV/bin/python" -m pip install -q --disable-pip-version-check ".[addin]"
 exec "$VENV/bin/xltoolkit" demo "$@"

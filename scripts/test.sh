@@ -33,7 +33,7 @@ export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 
 [ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV"
 "$VENV/bin/python" -m pip install -q --upgrade pip >/dev/null
-"$VENV/bin/python" -m pip install -q ".[test]"
+"$VENV/bin/python" -m pip install -q ".[test,addin]"
 "$VENV/bin/ruff" check xltoolkit tests scripts
 "$VENV/bin/mypy" xltoolkit
 exec "$VENV/bin/pytest" -n 2 --dist loadfile -q "$@"
