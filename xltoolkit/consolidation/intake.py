@@ -32,7 +32,6 @@ Status: computed only for a value of the year itself; a measure without a usable
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import multiprocessing
 import os
@@ -45,16 +44,23 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from xltoolkit import config
-from xltoolkit.consolidation.ledger import History, Ledger, Record, history_from_values, to_submission
+from xltoolkit import workspace as layout
+from xltoolkit.consolidation.ledger import Ledger, Record, to_submission
 from xltoolkit.consolidation.results import (
+    BudgetLine,
     ConsolidationResult,
     DistrictMeasure,
     DistrictResult,
+    FileOutcome,
     MeasureResult,
+    Narrative,
+    TaskResult,
+    issue_from_dict,
+    issue_to_dict,
 )
 from xltoolkit.errors import XltoolkitError
 from xltoolkit.issues import Issue
-from xltoolkit.plan.aggregate import agency_series
+from xltoolkit.plan.aggregate import Trends, agency_series, trends
 from xltoolkit.plan.model import Plan, load_plan
 from xltoolkit.plan.status import assess
 
@@ -64,12 +70,24 @@ When = date | datetime | str
 ReceivedAt = Mapping[str, When] | When | None
 
 T = TypeVar("T")
+#: Earlier values the validator compares with: (agency, code) -> {year: value}.
+AgencySeries = Mapping[tuple[str, str], Mapping[int, float]]
 
-__all__ = ["consolidate", "default_output", "parse_received_at", "returned_files"]
+__all__ = ["consolidate", "default_output", "parse_received_at", "read_trends", "returned_files"]
 
 
 def default_output(workspace: str | Path, year: int) -> Path:
-    return Path(workspace) / str(year) / f"tong-hop-{year}.xlsx"
+    return layout.summary_path(workspace, year)
+
+
+def read_trends(plan: Plan, upto_year: int, *, workspace: str | Path = layout.DEFAULT_WORKSPACE) -> Trends:
+    """The series of the ledger of `workspace` for years ``<= upto_year`` (read-only; empty if none yet).
+
+    For the add-in (trend of a district's own value) and the summary (provincial trend).
+    """
+    with Ledger(workspace, create=False) as led:
+        values = led.values(upto_year=upto_year, plan_id=plan.id)
+    return trends(values, plan)
 
 
 # ------------------------------------------------------------------------------------ received time
@@ -179,7 +197,7 @@ def _crashed(path: Path, err: BaseException) -> Any:
 #: Below this many new files a process pool costs more than it saves.
 POOL_MIN_FILES = 300
 POOL_CHUNK = 150
-_POOL_ARGS: tuple[Plan, Mapping, bytes | None] | None = None  # inherited by forked workers
+_POOL_ARGS: tuple[Plan, AgencySeries, bytes | None] | None = None  # inherited by forked workers
 
 
 def pool_size(n_files: int) -> int:
@@ -208,7 +226,7 @@ def _validate_chunk(paths: list[Path]) -> list[Any]:
 
 
 def _validate(
-    paths: list[Path], plan: Plan, history: Mapping, secret: bytes | None, meanwhile: Callable[[], T]
+    paths: list[Path], plan: Plan, history: AgencySeries, secret: bytes | None, meanwhile: Callable[[], T]
 ) -> tuple[list[Any], T]:
     """FileReports in the order of `paths` (in a process pool when there are many), and what
     `meanwhile()` returned.
@@ -251,7 +269,7 @@ def _validate(
         _POOL_ARGS = None
 
 
-def _validate_serial(paths: list[Path], plan: Plan, history: Mapping, secret: bytes | None) -> list[Any]:
+def _validate_serial(paths: list[Path], plan: Plan, history: AgencySeries, secret: bytes | None) -> list[Any]:
     """FileReports in the order of `paths`; one broken file never stops the others."""
     if not paths:
         return []
@@ -267,7 +285,7 @@ def _validate_serial(paths: list[Path], plan: Plan, history: Mapping, secret: by
         return [_validate_one(p, plan, history, secret) for p in paths]
 
 
-def _validate_one(path: Path, plan: Plan, history: Mapping, secret: bytes | None) -> Any:
+def _validate_one(path: Path, plan: Plan, history: AgencySeries, secret: bytes | None) -> Any:
     from xltoolkit.validation.validate import validate_paths
 
     try:
@@ -283,10 +301,13 @@ def _value_rows(rep: Any) -> Any:
     return rows if rows is not None else rep.values
 
 
-def _record(path: Path, sha: str, rep: Any, received: datetime, archived: Path, plan: Plan) -> Record:
+def _record(
+    path: Path, sha: str, rep: Any, received: tuple[datetime, bool], archived: Path, plan: Plan
+) -> Record:
+    """`received`: the received time and whether the officer gave it."""
     agency = rep.agency if rep.agency in plan.agency_by_id else None
     integrity = bool(rep.integrity_ok) and agency is not None and rep.year is not None
-    report = rep.to_dict()
+    report = {**rep.to_dict(), "issues": [issue_to_dict(i) for i in rep.issues]}
     narrative = {
         "tasks": list(rep.tasks or []),
         "budget": dict(rep.budget) if rep.budget else None,
@@ -297,7 +318,8 @@ def _record(path: Path, sha: str, rep: Any, received: datetime, archived: Path, 
         agency=agency,
         year=int(rep.year) if rep.year is not None else None,
         original_name=path.name,
-        received_at=received,
+        received_at=received[0],
+        received_given=received[1],
         archive_path=str(archived),
         integrity_ok=integrity,
         valid=bool(rep.valid),
@@ -313,7 +335,7 @@ def _record(path: Path, sha: str, rep: Any, received: datetime, archived: Path, 
 # ------------------------------------------------------------------------------------------ result
 
 
-def _measure_results(plan: Plan, year: int, hist: History) -> list[MeasureResult]:
+def _measure_results(plan: Plan, year: int, hist: Trends) -> list[MeasureResult]:
     out = []
     for m in plan.measures:
         fig = hist.figures.get((year, m.code))
@@ -339,7 +361,7 @@ def _measure_results(plan: Plan, year: int, hist: History) -> list[MeasureResult
     return out
 
 
-def _district_results(plan: Plan, year: int, hist: History) -> list[DistrictResult]:
+def _district_results(plan: Plan, year: int, hist: Trends) -> list[DistrictResult]:
     """Every district of the plan, with its own value (None if missing or blocked) and status."""
     out = []
     for d in plan.districts:
@@ -352,13 +374,48 @@ def _district_results(plan: Plan, year: int, hist: History) -> list[DistrictResu
     return out
 
 
-def _other_year(file_year: int, year: int) -> dict[str, Any]:
+def _other_year(file_year: int, year: int) -> Issue:
     """A file of another year found in this year's folder: recorded under its own year, said so."""
     msg = (
         f"Tệp là báo cáo năm {file_year}, không thuộc kỳ tổng hợp năm {year}; "
         f"đã lưu vào sổ theo dõi năm {file_year} và được dùng khi tổng hợp năm đó."
     )
-    return {"code": "other-year", "severity": "warning", "sheet": None, "cell": None, "message": msg}
+    return Issue("other-year", "warning", msg)
+
+
+def _outcome(row: dict[str, Any], year: int) -> FileOutcome:
+    """A ledger row's stored report as a typed outcome (plus the other-year note where it applies)."""
+    d = json.loads(row["report"])
+    issues = [issue_from_dict(i) for i in d.get("issues") or []]
+    if row["year"] is not None and row["year"] != year:
+        issues.append(_other_year(row["year"], year))
+    return FileOutcome(
+        path=str(d.get("path") or row["original_name"]),
+        agency=d.get("agency"),
+        year=d.get("year"),
+        valid=bool(d.get("valid")),
+        issues=issues,
+        sha256=row["sha256"],
+        state=row["state"],
+    )
+
+
+def _money(x: Any) -> float | None:
+    return float(x) if isinstance(x, int | float) and not isinstance(x, bool) else None
+
+
+def _narrative(agency: str, stored: str | None) -> tuple[Narrative, BudgetLine]:
+    n = json.loads(stored or "{}")
+    tasks = [
+        TaskResult(str(t.get("task") or ""), str(t.get("result") or ""))
+        for t in n.get("tasks") or []
+        if isinstance(t, dict)
+    ]
+    b = n.get("budget") or {}
+    return (
+        Narrative(agency, tasks, n.get("difficulties")),
+        BudgetLine(agency, _money(b.get("state")), _money(b.get("mobilised"))),
+    )
 
 
 def build_result(
@@ -380,21 +437,8 @@ def build_result(
     late = [a for a in received if first[a].date() > deadline]
     missing = [a for a in order if a not in accepted]
 
-    hist = history_from_values(led.values(upto_year=year, plan_id=plan.id), plan)
-    narratives, budget = [], []
-    for a in received:
-        n = json.loads(accepted[a]["narrative"] or "{}")
-        narratives.append({"agency": a, "tasks": n.get("tasks") or [], "difficulties": n.get("difficulties")})
-        b = n.get("budget") or {}
-        budget.append({"agency": a, "state": b.get("state"), "mobilised": b.get("mobilised")})
-    files = []
-    for r in rows:
-        d = json.loads(r["report"])
-        d.setdefault("sha256", r["sha256"])
-        d["state"] = r["state"]
-        if r["year"] is not None and r["year"] != year:
-            d["issues"] = [*d.get("issues", []), _other_year(r["year"], year)]
-        files.append(d)
+    hist = trends(led.values(upto_year=year, plan_id=plan.id), plan)
+    pairs = [_narrative(a, accepted[a]["narrative"]) for a in received]
     return ConsolidationResult(
         year=year,
         plan_id=plan.id,
@@ -404,22 +448,24 @@ def build_result(
         measures=_measure_results(plan, year, hist),
         districts=_district_results(plan, year, hist),
         submissions=subs,
-        file_issues=files,
-        narratives=narratives,
-        budget=budget,
+        file_issues=[_outcome(r, year) for r in rows],
+        narratives=[n for n, _ in pairs],
+        budget=[b for _, b in pairs],
     )
 
 
-def _write_summary(result: ConsolidationResult, plan: Plan, path: Path) -> Path | None:
-    """The summary workbook (None when the summary package is not installed)."""
-    if importlib.util.find_spec("xltoolkit.summary.workbook") is None:
-        return None
-    from xltoolkit.summary.workbook import write_summary
-
-    return write_summary(result, plan, path)
-
-
 # ------------------------------------------------------------------------------------------ entry
+
+
+def _received(path: Path, agency: str | None, known: Any, overrides: _Overrides) -> tuple[datetime, bool]:
+    """A new record's received time and whether the officer gave it: the officer's time, else the
+    time first recorded (a file validated again), else the file's modification time."""
+    given = overrides.get(path.name, agency)
+    if given is not None:
+        return given, True
+    if known is not None:
+        return datetime.fromisoformat(known["received_at"]), bool(known["received_given"])
+    return datetime.fromtimestamp(os.stat(path).st_mtime).replace(microsecond=0), False
 
 
 def consolidate(
@@ -427,7 +473,7 @@ def consolidate(
     year: int,
     *,
     plan: Plan | None = None,
-    workspace: str | Path = "workbooks",
+    workspace: str | Path = layout.DEFAULT_WORKSPACE,
     output: str | Path | None = None,
     received_at: ReceivedAt = None,
     secret: bytes | None = None,
@@ -470,9 +516,7 @@ def consolidate(
         records = []
         for (sha, p), rep, copy in zip(new.items(), reports, archived, strict=True):
             agency = rep.agency if rep.agency in plan.agency_by_id else None
-            first = datetime.fromisoformat(known[sha]["received_at"]) if sha in known else None
-            when = overrides.get(p.name, agency) or first or datetime.fromtimestamp(os.stat(p).st_mtime)
-            records.append(_record(p, sha, rep, when.replace(microsecond=0), copy, plan))
+            records.append(_record(p, sha, rep, _received(p, agency, known.get(sha), overrides), copy, plan))
         with led.transaction() as conn:
             led.forget_rejected(conn, retry)
             led.add(conn, records, datetime.now().replace(microsecond=0))
@@ -486,5 +530,7 @@ def consolidate(
                         groups.add((row["agency"], row["year"]))
             led.resolve(conn, groups)
         result = build_result(led, plan, year, hashes)
-    result.summary_path = _write_summary(result, plan, out_path)
+    from xltoolkit.summary.workbook import write_summary
+
+    result.summary_path = write_summary(result, plan, out_path)
     return result

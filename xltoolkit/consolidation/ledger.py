@@ -29,13 +29,12 @@ from typing import Any
 
 import pandas as pd
 
+from xltoolkit import workspace as layout
 from xltoolkit.consolidation.results import Submission
 from xltoolkit.errors import XltoolkitError
-from xltoolkit.plan import aggregate
-from xltoolkit.plan.model import Plan
 
-DB_NAME = "ledger.sqlite"
-ARCHIVE_DIR = "archive"
+#: The ledger's file name (the layout itself is `xltoolkit.workspace`'s).
+DB_NAME = layout.LEDGER_NAME
 
 _V1 = """
 CREATE TABLE submissions (
@@ -79,13 +78,22 @@ CREATE INDEX submissions_agency_year ON submissions(agency, year, state);
 CREATE INDEX observations_year ON observations(year, code);
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2)
+# v3: whether the received time was given by the officer (a correction later runs keep and report).
+_V3 = """
+ALTER TABLE submissions ADD COLUMN received_given INTEGER NOT NULL DEFAULT 0;
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3)
 SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def _version(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
 
 
 def migrate(conn: sqlite3.Connection, target: int = SCHEMA_VERSION) -> int:
     """Bring the database to schema version `target`, one step at a time, each in a transaction."""
-    current = conn.execute("PRAGMA user_version").fetchone()[0]
+    current = _version(conn)
     if current > SCHEMA_VERSION:
         raise XltoolkitError(
             "ledger-too-new",
@@ -101,7 +109,7 @@ def migrate(conn: sqlite3.Connection, target: int = SCHEMA_VERSION) -> int:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
-    return conn.execute("PRAGMA user_version").fetchone()[0]
+    return _version(conn)
 
 
 @dataclass
@@ -120,8 +128,9 @@ class Record:
     warnings: int
     report: dict[str, Any]
     narrative: dict[str, Any] = field(default_factory=dict)
-    values: pd.DataFrame | list[tuple] | None = None  # rows in `aggregate_cols()` order, or a frame
+    values: pd.DataFrame | list[tuple[Any, ...]] | None = None  # rows in `aggregate_cols()` order
     plan_id: str | None = None
+    received_given: bool = False
 
 
 def _dumps(obj: Any) -> str:
@@ -138,7 +147,7 @@ def _num(x: Any) -> float | None:
     return None if f != f else f
 
 
-def _rows(values: pd.DataFrame | list[tuple] | None) -> list[tuple]:
+def _rows(values: pd.DataFrame | list[tuple[Any, ...]] | None) -> list[tuple[Any, ...]]:
     """Value rows as tuples in `aggregate_cols()` order, from a frame or from the validator's tuples."""
     if values is None:
         return []
@@ -163,8 +172,8 @@ class Ledger:
 
     def __init__(self, workspace: str | Path, *, create: bool = True):
         self.workspace = Path(workspace)
-        self.path = self.workspace / DB_NAME
-        self.archive_dir = self.workspace / ARCHIVE_DIR
+        self.path = layout.ledger_path(self.workspace)
+        self.archive_dir = layout.archive_dir(self.workspace)
         if not create and not self.path.exists():
             self.conn: sqlite3.Connection | None = None
             return
@@ -228,7 +237,7 @@ class Ledger:
 
     def archive_many(self, items: Iterable[tuple[Path, str]]) -> list[Path]:
         """`archive` for many files, in order. Sequential on purpose: creating small files is bound by
-        the file system's journal, and threads measured slower on a busy disk (4.2 s vs 2.8 s)."""
+        the file system's journal, where threads only add contention."""
         made: set[Path] = set()
         return [self.archive(p, h, made) for p, h in items]
 
@@ -273,6 +282,7 @@ class Ledger:
                     _dumps(r.report),
                     _dumps(r.narrative),
                     r.plan_id,
+                    int(r.received_given),
                 )
             )
             if state == "pending":
@@ -294,8 +304,8 @@ class Ledger:
         conn.executemany(
             "INSERT OR IGNORE INTO submissions (sha256, agency, year, original_name, received_at,"
             " recorded_at, seq, archive_path, integrity_ok, valid, errors, warnings, state, report,"
-            " narrative, plan_id)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            " narrative, plan_id, received_given)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             rows,
         )
         conn.executemany("INSERT OR IGNORE INTO observations VALUES (?,?,?,?,?,?,?,?,?,?)", obs)
@@ -307,11 +317,15 @@ class Ledger:
         )
 
     def set_received_at(self, conn: sqlite3.Connection, sha256: str, when: datetime) -> None:
-        conn.execute("UPDATE submissions SET received_at = ? WHERE sha256 = ?", (when.isoformat(), sha256))
+        """An officer's correction of a recorded file's received time (kept by later runs)."""
+        conn.execute(
+            "UPDATE submissions SET received_at = ?, received_given = 1 WHERE sha256 = ?",
+            (when.isoformat(), sha256),
+        )
 
-    def resolve(self, conn: sqlite3.Connection, groups: Iterable[tuple[str, int]]) -> None:
+    def resolve(self, conn: sqlite3.Connection, groups: Iterable[tuple[str | None, int | None]]) -> None:
         """Recompute accepted/superseded for each (agency, year): latest received time wins."""
-        for agency, year in sorted(set(groups)):
+        for agency, year in sorted({(a, y) for a, y in groups if a is not None and y is not None}):
             rows = conn.execute(
                 "SELECT sha256 FROM submissions WHERE agency = ? AND year = ? AND state != 'rejected'"
                 " ORDER BY received_at, seq",
@@ -344,11 +358,11 @@ class Ledger:
     ) -> pd.DataFrame:
         """Values of accepted submissions (one year, or all years up to one)."""
         if self.conn is None:
-            return aggregate.empty_values()
+            return empty_values()
         # CROSS JOIN fixes the join order: the few accepted submissions first, then their rows by
-        # primary key. Left to itself SQLite walked every observation of the years asked for
-        # (superseded files included: 76,000 rows at 3,300 files) and probed each one's submission,
-        # 0.13 s instead of 0.003 s. Same rows; the ORDER BY below fixes their order.
+        # primary key. Left to itself SQLite walks every observation of the years asked for
+        # (superseded files included) and probes each one's submission. Same rows; the ORDER BY
+        # below fixes their order.
         q = (
             "SELECT o.agency, o.year, o.code, o.numerator, o.denominator, o.value, o.source, o.notes,"
             " o.blocked"
@@ -367,10 +381,20 @@ class Ledger:
             args.append(plan_id)
         rows = self.conn.execute(q + " ORDER BY o.year, o.agency, o.code", args).fetchall()
         if not rows:
-            return aggregate.empty_values()
+            return empty_values()
         df = pd.DataFrame(rows, columns=list(aggregate_cols()))
         df["blocked"] = df["blocked"].astype(bool)
         return df
+
+
+def empty_values() -> pd.DataFrame:
+    """No values: the frame `Ledger.values` returns when there is nothing to read."""
+    df = pd.DataFrame({c: pd.Series([], dtype=object) for c in aggregate_cols()})
+    df["year"] = df["year"].astype("int64")
+    for c in ("numerator", "denominator", "value"):
+        df[c] = df[c].astype("float64")
+    df["blocked"] = df["blocked"].astype(bool)
+    return df
 
 
 def aggregate_cols() -> tuple[str, ...]:
@@ -391,29 +415,5 @@ def to_submission(row: dict[str, Any], deadline: Any | None) -> Submission:
         superseded_by=row["superseded_by"],
         errors=row["errors"],
         warnings=row["warnings"],
+        received_given=bool(row.get("received_given")),
     )
-
-
-@dataclass
-class History:
-    """Accepted values of all years up to one, and the series computed from them."""
-
-    values: pd.DataFrame
-    provincial: dict[str, dict[int, float]]  # code -> {year: official provincial value}
-    by_agency: dict[tuple[str, str], dict[int, float]]  # (agency, code) -> {year: own value}
-    figures: dict[tuple[int, str], aggregate.Figure]
-
-
-def history(plan: Plan, upto_year: int, *, workspace: str | Path = "workbooks") -> History:
-    """Read the ledger of `workspace` for years ``<= upto_year`` (read-only; empty if none yet).
-
-    For the add-in (trend of a district's own value) and the summary (provincial trend).
-    """
-    with Ledger(workspace, create=False) as led:
-        values = led.values(upto_year=upto_year, plan_id=plan.id)
-    return history_from_values(values, plan)
-
-
-def history_from_values(values: pd.DataFrame, plan: Plan) -> History:
-    figures = aggregate.provincial_figures(values, plan)
-    return History(values, aggregate.series_by_code(figures), aggregate.agency_series(values, plan), figures)

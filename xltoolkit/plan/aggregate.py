@@ -135,15 +135,17 @@ def district_aggregates(values: pd.DataFrame, plan: Plan) -> dict[tuple[int, str
     districts = {a.id for a in plan.districts}
     df = df[df["agency"].isin(districts) & df["code"].isin(plan.measure_by_code)]
     out: dict[tuple[int, str], Figure] = {}
-    for (year, code), g in df.groupby(["year", "code"], sort=True):
+    for key, g in df.groupby(["year", "code"], sort=True):
+        assert isinstance(key, tuple)
+        year, code = int(str(key[0])), str(key[1])
         m = plan.measure_by_code[code]
         used = g[g["usable"]]
         num_sum = float(used["numerator"].sum()) if len(used) else None
         den_sum = float(used["denominator"].sum()) if len(used) and m.denominator else None
         agg = rate(num_sum, den_sum, m.scale, has_denominator=bool(m.denominator)) if len(used) else None
-        out[(int(year), code)] = Figure(
+        out[(year, code)] = Figure(
             code=code,
-            year=int(year),
+            year=year,
             value=agg,
             district_aggregate=agg,
             department_value=None,
@@ -205,3 +207,20 @@ def agency_series(values: pd.DataFrame, plan: Plan) -> dict[tuple[str, str], dic
     for a, y, c, v in zip(df["agency"], df["year"], df["code"], df["value"], strict=True):
         out.setdefault((a, c), {})[int(y)] = float(v)
     return out
+
+
+@dataclass
+class Trends:
+    """Accepted values of all years up to one, and the yearly series computed from them: what the
+    status of a year, the summary's trend columns and the add-in's own-district trend are read from."""
+
+    values: pd.DataFrame
+    provincial: dict[str, dict[int, float]]  # code -> {year: official provincial value}
+    by_agency: dict[tuple[str, str], dict[int, float]]  # (agency, code) -> {year: own value}
+    figures: dict[tuple[int, str], Figure]
+
+
+def trends(values: pd.DataFrame, plan: Plan) -> Trends:
+    """The series of `values` (accepted rows of several years)."""
+    figures = provincial_figures(values, plan)
+    return Trends(values, series_by_code(figures), agency_series(values, plan), figures)
