@@ -21,7 +21,10 @@ from xltoolkit.summary.sheets import FIRST_ROW, STATUS_COLOURS, TABLE_HEADER_ROW
 from xltoolkit.summary.workbook import MEASURES_SHEET
 from xltoolkit.workbook import xlio
 
-from .test_consolidate import PREV, YEAR, corpus, folder, run  # noqa: F401  (corpus: a fixture)
+from . import test_consolidate as base
+from .test_consolidate import PREV, YEAR, folder, run
+
+corpus = base.corpus  # the filled workbooks of test_consolidate, as a fixture here too
 
 ROOT = Path(__file__).resolve().parents[1] / "xltoolkit"
 
