@@ -18,13 +18,15 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import shutil
 import sqlite3
-from collections.abc import Iterable, Iterator
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
 import pandas as pd
@@ -83,7 +85,26 @@ _V3 = """
 ALTER TABLE submissions ADD COLUMN received_given INTEGER NOT NULL DEFAULT 0;
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3)
+
+def _v4_relative_archive_paths(conn: sqlite3.Connection) -> None:
+    """v4: archive paths relative to the workspace (absolute ones went stale when it moved). The
+    archive's layout is fixed (``archive/<hh>/<file>``), so the last three parts are the path."""
+    rows = conn.execute("SELECT sha256, archive_path FROM submissions").fetchall()
+    updates = []
+    for sha, stored in rows:
+        if PurePosixPath(stored).is_absolute() or PureWindowsPath(stored).is_absolute():
+            parts = PureWindowsPath(stored).parts  # splits on "/" and "\\" alike
+            updates.append(("/".join(parts[-3:]), sha))
+    conn.executemany("UPDATE submissions SET archive_path = ? WHERE sha256 = ?", updates)
+
+
+#: Each step: SQL statements (no ';' inside one) or a function of the connection.
+MIGRATIONS: tuple[str | Callable[[sqlite3.Connection], None], ...] = (
+    _V1,
+    _V2,
+    _V3,
+    _v4_relative_archive_paths,
+)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -101,14 +122,22 @@ def migrate(conn: sqlite3.Connection, target: int = SCHEMA_VERSION) -> int:
             "chương trình này hỗ trợ. Hãy cập nhật xltoolkit; sổ không bị thay đổi.",
         )
     for version in range(current + 1, target + 1):
+        # BEGIN IMMEDIATE takes the write lock before the version is read again: a concurrent
+        # creator either finished this step (then it is skipped) or waits for this one.
+        conn.execute("BEGIN IMMEDIATE")
         try:
-            conn.executescript(
-                "BEGIN;" + MIGRATIONS[version - 1] + f"PRAGMA user_version = {version};COMMIT;"
-            )
+            if _version(conn) < version:
+                step = MIGRATIONS[version - 1]
+                if callable(step):
+                    step(conn)
+                else:
+                    for statement in filter(None, (x.strip() for x in step.split(";"))):
+                        conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {version}")
         except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
+            conn.execute("ROLLBACK")
             raise
+        conn.execute("COMMIT")
     return _version(conn)
 
 
@@ -178,9 +207,15 @@ class Ledger:
             self.conn: sqlite3.Connection | None = None
             return
         self.workspace.mkdir(parents=True, exist_ok=True)
-        # Default rollback journal, not WAL: the workspace may sit on a shared network drive, where
-        # WAL does not work; one transaction per run makes the journal mode irrelevant for speed.
-        self.conn = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+        try:
+            # Default rollback journal, not WAL: the workspace may sit on a shared network drive,
+            # where WAL does not work; one transaction per run makes the journal mode irrelevant.
+            self.conn = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+        except sqlite3.Error as e:  # e.g. the ledger path is a folder
+            self.conn = None
+            raise XltoolkitError(
+                "ledger-unreadable", f"Không mở được sổ theo dõi {self.path}: {e}. Sổ không bị thay đổi."
+            ) from None
         try:
             migrate(self.conn)
         except sqlite3.DatabaseError as e:
@@ -230,10 +265,26 @@ class Ledger:
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 if made is not None:
                     made.add(dest.parent)
-            tmp = dest.with_name(f".~{dest.name}")
-            shutil.copyfile(source, tmp)
-            tmp.replace(dest)
+            # a unique temporary name: another process may be archiving the same file right now
+            fd, name = tempfile.mkstemp(prefix=f".~{dest.name}.", suffix=".part", dir=dest.parent)
+            os.close(fd)
+            tmp = Path(name)
+            try:
+                shutil.copyfile(source, tmp)
+                tmp.replace(dest)
+            except BaseException:
+                tmp.unlink(missing_ok=True)
+                raise
         return dest
+
+    def stored_path(self, archived: Path) -> str:
+        """How an archive copy's path is stored: relative to the workspace, so the workspace can be
+        moved or mounted elsewhere."""
+        return archived.relative_to(self.workspace).as_posix()
+
+    def archived_file(self, stored: str) -> Path:
+        """The archive copy of a stored path (absolute paths of ledgers before v4 kept as they are)."""
+        return self.workspace / stored
 
     def archive_many(self, items: Iterable[tuple[Path, str]]) -> list[Path]:
         """`archive` for many files, in order. Sequential on purpose: creating small files is bound by

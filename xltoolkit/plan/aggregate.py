@@ -23,6 +23,11 @@ from xltoolkit.plan.status import round_sig
 
 VALUE_COLUMNS = ("agency", "year", "code", "numerator", "denominator", "value", "blocked")
 
+#: The largest count or value that takes part in a sum. No count of children or of communes comes
+#: near it, and a sum of a thousand such rows stays finite, so one absurd input (1e308) is left out
+#: (listed as excluded) instead of turning the province's figure into infinity or NaN.
+MAX_MAGNITUDE = 1e12
+
 
 @dataclass
 class Figure:
@@ -49,17 +54,17 @@ def rate(
     Multiplies before dividing (``num × scale / den``) so whole-number inputs such as 95 of 1000
     per 100 give exactly 9.5, which matters for strict targets like "< 9.5".
     """
-    if numerator is None or (isinstance(numerator, float) and math.isnan(numerator)):
+    if numerator is None or not math.isfinite(numerator):
         return None
     if not has_denominator:
-        return round_sig(float(numerator))
-    if (
-        denominator is None
-        or (isinstance(denominator, float) and math.isnan(denominator))
-        or denominator <= 0
-    ):
+        return _finite(round_sig(float(numerator)))
+    if denominator is None or not math.isfinite(denominator) or denominator <= 0:
         return None
-    return round_sig(float(numerator) * scale / float(denominator))
+    return _finite(round_sig(float(numerator) * scale / float(denominator)))
+
+
+def _finite(x: float) -> float | None:
+    return x if math.isfinite(x) else None
 
 
 def empty_values() -> pd.DataFrame:
@@ -108,8 +113,10 @@ def with_values(values: pd.DataFrame, plan: Plan) -> pd.DataFrame:
         lambda c: bool(plan.measure_by_code[c].denominator) if c in plan.measure_by_code else False
     )
     num, den = df["numerator"], df["denominator"]
-    ratio = (num * scale / den).where(den > 0)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        ratio = (num * scale / den).where(den > 0)
     value = ratio.where(has_den.astype(bool), num)
+    value = value.where(np.isfinite(value.astype("float64")))
     df["value"] = value.map(lambda v: round_sig(v) if pd.notna(v) else np.nan).astype("float64")
     df["usable"] = _usable(df, has_den.astype(bool))
     return df
@@ -118,11 +125,12 @@ def with_values(values: pd.DataFrame, plan: Plan) -> pd.DataFrame:
 def _usable(df: pd.DataFrame, has_den: pd.Series) -> pd.Series:
     """A row counts when not blocked and its counts are whole: numerator ≥ 0 and, for rates, a
     denominator ≥ 0 that is positive unless the numerator is 0 (a district with no births and no
-    deaths adds nothing to either sum, but it did report)."""
+    deaths adds nothing to either sum, but it did report); no count beyond `MAX_MAGNITUDE`."""
     num, den = df["numerator"], df["denominator"]
-    ok_num = num.notna() & (num >= 0)
-    ok_den = den.notna() & (den >= 0) & ((den > 0) | (num == 0))
-    return (~df["blocked"]) & ok_num & (ok_den | ~has_den)
+    ok_num = num.notna() & (num >= 0) & (num <= MAX_MAGNITUDE)
+    ok_den = den.notna() & (den >= 0) & (den <= MAX_MAGNITUDE) & ((den > 0) | (num == 0))
+    ok_value = df["value"].notna() | (has_den & (den == 0))  # a value computed is finite
+    return (~df["blocked"]) & ok_num & (ok_den | ~has_den) & ok_value
 
 
 def district_aggregates(values: pd.DataFrame, plan: Plan) -> dict[tuple[int, str], Figure]:
