@@ -393,3 +393,14 @@ def test_archive_paths_are_relative_and_old_absolute_ones_migrate(tmp_path: Path
         assert led.conn is not None
         (stored,) = [r[0] for r in led.conn.execute("SELECT archive_path FROM submissions")]
         assert stored == f"archive/ab/{sha}.xlsx"
+
+
+def test_an_absurd_budget_is_left_out_of_the_totals() -> None:
+    from xltoolkit.consolidation.outcome import _narrative
+
+    stored = json.dumps({"budget": {"state": 1e308, "mobilised": math.inf}, "tasks": "not a list"})
+    narrative, budget = _narrative("so-tc", stored)
+    assert (budget.state, budget.mobilised) == (None, None)
+    assert narrative.tasks == []
+    _, fine = _narrative("so-tc", json.dumps({"budget": {"state": 120.5, "mobilised": 3}}))
+    assert (fine.state, fine.mobilised) == (120.5, 3.0)
