@@ -314,14 +314,19 @@ def test_a_corrupt_ledger_is_a_coded_error_and_left_alone(
 def test_output_over_an_input_is_refused(recorded: tuple[Path, Path], tmp_path: Path, plan: Plan) -> None:
     src, ws = recorded
     archived = next((ws / "archive").rglob("*.xlsx"))
-    targets = [src / "a.xlsx", src / "moi.xlsx", ws / ledger.DB_NAME, archived, ws / "archive" / "x.xlsx"]
+    targets = [src / "a.xlsx", ws / ledger.DB_NAME, archived, ws / "archive" / "x.xlsx", ws / guard.LOCK_NAME]
     before = {p: digest(p) for p in targets if p.exists()}
     for target in targets:
         with pytest.raises(XltoolkitError) as e:
             run(src, tmp_path, plan, output=target)
         assert e.value.code == "output-overwrites-input", target
     assert {p: digest(p) for p in before} == before
-    assert not (src / "moi.xlsx").exists()
+    assert not (ws / "archive" / "x.xlsx").exists()
+    # a summary written into the returned folder is not taken for a returned file, and may be rewritten
+    for _ in range(2):
+        r = run(src, tmp_path, plan, output=src / "tong-hop.xlsx")
+        assert r.summary_path == src / "tong-hop.xlsx"
+        assert "tong-hop.xlsx" not in {s.original_name for s in r.submissions}
     res = CliRunner().invoke(
         main,
         ["consolidate", str(src), "--year", str(YEAR), "--workspace", str(ws), "-o", str(src / "a.xlsx")],

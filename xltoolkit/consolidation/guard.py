@@ -8,6 +8,7 @@ from __future__ import annotations
 import errno
 import os
 import sqlite3
+import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -72,15 +73,29 @@ def workspace_lock(workspace: str | Path) -> Iterator[None]:
         os.close(fd)
 
 
+#: The title of a summary workbook's document properties starts so (see summary.workbook).
+SUMMARY_TITLE = "Báo cáo tổng hợp năm"
+
+
+def is_summary(path: Path) -> bool:
+    """Whether `path` is a summary workbook written by xltoolkit (its document title says so)."""
+    try:
+        with zipfile.ZipFile(path) as z, z.open("docProps/core.xml") as f:
+            core = f.read(1 << 16).decode("utf-8", "replace")
+    except (OSError, KeyError, zipfile.BadZipFile, RuntimeError, ValueError):
+        return False
+    return SUMMARY_TITLE in core
+
+
 def check_output(output: Path, workspace: Path, folder: Path) -> None:
-    """Refuse an output path that would overwrite an input: a returned file (or anything in the
-    returned folder, where it would be taken for one), the ledger, the lock or the archive."""
+    """Refuse an output path that would overwrite an input: a returned file (an existing file of the
+    returned folder that is not an earlier summary), the ledger, the lock or the archive."""
     out = output.resolve()
     ws = workspace.resolve()
     protected = {layout.ledger_path(ws), lock_path(ws)}
     archive = layout.archive_dir(ws)
-    inside = out.parent == folder.resolve()
-    if out in protected or out == archive or archive in out.parents or inside:
+    returned = out.parent == folder.resolve() and out.exists() and not is_summary(out)
+    if out in protected or out == archive or archive in out.parents or returned:
         raise XltoolkitError(
             "output-overwrites-input",
             f"Không ghi tệp tổng hợp vào {output}: đường dẫn này là tệp nhận về, sổ theo dõi hoặc kho "

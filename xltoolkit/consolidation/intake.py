@@ -99,16 +99,20 @@ def read_trends(plan: Plan, upto_year: int, *, workspace: str | Path = layout.DE
 # ------------------------------------------------------------------------------------------ intake
 
 
-def scan_folder(folder: Path) -> tuple[list[Path], list[SkippedFile]]:
+def scan_folder(folder: Path, exclude: Path | None = None) -> tuple[list[Path], list[SkippedFile]]:
     """Spreadsheets directly in `folder`, in name order, and the ones not taken in, with why.
 
     The same rule as `validate` (a dot-prefixed name is read like any other); Excel's lock files
     (``~$…``) hold no data and are named as skipped, so the officer sees every file accounted for.
+    `exclude`: the summary being written, when it is written into the folder itself.
     """
     out: list[Path] = []
     skipped: list[SkippedFile] = []
+    skip = exclude.resolve() if exclude else None
     for p in sorted(folder.iterdir()):
         if p.suffix.lower() not in SPREADSHEET_SUFFIXES:
+            continue
+        if skip is not None and p.name == skip.name and p.resolve() == skip:
             continue
         name = safe_name(p.name)
         if is_lock_file(p):
@@ -126,9 +130,9 @@ def scan_folder(folder: Path) -> tuple[list[Path], list[SkippedFile]]:
     return out, skipped
 
 
-def returned_files(folder: Path) -> list[Path]:
+def returned_files(folder: Path, exclude: Path | None = None) -> list[Path]:
     """Spreadsheets of `folder` taken in by `consolidate` (see `scan_folder`)."""
-    return scan_folder(folder)[0]
+    return scan_folder(folder, exclude)[0]
 
 
 def _hashes(paths: list[Path], skipped: list[SkippedFile]) -> tuple[list[Path], list[str]]:
@@ -337,7 +341,7 @@ def consolidate(
     out_path = Path(output) if output else default_output(ws, year)
     check_output(out_path, ws, src)
     overrides = Overrides(received_at, plan)
-    paths, skipped = scan_folder(src)
+    paths, skipped = scan_folder(src, exclude=out_path)
     paths, hashes = _hashes(paths, skipped)
     with workspace_lock(ws):
         stage = "khi lưu trữ tệp nhận về và ghi sổ theo dõi"

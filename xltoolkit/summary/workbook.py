@@ -34,6 +34,7 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
+from xltoolkit.consolidation.guard import SUMMARY_TITLE
 from xltoolkit.consolidation.results import ConsolidationResult
 from xltoolkit.plan.model import Plan
 from xltoolkit.summary.lists import (
@@ -142,7 +143,7 @@ def build_summary(result: ConsolidationResult, plan: Plan) -> Workbook:
     wb.active = 0
     props = wb.properties
     props.creator = props.lastModifiedBy = "xltoolkit"
-    props.title = f"Báo cáo tổng hợp năm {result.year}"
+    props.title = f"{SUMMARY_TITLE} {result.year}"
     props.subject = plan.name
     props.created = props.modified = FIXED_TIME
     return wb
