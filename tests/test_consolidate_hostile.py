@@ -409,3 +409,15 @@ def test_an_absurd_budget_is_left_out_of_the_totals() -> None:
     assert narrative.tasks == []
     _, fine = _narrative("so-tc", json.dumps({"budget": {"state": 120.5, "mobilised": 3}}))
     assert (fine.state, fine.mobilised) == (120.5, 3.0)
+
+
+@given(st.binary(min_size=1, max_size=40).filter(lambda b: b"/" not in b and b"\x00" not in b))
+def test_any_file_name_becomes_storable_text(raw: bytes) -> None:
+    name = guard.safe_name(os.fsdecode(raw))
+    name.encode("utf-8")  # storable in SQLite and in a workbook: no lone surrogates left
+    assert guard.escape_strings({"path": os.fsdecode(raw), "n": [os.fsdecode(raw), 1]}) == {
+        "path": name,
+        "n": [name, 1],
+    }
+    if raw.decode("utf-8", "ignore").encode() == raw:  # a valid UTF-8 name is kept as it is
+        assert name == raw.decode()
