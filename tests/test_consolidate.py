@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from xltoolkit.cli.main import main
 from xltoolkit.consolidation import ledger
-from xltoolkit.consolidation.intake import consolidate, parse_received_at
+from xltoolkit.consolidation.intake import consolidate, parse_received_at, read_trends
 from xltoolkit.errors import XltoolkitError
 from xltoolkit.plan.model import Plan
 from xltoolkit.plan.status import assess
@@ -160,10 +160,11 @@ def test_narratives_and_budget(tmp_path: Path, corpus, plan: Plan) -> None:
     r = run(src, tmp_path, plan)
     assert r.received == ["cong-an"]
     (b,) = r.budget
-    assert (b["agency"], b["state"], b["mobilised"]) == ("cong-an", 120.5, 30)
+    assert (b.agency, b.state, b.mobilised) == ("cong-an", 120.5, 30)
     (n,) = r.narratives
-    assert len(n["tasks"]) == len(plan.tasks_for(plan.agency("cong-an")))
-    assert n["difficulties"] == "Thiếu cán bộ chuyên trách."
+    assert len(n.tasks) == len(plan.tasks_for(plan.agency("cong-an")))
+    assert n.difficulties == "Thiếu cán bộ chuyên trách."
+    assert r.to_dict()["narratives"] == [n.to_dict()]
 
 
 # ----------------------------------------------------------------------------------------- the ledger
@@ -215,8 +216,8 @@ def test_corrupt_file_does_not_stop_the_others(tmp_path: Path, corpus, plan: Pla
     bad = next(s for s in r.submissions if s.original_name == "hong.xlsx")
     assert bad.state == "rejected" and bad.agency is None
     assert (tmp_path / "ws" / "archive" / bad.sha256[:2] / f"{bad.sha256}.xlsx").is_file()
-    report = next(f for f in r.file_issues if f["sha256"] == bad.sha256)
-    assert report["valid"] is False and report["issues"]
+    report = next(f for f in r.file_issues if f.sha256 == bad.sha256)
+    assert report.valid is False and report.issues
 
 
 def test_validator_crash_is_recorded_then_retried(
@@ -296,8 +297,8 @@ def test_file_of_another_year_is_recorded_under_its_own_year(tmp_path: Path, cor
     assert r.received == ["tp-tan-an"]
     old = next(s for s in r.submissions if s.original_name == "cu.xlsx")
     assert (old.agency, old.year, old.state) == ("h-ben-luc", PREV, "accepted")
-    report = next(f for f in r.file_issues if f["sha256"] == old.sha256)
-    assert [i["code"] for i in report["issues"]][-1] == "other-year"
+    report = next(f for f in r.file_issues if f.sha256 == old.sha256)
+    assert [i.code for i in report.issues][-1] == "other-year"
     prev = consolidate(src, PREV, plan=plan, workspace=tmp_path / "ws")
     assert prev.received == ["h-ben-luc"]
 
@@ -376,7 +377,7 @@ def test_trend_and_status_read_earlier_years_from_the_ledger(tmp_path: Path, cor
     bl = next(d for d in r.districts if d.agency == "h-ben-luc")
     s = next(x for x in bl.measures if x.code == "1").status
     assert (s.base, s.latest) == (5.0, 15.0)
-    h = ledger.history(plan, YEAR, workspace=tmp_path / "ws")
+    h = read_trends(plan, YEAR, workspace=tmp_path / "ws")
     assert h.provincial["1"] == pytest.approx(m1.trend)
 
 

@@ -37,7 +37,7 @@ def test_every_year_is_consolidated_with_the_planted_gaps(demo: DemoResult, plan
 
 def test_typos_are_caught_at_the_right_cell(demo: DemoResult, plan: Plan) -> None:
     last = demo.latest
-    by_file = {Path(f["path"]).name: f for f in last.file_issues}
+    by_file = {Path(f.path).name: f.to_dict() for f in last.file_issues}
     expected_codes = {
         "text-thousands": "number-as-text",
         "text-decimal": "number-as-text",

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from xltoolkit.consolidation import ledger
+from xltoolkit.consolidation.intake import read_trends
 from xltoolkit.consolidation.ledger import Ledger, Record, migrate
 from xltoolkit.errors import XltoolkitError
 from xltoolkit.plan.model import Plan
@@ -173,12 +174,12 @@ def test_history_reads_accepted_values_up_to_a_year(tmp_path: Path, plan: Plan) 
         add(led, record("y24", "tp-tan-an", 2024, "2024-12-01T00:00:00", rate=(10, 100)))
         add(led, record("y25", "tp-tan-an", 2025, "2025-12-01T00:00:00", rate=(20, 100)))
         add(led, record("y26", "tp-tan-an", 2026, "2026-12-01T00:00:00", rate=(30, 100)))
-    h = ledger.history(plan, 2025, workspace=tmp_path)
+    h = read_trends(plan, 2025, workspace=tmp_path)
     assert h.provincial["1"] == {2024: 10.0, 2025: 20.0}
     assert h.by_agency[("tp-tan-an", "1")] == {2024: 10.0, 2025: 20.0}
 
 
 def test_history_without_a_ledger_is_empty_and_creates_nothing(tmp_path: Path, plan: Plan) -> None:
-    h = ledger.history(plan, 2026, workspace=tmp_path / "none")
+    h = read_trends(plan, 2026, workspace=tmp_path / "none")
     assert h.provincial == {} and len(h.values) == 0
     assert not (tmp_path / "none").exists()

@@ -13,13 +13,18 @@ import openpyxl
 import pytest
 
 from xltoolkit.consolidation.results import (
+    BudgetLine,
     ConsolidationResult,
     DistrictMeasure,
     DistrictResult,
+    FileOutcome,
     MeasureResult,
+    Narrative,
     Submission,
+    TaskResult,
 )
 from xltoolkit.demo import libreoffice
+from xltoolkit.issues import Issue
 from xltoolkit.plan.model import Plan
 from xltoolkit.plan.status import STATUS_LABELS, StatusResult
 from xltoolkit.summary.lists import (
@@ -112,48 +117,47 @@ def build_result(plan: Plan, seed: int = 7) -> ConsolidationResult:
     subs.append(Submission("h-duc-hue", YEAR, "f" * 64, "cu.xlsx", t0, "superseded", superseded_by="0" * 64))
     subs.append(Submission(None, None, "e" * 64, "la.xlsx", t0, "rejected", errors=1))
     files = [
-        {
-            "path": f"/tmp/nhan-ve/bao-cao-{YEAR}-{a}.xlsx",
-            "agency": a,
-            "year": YEAR,
-            "valid": n % 4 != 0,
-            "issues": [
-                {
-                    "code": "not-a-number",
-                    "severity": "error" if n % 2 else "warning",
-                    "sheet": "Số liệu",
-                    "cell": f"H{10 + n}",
-                    "message": INJECTIONS[n // 4 % len(INJECTIONS)]
+        FileOutcome(
+            path=f"/tmp/nhan-ve/bao-cao-{YEAR}-{a}.xlsx",
+            agency=a,
+            year=YEAR,
+            valid=n % 4 != 0,
+            issues=[
+                Issue(
+                    code="not-a-number",
+                    severity="error" if n % 2 else "warning",
+                    sheet="Số liệu",
+                    cell=f"H{10 + n}",
+                    message=INJECTIONS[n // 4 % len(INJECTIONS)]
                     if n < 20
                     else f"Ô H{10 + n} không phải là số.",
-                }
+                )
             ]
             if n % 4 == 0
             else [],
-        }
+            sha256=f"{n:064x}",
+            state="accepted",
+        )
         for n, a in enumerate(received)
     ]
     narratives = [
-        {
-            "agency": a.id,
-            "tasks": [
-                {
-                    "task": t,
-                    "result": INJECTIONS[k % len(INJECTIONS)] if a.id == "so-ldtbxh" else "Đã thực hiện.",
-                }
+        Narrative(
+            agency=a.id,
+            tasks=[
+                TaskResult(t, INJECTIONS[k % len(INJECTIONS)] if a.id == "so-ldtbxh" else "Đã thực hiện.")
                 for k, t in enumerate(plan.tasks_for(a))
             ],
-            "difficulties": "=cmd|' /C calc'!A0" if a.id == "so-tp" else "",
-        }
+            difficulties="=cmd|' /C calc'!A0" if a.id == "so-tp" else "",
+        )
         for a in plan.agencies
         if a.id in received
     ]
     budget = [
-        {
-            "agency": a,
-            "state": round(rng.uniform(0, 900), 2),
-            "mobilised": None if n % 5 == 0 else rng.randint(0, 300),
-        }
+        BudgetLine(
+            agency=a,
+            state=round(rng.uniform(0, 900), 2),
+            mobilised=None if n % 5 == 0 else rng.randint(0, 300),
+        )
         for n, a in enumerate(received)
     ]
     return ConsolidationResult(
@@ -297,17 +301,17 @@ def test_submissions_issues_narratives_budget(written: Path, result: Consolidati
     late = [r for r in subs if r[5] == "Có"]
     assert [r[0] for r in late] == result.late and late[0][3] == datetime(YEAR, 12, 20, 8, 0)
     issues = [r for r in wb[ISSUES_SHEET].iter_rows(min_row=FIRST_ROW, values_only=True) if r[0]]
-    assert len(issues) == sum(len(f["issues"]) for f in result.file_issues)
+    assert len(issues) == sum(len(f.issues) for f in result.file_issues)
     assert sum(1 for r in issues if r[5] == "Lỗi") == sum(
-        1 for f in result.file_issues for i in f["issues"] if i["severity"] == "error"
+        1 for f in result.file_issues for i in f.issues if i.severity == "error"
     )
     assert {r[8] for r in issues} == {"not-a-number"}
     nar = [r for r in wb[NARRATIVES_SHEET].iter_rows(min_row=FIRST_ROW, values_only=True) if r[0]]
-    assert len(nar) == sum(len(n["tasks"]) + bool(n["difficulties"]) for n in result.narratives)
+    assert len(nar) == sum(len(n.tasks) + bool(n.difficulties) for n in result.narratives)
     budget = {r[0]: r for r in wb[BUDGET_SHEET].iter_rows(min_row=FIRST_ROW, values_only=True) if r[0]}
     total = budget.pop(BUDGET_TOTAL_KEY)
-    want_state = sum(b["state"] for b in result.budget)
-    want_mob = sum(b["mobilised"] or 0 for b in result.budget)
+    want_state = sum(b.state or 0 for b in result.budget)
+    want_mob = sum(b.mobilised or 0 for b in result.budget)
     assert total[2] == pytest.approx(want_state) and total[3] == pytest.approx(want_mob)
     assert total[4] == pytest.approx(want_state + want_mob)
     assert len(budget) == len(result.budget)
@@ -493,7 +497,7 @@ def test_many_resubmissions_and_issues_stay_readable(
     ]
     assert rows[0][6] == 9 and rows[-1][4] == "Đã tiếp nhận"
     issue_rows = list(wb[ISSUES_SHEET].iter_rows(min_row=FIRST_ROW, values_only=True))
-    total = sum(len(f["issues"]) for f in result.file_issues)
+    total = sum(len(f.issues) for f in result.file_issues)
     assert sum(1 for r in issue_rows if r[0]) == 2
     assert (
         issue_rows[2][1] == f"… và {total - 2} lỗi, cảnh báo khác: xem trang «Kết quả kiểm tra» của từng tệp."

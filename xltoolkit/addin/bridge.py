@@ -381,6 +381,7 @@ def history(plan: Plan, meta: dict[str, str]) -> dict[tuple[str, str], dict[int,
     (only a consolidation writes it).
     """
     from xltoolkit.consolidation import ledger
+    from xltoolkit.consolidation.intake import read_trends
 
     year = meta_year(meta, plan)
     db = ledger_path(workspace())
@@ -390,7 +391,7 @@ def history(plan: Plan, meta: dict[str, str]) -> dict[tuple[str, str], dict[int,
     with _history_lock:
         cached = _history_cache.get(key)
         if cached is None:
-            cached = dict(ledger.history(plan, year - 1, workspace=workspace()).by_agency)
+            cached = dict(read_trends(plan, year - 1, workspace=workspace()).by_agency)
             if len(_history_cache) >= 8:
                 _history_cache.clear()
             _history_cache[key] = cached

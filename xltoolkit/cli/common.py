@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -22,8 +23,20 @@ from xltoolkit.workspace import DEFAULT_WORKSPACE
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
+def _strict(obj: Any) -> Any:
+    """`obj` with every non-finite float (NaN, ±infinity) as None: JSON has no such numbers."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: _strict(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_strict(v) for v in obj]
+    return obj
+
+
 def echo_json(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    """Strict JSON (no bare NaN or Infinity, which no JSON parser has to accept)."""
+    click.echo(json.dumps(_strict(data), ensure_ascii=False, indent=2, default=str, allow_nan=False))
 
 
 def fail(err: XltoolkitError, as_json: bool = False) -> NoReturn:

@@ -33,7 +33,9 @@ from xltoolkit.plan.status import STATUS_LABELS
     multiple=True,
     metavar="[CƠ-QUAN=]NGÀY",
     help="Ngày nhận thực tế, ví dụ h-ben-luc=2026-12-20 (lặp lại được), hoặc một ngày cho tất cả. "
-    "Mặc định: thời điểm sửa tệp. / Received date per agency (or file name), or one for all.",
+    "Mặc định: thời điểm sửa tệp. Ngày đã nhập được ghi vào sổ theo dõi và giữ nguyên ở các lần chạy "
+    "sau (không cần nhập lại); nhập lại để sửa. / Received date per agency (or file name), or one for "
+    "all; remembered by later runs without the option.",
 )
 @click.option("--json", "as_json", is_flag=True, help="In dạng JSON. / Print JSON.")
 @plan_option
@@ -80,6 +82,7 @@ def _render(result: ConsolidationResult, plan: Plan) -> None:
             click.echo(f"  {s.original_name} ({s.sha256[:12]})")
     if superseded:
         click.echo(f"Tệp đã được thay bằng tệp gửi sau: {len(superseded)}")
+    _render_files(result)
     counts = {s: sum(m.status.status == s for m in result.measures) for s in STATUS_LABELS}
     shown = "; ".join(f"{STATUS_LABELS[s]}: {n}" for s, n in counts.items() if n)
     click.echo(f"Tình trạng {len(result.measures)} chỉ tiêu so với mục tiêu (cấp tỉnh): {shown}")
@@ -91,3 +94,28 @@ def _render(result: ConsolidationResult, plan: Plan) -> None:
         click.echo("Số liệu của sở, ngành lệch với tổng hợp từ các huyện ở chỉ tiêu: " + ", ".join(flagged))
     if result.summary_path:
         click.echo(f"Tệp tổng hợp: {result.summary_path}")
+
+
+def _render_files(result: ConsolidationResult) -> None:
+    """What a newcomer would otherwise only find in --json: files of another year, received times
+    the officer gave (kept from an earlier run), files of the folder not taken in."""
+    other = result.other_year_files
+    if other:
+        click.echo(
+            f"Tệp không thuộc năm {result.year} (đã lưu vào sổ theo dõi theo năm của tệp, không dùng cho "
+            f"năm {result.year}): {len(other)}"
+        )
+        for s in other:
+            click.echo(f"  {s.original_name}: báo cáo năm {s.year}")
+    given = result.given_received_times
+    if given:
+        click.echo(
+            "Ngày nhận do cán bộ nhập (--received-at; được giữ ở các lần chạy sau, nhập lại để sửa): "
+            f"{len(given)}"
+        )
+        for s in given:
+            click.echo(f"  {s.original_name}: {s.received_at:%d/%m/%Y %H:%M}")
+    if result.skipped:
+        click.echo(f"Tệp trong thư mục không được tiếp nhận: {len(result.skipped)}")
+        for f in result.skipped:
+            click.echo(f"  {f.name}: {f.message}")

@@ -20,10 +20,8 @@ def _names(plan: Plan, ids: list[str]) -> str:
 
 
 def _issue_counts(result: ConsolidationResult) -> tuple[int, int, int]:
-    errors = sum(1 for f in result.file_issues for i in f.get("issues") or [] if i.get("severity") == "error")
-    warnings = sum(
-        1 for f in result.file_issues for i in f.get("issues") or [] if i.get("severity") == "warning"
-    )
+    errors = sum(1 for f in result.file_issues for i in f.issues if i.is_error)
+    warnings = sum(1 for f in result.file_issues for i in f.issues if not i.is_error)
     return len(result.file_issues), errors, warnings
 
 
@@ -54,13 +52,7 @@ def render(demo: DemoResult, plan: Plan) -> list[str]:
     resent = [x.original_name for x in r.submissions if x.state == "superseded"]
     if resent:
         lines.append(f"   Tệp đã được thay bằng tệp gửi lại: {', '.join(resent)}")
-    bad = sorted(
-        {
-            f.get("agency") or "?"
-            for f in r.file_issues
-            if not f.get("valid") and f.get("state") != "superseded"
-        }
-    )
+    bad = sorted({f.agency or "?" for f in r.file_issues if not f.valid and f.state != "superseded"})
     if bad:
         lines.append(f"   Tệp có lỗi (số liệu lỗi không được tổng hợp): {_names(plan, bad)}")
     counts = {k: sum(1 for m in r.measures if m.status.status == k) for k in STATUS_LABELS}

@@ -14,147 +14,141 @@ Supersede rule: per (agency, year) the file received last is accepted, even when
 the agency's latest word; its blocked measures are left out and its issues reported so it is fixed
 and sent again). A file failing integrity checks is never used and supersedes nothing.
 
-Received time (for lateness and for ordering resubmissions) is recorded when a hash is first seen:
-the file's modification time, unless the officer gives `received_at`. A correction given later for a
-known file updates its recorded time (and may reorder that agency's submissions: that is the point).
-`received_at` keys: an agency id, an official agency code, or a file name; or one value for all.
-A date without a time means midnight; lateness compares the received *date* with the deadline, so a
-file received on 15 December, at any hour, is on time.
+Received time (for lateness and for ordering resubmissions): see `received.py`. Lateness compares
+the received *date* with the deadline, so a file received on 15 December, at any hour, is on time.
 
-Completeness: `received` = agencies with an accepted submission for the year (an agency whose only
-files failed integrity checks is `missing`: nothing usable arrived); `late` = received agencies whose
-*first* usable file arrived after the deadline (a later correction does not make an agency late).
+Safety (see `guard.py`): one consolidation per workspace at a time, no output over an input, any file
+name recorded (escaped), and every disk or ledger fault a coded error with the ledger as it was.
 
-Status: computed only for a value of the year itself; a measure without a usable value this year is
-``not_available`` (an old value is not presented as this year's status).
+Completeness, lateness and status of the year: see `outcome.py`.
 """
 
 from __future__ import annotations
 
 import hashlib
-import importlib.util
-import json
 import multiprocessing
 import os
+import sqlite3
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
 from xltoolkit import config
-from xltoolkit.consolidation.ledger import History, Ledger, Record, history_from_values, to_submission
+from xltoolkit import workspace as layout
+from xltoolkit.consolidation.guard import (
+    check_output,
+    disk_error,
+    escape_strings,
+    ledger_error,
+    safe_name,
+    workspace_lock,
+)
+from xltoolkit.consolidation.ledger import Ledger, Record
+from xltoolkit.consolidation.outcome import build_result
+from xltoolkit.consolidation.received import (
+    SPREADSHEET_SUFFIXES,
+    Overrides,
+    ReceivedAt,
+    future_issue,
+    parse_received_at,
+    received_time,
+)
 from xltoolkit.consolidation.results import (
     ConsolidationResult,
-    DistrictMeasure,
-    DistrictResult,
-    MeasureResult,
+    SkippedFile,
+    issue_to_dict,
 )
 from xltoolkit.errors import XltoolkitError
 from xltoolkit.issues import Issue
-from xltoolkit.plan.aggregate import agency_series
+from xltoolkit.plan.aggregate import Trends, agency_series, trends
 from xltoolkit.plan.model import Plan, load_plan
-from xltoolkit.plan.status import assess
-
-SPREADSHEET_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"})
-
-When = date | datetime | str
-ReceivedAt = Mapping[str, When] | When | None
+from xltoolkit.validation.read import is_lock_file
 
 T = TypeVar("T")
+#: Earlier values the validator compares with: (agency, code) -> {year: value}.
+AgencySeries = Mapping[tuple[str, str], Mapping[int, float]]
 
-__all__ = ["consolidate", "default_output", "parse_received_at", "returned_files"]
+__all__ = [
+    "consolidate",
+    "default_output",
+    "parse_received_at",
+    "read_trends",
+    "returned_files",
+    "scan_folder",
+]
 
 
 def default_output(workspace: str | Path, year: int) -> Path:
-    return Path(workspace) / str(year) / f"tong-hop-{year}.xlsx"
+    return layout.summary_path(workspace, year)
 
 
-# ------------------------------------------------------------------------------------ received time
+def read_trends(plan: Plan, upto_year: int, *, workspace: str | Path = layout.DEFAULT_WORKSPACE) -> Trends:
+    """The series of the ledger of `workspace` for years ``<= upto_year`` (read-only; empty if none yet).
 
-
-def _to_datetime(value: When) -> datetime:
-    """Naive local time to the second: the ledger compares received times as ISO text."""
-    if isinstance(value, datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone().replace(tzinfo=None)
-        return value.replace(microsecond=0)
-    if isinstance(value, date):
-        return datetime(value.year, value.month, value.day)
-    text = str(value).strip()
-    try:
-        if len(text) == 10 and "/" in text:  # 20/12/2026, as officers write it
-            return datetime.strptime(text, "%d/%m/%Y")
-        return _to_datetime(datetime.fromisoformat(text))
-    except ValueError:
-        raise XltoolkitError(
-            "bad-received-at",
-            f"Ngày nhận '{value}' không đúng dạng; dùng NNNN-TT-NN (ví dụ 2026-12-20) hoặc NN/TT/NNNN.",
-        ) from None
-
-
-def parse_received_at(items: Sequence[str]) -> dict[str, datetime] | datetime | None:
-    """CLI form: ``KEY=DATE`` (repeatable) or a single ``DATE`` for every file."""
-    if not items:
-        return None
-    if len(items) == 1 and "=" not in items[0]:
-        return _to_datetime(items[0])
-    out: dict[str, datetime] = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise XltoolkitError(
-                "bad-received-at",
-                f"'{item}': dùng dạng MÃ-CƠ-QUAN=NGÀY (ví dụ h-ben-luc=2026-12-20), "
-                "hoặc một ngày cho tất cả.",
-            )
-        out[key.strip()] = _to_datetime(value)
-    return out
-
-
-class _Overrides:
-    """Officer-given received times, looked up by file name, then agency id/code, then for all."""
-
-    def __init__(self, received_at: ReceivedAt, plan: Plan):
-        self.all: datetime | None = None
-        self.by_key: dict[str, datetime] = {}
-        if received_at is None:
-            return
-        if isinstance(received_at, Mapping):
-            for key, value in received_at.items():
-                when = _to_datetime(value)
-                if Path(key).suffix.lower() in SPREADSHEET_SUFFIXES:
-                    self.by_key[Path(key).name] = when
-                else:
-                    self.by_key[plan.agency(key).id] = when
-        else:
-            self.all = _to_datetime(received_at)
-
-    def get(self, name: str, agency: str | None) -> datetime | None:
-        if name in self.by_key:
-            return self.by_key[name]
-        if agency and agency in self.by_key:
-            return self.by_key[agency]
-        return self.all
+    For the add-in (trend of a district's own value) and the summary (provincial trend).
+    """
+    with Ledger(workspace, create=False) as led:
+        values = led.values(upto_year=upto_year, plan_id=plan.id)
+    return trends(values, plan)
 
 
 # ------------------------------------------------------------------------------------------ intake
 
 
-def returned_files(folder: Path, exclude: Path | None = None) -> list[Path]:
-    """Spreadsheets directly in `folder`, in name order; Office lock files and hidden files skipped."""
+def scan_folder(folder: Path, exclude: Path | None = None) -> tuple[list[Path], list[SkippedFile]]:
+    """Spreadsheets directly in `folder`, in name order, and the ones not taken in, with why.
+
+    The same rule as `validate` (a dot-prefixed name is read like any other); Excel's lock files
+    (``~$…``) hold no data and are named as skipped, so the officer sees every file accounted for.
+    `exclude`: the summary being written, when it is written into the folder itself.
+    """
+    out: list[Path] = []
+    skipped: list[SkippedFile] = []
     skip = exclude.resolve() if exclude else None
-    out = []
     for p in sorted(folder.iterdir()):
-        if p.name.startswith(("~$", ".")) or p.suffix.lower() not in SPREADSHEET_SUFFIXES:
+        if p.suffix.lower() not in SPREADSHEET_SUFFIXES:
             continue
         if skip is not None and p.name == skip.name and p.resolve() == skip:
             continue
-        if p.is_file():
+        name = safe_name(p.name)
+        if is_lock_file(p):
+            skipped.append(
+                SkippedFile(
+                    name, "lock-file", "tệp khóa tạm của Excel (tạo ra khi tệp đang mở), không phải báo cáo"
+                )
+            )
+        elif not p.is_file():
+            skipped.append(
+                SkippedFile(name, "not-a-file", "không phải tệp thông thường (thư mục hoặc liên kết hỏng)")
+            )
+        else:
             out.append(p)
-    return out
+    return out, skipped
+
+
+def returned_files(folder: Path, exclude: Path | None = None) -> list[Path]:
+    """Spreadsheets of `folder` taken in by `consolidate` (see `scan_folder`)."""
+    return scan_folder(folder, exclude)[0]
+
+
+def _hashes(paths: list[Path], skipped: list[SkippedFile]) -> tuple[list[Path], list[str]]:
+    """Content hashes of the files that can be read; a file that cannot is skipped, not fatal."""
+    kept: list[Path] = []
+    hashes: list[str] = []
+    for p in paths:
+        try:
+            hashes.append(sha256_file(p))
+        except OSError as e:
+            skipped.append(
+                SkippedFile(safe_name(p.name), "unreadable", f"không đọc được tệp ({e.strerror or e})")
+            )
+            continue
+        kept.append(p)
+    return kept, hashes
 
 
 def sha256_file(path: Path) -> str:
@@ -172,14 +166,14 @@ def _crashed(path: Path, err: BaseException) -> Any:
     """A report for a file the validator could not handle: archived and recorded, never used."""
     from xltoolkit.validation.validate import FileReport
 
-    msg = f"Không kiểm tra được tệp {path.name}: {type(err).__name__}: {err}"
+    msg = f"Không kiểm tra được tệp {safe_name(path.name)}: {type(err).__name__}: {err}"
     return FileReport(path=str(path), issues=[Issue(CRASHED, "error", msg)], integrity_ok=False)
 
 
 #: Below this many new files a process pool costs more than it saves.
 POOL_MIN_FILES = 300
 POOL_CHUNK = 150
-_POOL_ARGS: tuple[Plan, Mapping, bytes | None] | None = None  # inherited by forked workers
+_POOL_ARGS: tuple[Plan, AgencySeries, bytes | None] | None = None  # inherited by forked workers
 
 
 def pool_size(n_files: int) -> int:
@@ -208,7 +202,7 @@ def _validate_chunk(paths: list[Path]) -> list[Any]:
 
 
 def _validate(
-    paths: list[Path], plan: Plan, history: Mapping, secret: bytes | None, meanwhile: Callable[[], T]
+    paths: list[Path], plan: Plan, history: AgencySeries, secret: bytes | None, meanwhile: Callable[[], T]
 ) -> tuple[list[Any], T]:
     """FileReports in the order of `paths` (in a process pool when there are many), and what
     `meanwhile()` returned.
@@ -251,7 +245,7 @@ def _validate(
         _POOL_ARGS = None
 
 
-def _validate_serial(paths: list[Path], plan: Plan, history: Mapping, secret: bytes | None) -> list[Any]:
+def _validate_serial(paths: list[Path], plan: Plan, history: AgencySeries, secret: bytes | None) -> list[Any]:
     """FileReports in the order of `paths`; one broken file never stops the others."""
     if not paths:
         return []
@@ -267,7 +261,7 @@ def _validate_serial(paths: list[Path], plan: Plan, history: Mapping, secret: by
         return [_validate_one(p, plan, history, secret) for p in paths]
 
 
-def _validate_one(path: Path, plan: Plan, history: Mapping, secret: bytes | None) -> Any:
+def _validate_one(path: Path, plan: Plan, history: AgencySeries, secret: bytes | None) -> Any:
     from xltoolkit.validation.validate import validate_paths
 
     try:
@@ -283,10 +277,15 @@ def _value_rows(rep: Any) -> Any:
     return rows if rows is not None else rep.values
 
 
-def _record(path: Path, sha: str, rep: Any, received: datetime, archived: Path, plan: Plan) -> Record:
+def _record(
+    path: Path, sha: str, rep: Any, received: tuple[datetime, bool, bool], archived: str, plan: Plan
+) -> Record:
+    """`received`: the received time, whether the officer gave it, whether the file's own time was
+    in the future (then flagged); `archived`: the archive copy, relative to the workspace."""
     agency = rep.agency if rep.agency in plan.agency_by_id else None
     integrity = bool(rep.integrity_ok) and agency is not None and rep.year is not None
-    report = rep.to_dict()
+    issues = [*rep.issues, future_issue(path)] if received[2] else list(rep.issues)
+    report = escape_strings({**rep.to_dict(), "issues": [issue_to_dict(i) for i in issues]})
     narrative = {
         "tasks": list(rep.tasks or []),
         "budget": dict(rep.budget) if rep.budget else None,
@@ -296,127 +295,19 @@ def _record(path: Path, sha: str, rep: Any, received: datetime, archived: Path, 
         sha256=sha,
         agency=agency,
         year=int(rep.year) if rep.year is not None else None,
-        original_name=path.name,
-        received_at=received,
-        archive_path=str(archived),
+        original_name=safe_name(path.name),
+        received_at=received[0],
+        received_given=received[1],
+        archive_path=archived,
         integrity_ok=integrity,
         valid=bool(rep.valid),
         errors=len(rep.errors),
-        warnings=len(rep.warnings),
+        warnings=len(rep.warnings) + received[2],
         report=report,
-        narrative=narrative,
+        narrative=escape_strings(narrative),
         values=_value_rows(rep) if integrity else None,
         plan_id=plan.id,
     )
-
-
-# ------------------------------------------------------------------------------------------ result
-
-
-def _measure_results(plan: Plan, year: int, hist: History) -> list[MeasureResult]:
-    out = []
-    for m in plan.measures:
-        fig = hist.figures.get((year, m.code))
-        trend = {y: v for y, v in hist.provincial.get(m.code, {}).items() if y <= year}
-        value = fig.value if fig else None
-        status = assess(m, trend if value is not None else {}, year)
-        out.append(
-            MeasureResult(
-                code=m.code,
-                value=value,
-                district_aggregate=fig.district_aggregate if fig else None,
-                department_value=fig.department_value if fig else None,
-                source=fig.source if fig else "none",
-                status=status,
-                numerator_sum=fig.numerator_sum if fig else None,
-                denominator_sum=fig.denominator_sum if fig else None,
-                districts_used=fig.districts_used if fig else [],
-                districts_excluded=fig.districts_excluded if fig else [],
-                reconciliation_flag=fig.reconciliation_flag if fig else False,
-                trend=trend,
-            )
-        )
-    return out
-
-
-def _district_results(plan: Plan, year: int, hist: History) -> list[DistrictResult]:
-    """Every district of the plan, with its own value (None if missing or blocked) and status."""
-    out = []
-    for d in plan.districts:
-        ms = []
-        for m in plan.measures:
-            series = {y: v for y, v in hist.by_agency.get((d.id, m.code), {}).items() if y <= year}
-            value = series.get(year)
-            ms.append(DistrictMeasure(m.code, value, assess(m, series if value is not None else {}, year)))
-        out.append(DistrictResult(d.id, ms))
-    return out
-
-
-def _other_year(file_year: int, year: int) -> dict[str, Any]:
-    """A file of another year found in this year's folder: recorded under its own year, said so."""
-    msg = (
-        f"Tệp là báo cáo năm {file_year}, không thuộc kỳ tổng hợp năm {year}; "
-        f"đã lưu vào sổ theo dõi năm {file_year} và được dùng khi tổng hợp năm đó."
-    )
-    return {"code": "other-year", "severity": "warning", "sheet": None, "cell": None, "message": msg}
-
-
-def build_result(
-    led: Ledger, plan: Plan, year: int, folder_hashes: Sequence[str] = ()
-) -> ConsolidationResult:
-    """The year's result from the ledger alone (also usable without a folder, e.g. by the add-in)."""
-    rows = led.submissions(year, folder_hashes)
-    deadline = plan.deadline_for(year)
-    subs = [to_submission(r, plan.deadline_for(r["year"]) if r["year"] else None) for r in rows]
-    this_year = [r for r in rows if r["year"] == year and r["agency"] in plan.agency_by_id]
-    accepted = {r["agency"]: r for r in this_year if r["state"] == "accepted"}
-    first: dict[str, datetime] = {}
-    for r in this_year:
-        if r["state"] != "rejected":
-            t = datetime.fromisoformat(r["received_at"])
-            first[r["agency"]] = min(first.get(r["agency"], t), t)
-    order = [a.id for a in plan.agencies]
-    received = [a for a in order if a in accepted]
-    late = [a for a in received if first[a].date() > deadline]
-    missing = [a for a in order if a not in accepted]
-
-    hist = history_from_values(led.values(upto_year=year, plan_id=plan.id), plan)
-    narratives, budget = [], []
-    for a in received:
-        n = json.loads(accepted[a]["narrative"] or "{}")
-        narratives.append({"agency": a, "tasks": n.get("tasks") or [], "difficulties": n.get("difficulties")})
-        b = n.get("budget") or {}
-        budget.append({"agency": a, "state": b.get("state"), "mobilised": b.get("mobilised")})
-    files = []
-    for r in rows:
-        d = json.loads(r["report"])
-        d.setdefault("sha256", r["sha256"])
-        d["state"] = r["state"]
-        if r["year"] is not None and r["year"] != year:
-            d["issues"] = [*d.get("issues", []), _other_year(r["year"], year)]
-        files.append(d)
-    return ConsolidationResult(
-        year=year,
-        plan_id=plan.id,
-        received=received,
-        late=late,
-        missing=missing,
-        measures=_measure_results(plan, year, hist),
-        districts=_district_results(plan, year, hist),
-        submissions=subs,
-        file_issues=files,
-        narratives=narratives,
-        budget=budget,
-    )
-
-
-def _write_summary(result: ConsolidationResult, plan: Plan, path: Path) -> Path | None:
-    """The summary workbook (None when the summary package is not installed)."""
-    if importlib.util.find_spec("xltoolkit.summary.workbook") is None:
-        return None
-    from xltoolkit.summary.workbook import write_summary
-
-    return write_summary(result, plan, path)
 
 
 # ------------------------------------------------------------------------------------------ entry
@@ -427,7 +318,7 @@ def consolidate(
     year: int,
     *,
     plan: Plan | None = None,
-    workspace: str | Path = "workbooks",
+    workspace: str | Path = layout.DEFAULT_WORKSPACE,
     output: str | Path | None = None,
     received_at: ReceivedAt = None,
     secret: bytes | None = None,
@@ -435,6 +326,8 @@ def consolidate(
     """Take in the returned files of `folder`, record them in the ledger, consolidate `year`.
 
     Idempotent: running again on the same folder records nothing new and returns the same result.
+    Raises `XltoolkitError` (`workspace-locked`, `output-overwrites-input`, `disk-full`,
+    `workspace-read-only`, `ledger-unreadable`...) with the ledger left as it was.
     """
     plan = plan or load_plan()
     lo, hi = plan.period
@@ -443,15 +336,42 @@ def consolidate(
     src = Path(folder)
     if not src.is_dir():
         raise XltoolkitError("folder-not-found", f"Không tìm thấy thư mục tệp báo cáo: {src}")
+    ws = Path(workspace)
     secret = secret if secret is not None else config.fingerprint_secret()
-    out_path = Path(output) if output else default_output(workspace, year)
-    overrides = _Overrides(received_at, plan)
+    out_path = Path(output) if output else default_output(ws, year)
+    check_output(out_path, ws, src)
+    overrides = Overrides(received_at, plan)
+    paths, skipped = scan_folder(src, exclude=out_path)
+    paths, hashes = _hashes(paths, skipped)
+    with workspace_lock(ws):
+        stage = "khi lưu trữ tệp nhận về và ghi sổ theo dõi"
+        try:
+            result = _intake(ws, plan, year, paths, hashes, overrides, secret)
+            stage = "khi ghi tệp tổng hợp"
+            from xltoolkit.summary.workbook import write_summary
 
+            result.summary_path = write_summary(result, plan, out_path)
+        except sqlite3.Error as e:
+            raise ledger_error(e, layout.ledger_path(ws)) from None
+        except OSError as e:
+            raise disk_error(e, Path(e.filename) if e.filename else ws, stage) from None
+    result.skipped = skipped
+    return result
+
+
+def _intake(
+    ws: Path,
+    plan: Plan,
+    year: int,
+    paths: list[Path],
+    hashes: list[str],
+    overrides: Overrides,
+    secret: bytes | None,
+) -> ConsolidationResult:
+    """Archive, validate and record the new files in one transaction; the year's result."""
     from xltoolkit.validation.validate import gc_paused
 
-    paths = returned_files(src, exclude=out_path)
-    hashes = [sha256_file(p) for p in paths]
-    with Ledger(workspace) as led, gc_paused():
+    with Ledger(ws) as led, gc_paused():
         known = led.known(hashes)
         # a file the validator crashed on is not the file's fault: validate it again (a fixed
         # validator then records it properly), keeping the received time first recorded
@@ -467,15 +387,15 @@ def consolidate(
             return led.archive_many((p, s) for s, p in new.items())
 
         reports, archived = _validate(list(new.values()), plan, earlier, secret, copies)
+        now = datetime.now().replace(microsecond=0)
         records = []
         for (sha, p), rep, copy in zip(new.items(), reports, archived, strict=True):
             agency = rep.agency if rep.agency in plan.agency_by_id else None
-            first = datetime.fromisoformat(known[sha]["received_at"]) if sha in known else None
-            when = overrides.get(p.name, agency) or first or datetime.fromtimestamp(os.stat(p).st_mtime)
-            records.append(_record(p, sha, rep, when.replace(microsecond=0), copy, plan))
+            received = received_time(p, agency, known.get(sha), overrides, now)
+            records.append(_record(p, sha, rep, received, led.stored_path(copy), plan))
         with led.transaction() as conn:
             led.forget_rejected(conn, retry)
-            led.add(conn, records, datetime.now().replace(microsecond=0))
+            led.add(conn, records, now)
             groups = {(r.agency, r.year) for r in records if r.integrity_ok}
             for p, h in zip(paths, hashes, strict=True):
                 row = known.get(h)
@@ -485,6 +405,4 @@ def consolidate(
                     if row["state"] != "rejected":
                         groups.add((row["agency"], row["year"]))
             led.resolve(conn, groups)
-        result = build_result(led, plan, year, hashes)
-    result.summary_path = _write_summary(result, plan, out_path)
-    return result
+        return build_result(led, plan, year, hashes)

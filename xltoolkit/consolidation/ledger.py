@@ -18,24 +18,25 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import shutil
 import sqlite3
-from collections.abc import Iterable, Iterator
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
 import pandas as pd
 
+from xltoolkit import workspace as layout
 from xltoolkit.consolidation.results import Submission
 from xltoolkit.errors import XltoolkitError
-from xltoolkit.plan import aggregate
-from xltoolkit.plan.model import Plan
 
-DB_NAME = "ledger.sqlite"
-ARCHIVE_DIR = "archive"
+#: The ledger's file name (the layout itself is `xltoolkit.workspace`'s).
+DB_NAME = layout.LEDGER_NAME
 
 _V1 = """
 CREATE TABLE submissions (
@@ -79,13 +80,41 @@ CREATE INDEX submissions_agency_year ON submissions(agency, year, state);
 CREATE INDEX observations_year ON observations(year, code);
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2)
+# v3: whether the received time was given by the officer (a correction later runs keep and report).
+_V3 = """
+ALTER TABLE submissions ADD COLUMN received_given INTEGER NOT NULL DEFAULT 0;
+"""
+
+
+def _v4_relative_archive_paths(conn: sqlite3.Connection) -> None:
+    """v4: archive paths relative to the workspace (absolute ones went stale when it moved). The
+    archive's layout is fixed (``archive/<hh>/<file>``), so the last three parts are the path."""
+    rows = conn.execute("SELECT sha256, archive_path FROM submissions").fetchall()
+    updates = []
+    for sha, stored in rows:
+        if PurePosixPath(stored).is_absolute() or PureWindowsPath(stored).is_absolute():
+            parts = PureWindowsPath(stored).parts  # splits on "/" and "\\" alike
+            updates.append(("/".join(parts[-3:]), sha))
+    conn.executemany("UPDATE submissions SET archive_path = ? WHERE sha256 = ?", updates)
+
+
+#: Each step: SQL statements (no ';' inside one) or a function of the connection.
+MIGRATIONS: tuple[str | Callable[[sqlite3.Connection], None], ...] = (
+    _V1,
+    _V2,
+    _V3,
+    _v4_relative_archive_paths,
+)
 SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def _version(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
 
 
 def migrate(conn: sqlite3.Connection, target: int = SCHEMA_VERSION) -> int:
     """Bring the database to schema version `target`, one step at a time, each in a transaction."""
-    current = conn.execute("PRAGMA user_version").fetchone()[0]
+    current = _version(conn)
     if current > SCHEMA_VERSION:
         raise XltoolkitError(
             "ledger-too-new",
@@ -93,15 +122,23 @@ def migrate(conn: sqlite3.Connection, target: int = SCHEMA_VERSION) -> int:
             "chương trình này hỗ trợ. Hãy cập nhật xltoolkit; sổ không bị thay đổi.",
         )
     for version in range(current + 1, target + 1):
+        # BEGIN IMMEDIATE takes the write lock before the version is read again: a concurrent
+        # creator either finished this step (then it is skipped) or waits for this one.
+        conn.execute("BEGIN IMMEDIATE")
         try:
-            conn.executescript(
-                "BEGIN;" + MIGRATIONS[version - 1] + f"PRAGMA user_version = {version};COMMIT;"
-            )
+            if _version(conn) < version:
+                step = MIGRATIONS[version - 1]
+                if callable(step):
+                    step(conn)
+                else:
+                    for statement in filter(None, (x.strip() for x in step.split(";"))):
+                        conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {version}")
         except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
+            conn.execute("ROLLBACK")
             raise
-    return conn.execute("PRAGMA user_version").fetchone()[0]
+        conn.execute("COMMIT")
+    return _version(conn)
 
 
 @dataclass
@@ -120,8 +157,9 @@ class Record:
     warnings: int
     report: dict[str, Any]
     narrative: dict[str, Any] = field(default_factory=dict)
-    values: pd.DataFrame | list[tuple] | None = None  # rows in `aggregate_cols()` order, or a frame
+    values: pd.DataFrame | list[tuple[Any, ...]] | None = None  # rows in `aggregate_cols()` order
     plan_id: str | None = None
+    received_given: bool = False
 
 
 def _dumps(obj: Any) -> str:
@@ -138,7 +176,7 @@ def _num(x: Any) -> float | None:
     return None if f != f else f
 
 
-def _rows(values: pd.DataFrame | list[tuple] | None) -> list[tuple]:
+def _rows(values: pd.DataFrame | list[tuple[Any, ...]] | None) -> list[tuple[Any, ...]]:
     """Value rows as tuples in `aggregate_cols()` order, from a frame or from the validator's tuples."""
     if values is None:
         return []
@@ -163,15 +201,21 @@ class Ledger:
 
     def __init__(self, workspace: str | Path, *, create: bool = True):
         self.workspace = Path(workspace)
-        self.path = self.workspace / DB_NAME
-        self.archive_dir = self.workspace / ARCHIVE_DIR
+        self.path = layout.ledger_path(self.workspace)
+        self.archive_dir = layout.archive_dir(self.workspace)
         if not create and not self.path.exists():
             self.conn: sqlite3.Connection | None = None
             return
         self.workspace.mkdir(parents=True, exist_ok=True)
-        # Default rollback journal, not WAL: the workspace may sit on a shared network drive, where
-        # WAL does not work; one transaction per run makes the journal mode irrelevant for speed.
-        self.conn = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+        try:
+            # Default rollback journal, not WAL: the workspace may sit on a shared network drive,
+            # where WAL does not work; one transaction per run makes the journal mode irrelevant.
+            self.conn = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+        except sqlite3.Error as e:  # e.g. the ledger path is a folder
+            self.conn = None
+            raise XltoolkitError(
+                "ledger-unreadable", f"Không mở được sổ theo dõi {self.path}: {e}. Sổ không bị thay đổi."
+            ) from None
         try:
             migrate(self.conn)
         except sqlite3.DatabaseError as e:
@@ -221,14 +265,30 @@ class Ledger:
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 if made is not None:
                     made.add(dest.parent)
-            tmp = dest.with_name(f".~{dest.name}")
-            shutil.copyfile(source, tmp)
-            tmp.replace(dest)
+            # a unique temporary name: another process may be archiving the same file right now
+            fd, name = tempfile.mkstemp(prefix=f".~{dest.name}.", suffix=".part", dir=dest.parent)
+            os.close(fd)
+            tmp = Path(name)
+            try:
+                shutil.copyfile(source, tmp)
+                tmp.replace(dest)
+            except BaseException:
+                tmp.unlink(missing_ok=True)
+                raise
         return dest
+
+    def stored_path(self, archived: Path) -> str:
+        """How an archive copy's path is stored: relative to the workspace, so the workspace can be
+        moved or mounted elsewhere."""
+        return archived.relative_to(self.workspace).as_posix()
+
+    def archived_file(self, stored: str) -> Path:
+        """The archive copy of a stored path (absolute paths of ledgers before v4 kept as they are)."""
+        return self.workspace / stored
 
     def archive_many(self, items: Iterable[tuple[Path, str]]) -> list[Path]:
         """`archive` for many files, in order. Sequential on purpose: creating small files is bound by
-        the file system's journal, and threads measured slower on a busy disk (4.2 s vs 2.8 s)."""
+        the file system's journal, where threads only add contention."""
         made: set[Path] = set()
         return [self.archive(p, h, made) for p, h in items]
 
@@ -273,6 +333,7 @@ class Ledger:
                     _dumps(r.report),
                     _dumps(r.narrative),
                     r.plan_id,
+                    int(r.received_given),
                 )
             )
             if state == "pending":
@@ -294,8 +355,8 @@ class Ledger:
         conn.executemany(
             "INSERT OR IGNORE INTO submissions (sha256, agency, year, original_name, received_at,"
             " recorded_at, seq, archive_path, integrity_ok, valid, errors, warnings, state, report,"
-            " narrative, plan_id)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            " narrative, plan_id, received_given)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             rows,
         )
         conn.executemany("INSERT OR IGNORE INTO observations VALUES (?,?,?,?,?,?,?,?,?,?)", obs)
@@ -307,11 +368,15 @@ class Ledger:
         )
 
     def set_received_at(self, conn: sqlite3.Connection, sha256: str, when: datetime) -> None:
-        conn.execute("UPDATE submissions SET received_at = ? WHERE sha256 = ?", (when.isoformat(), sha256))
+        """An officer's correction of a recorded file's received time (kept by later runs)."""
+        conn.execute(
+            "UPDATE submissions SET received_at = ?, received_given = 1 WHERE sha256 = ?",
+            (when.isoformat(), sha256),
+        )
 
-    def resolve(self, conn: sqlite3.Connection, groups: Iterable[tuple[str, int]]) -> None:
+    def resolve(self, conn: sqlite3.Connection, groups: Iterable[tuple[str | None, int | None]]) -> None:
         """Recompute accepted/superseded for each (agency, year): latest received time wins."""
-        for agency, year in sorted(set(groups)):
+        for agency, year in sorted({(a, y) for a, y in groups if a is not None and y is not None}):
             rows = conn.execute(
                 "SELECT sha256 FROM submissions WHERE agency = ? AND year = ? AND state != 'rejected'"
                 " ORDER BY received_at, seq",
@@ -344,11 +409,11 @@ class Ledger:
     ) -> pd.DataFrame:
         """Values of accepted submissions (one year, or all years up to one)."""
         if self.conn is None:
-            return aggregate.empty_values()
+            return empty_values()
         # CROSS JOIN fixes the join order: the few accepted submissions first, then their rows by
-        # primary key. Left to itself SQLite walked every observation of the years asked for
-        # (superseded files included: 76,000 rows at 3,300 files) and probed each one's submission,
-        # 0.13 s instead of 0.003 s. Same rows; the ORDER BY below fixes their order.
+        # primary key. Left to itself SQLite walks every observation of the years asked for
+        # (superseded files included) and probes each one's submission. Same rows; the ORDER BY
+        # below fixes their order.
         q = (
             "SELECT o.agency, o.year, o.code, o.numerator, o.denominator, o.value, o.source, o.notes,"
             " o.blocked"
@@ -367,10 +432,20 @@ class Ledger:
             args.append(plan_id)
         rows = self.conn.execute(q + " ORDER BY o.year, o.agency, o.code", args).fetchall()
         if not rows:
-            return aggregate.empty_values()
+            return empty_values()
         df = pd.DataFrame(rows, columns=list(aggregate_cols()))
         df["blocked"] = df["blocked"].astype(bool)
         return df
+
+
+def empty_values() -> pd.DataFrame:
+    """No values: the frame `Ledger.values` returns when there is nothing to read."""
+    df = pd.DataFrame({c: pd.Series([], dtype=object) for c in aggregate_cols()})
+    df["year"] = df["year"].astype("int64")
+    for c in ("numerator", "denominator", "value"):
+        df[c] = df[c].astype("float64")
+    df["blocked"] = df["blocked"].astype(bool)
+    return df
 
 
 def aggregate_cols() -> tuple[str, ...]:
@@ -391,29 +466,5 @@ def to_submission(row: dict[str, Any], deadline: Any | None) -> Submission:
         superseded_by=row["superseded_by"],
         errors=row["errors"],
         warnings=row["warnings"],
+        received_given=bool(row.get("received_given")),
     )
-
-
-@dataclass
-class History:
-    """Accepted values of all years up to one, and the series computed from them."""
-
-    values: pd.DataFrame
-    provincial: dict[str, dict[int, float]]  # code -> {year: official provincial value}
-    by_agency: dict[tuple[str, str], dict[int, float]]  # (agency, code) -> {year: own value}
-    figures: dict[tuple[int, str], aggregate.Figure]
-
-
-def history(plan: Plan, upto_year: int, *, workspace: str | Path = "workbooks") -> History:
-    """Read the ledger of `workspace` for years ``<= upto_year`` (read-only; empty if none yet).
-
-    For the add-in (trend of a district's own value) and the summary (provincial trend).
-    """
-    with Ledger(workspace, create=False) as led:
-        values = led.values(upto_year=upto_year, plan_id=plan.id)
-    return history_from_values(values, plan)
-
-
-def history_from_values(values: pd.DataFrame, plan: Plan) -> History:
-    figures = aggregate.provincial_figures(values, plan)
-    return History(values, aggregate.series_by_code(figures), aggregate.agency_series(values, plan), figures)

@@ -9,6 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from xltoolkit.issues import Issue, Severity
 from xltoolkit.plan.status import StatusResult
 
 
@@ -80,6 +81,8 @@ class Submission:
     superseded_by: str | None = None  # sha256 of the newer submission
     errors: int = 0
     warnings: int = 0
+    #: True when the received time was given by the officer (`received_at`), which later runs keep.
+    received_given: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -88,12 +91,104 @@ class Submission:
             "sha256": self.sha256,
             "original_name": self.original_name,
             "received_at": self.received_at.isoformat(),
+            "received_given": self.received_given,
             "state": self.state,
             "late": self.late,
             "superseded_by": self.superseded_by,
             "errors": self.errors,
             "warnings": self.warnings,
         }
+
+
+def issue_to_dict(issue: Issue) -> dict[str, Any]:
+    """An issue as stored and printed: the shared fields plus the measure it concerns."""
+    return {**issue.to_dict(), "measure": issue.measure}
+
+
+def issue_from_dict(d: dict[str, Any]) -> Issue:
+    """An issue read back from the ledger (older rows have no measure)."""
+    severity: Severity = "warning" if d.get("severity") == "warning" else "error"
+    return Issue(
+        code=str(d.get("code") or ""),
+        severity=severity,
+        message=str(d.get("message") or ""),
+        sheet=d.get("sheet"),
+        cell=d.get("cell"),
+        measure=d.get("measure"),
+    )
+
+
+@dataclass
+class FileOutcome:
+    """The validation outcome of one recorded file, as read back from the ledger."""
+
+    path: str
+    agency: str | None
+    year: int | None
+    valid: bool
+    issues: list[Issue]
+    sha256: str
+    state: str  # the submission state, as in `Submission.state`
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "agency": self.agency,
+            "year": self.year,
+            "valid": self.valid,
+            "issues": [issue_to_dict(i) for i in self.issues],
+            "sha256": self.sha256,
+            "state": self.state,
+        }
+
+
+@dataclass
+class TaskResult:
+    task: str
+    result: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"task": self.task, "result": self.result}
+
+
+@dataclass
+class Narrative:
+    """What an agency wrote about its tasks and its difficulties (kept as text)."""
+
+    agency: str
+    tasks: list[TaskResult] = field(default_factory=list)
+    difficulties: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "agency": self.agency,
+            "tasks": [t.to_dict() for t in self.tasks],
+            "difficulties": self.difficulties,
+        }
+
+
+@dataclass
+class BudgetLine:
+    """An agency's budget for the year, million VND (None: not reported or not usable)."""
+
+    agency: str
+    state: float | None
+    mobilised: float | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"agency": self.agency, "state": self.state, "mobilised": self.mobilised}
+
+
+@dataclass
+class SkippedFile:
+    """A file of the folder that was not taken in, and why (a reason code and its Vietnamese text)."""
+
+    name: str
+    reason: str
+    message: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "reason": self.reason, "message": self.message}
 
 
 @dataclass
@@ -106,11 +201,22 @@ class ConsolidationResult:
     measures: list[MeasureResult]
     districts: list[DistrictResult]
     submissions: list[Submission] = field(default_factory=list)
-    file_issues: list[dict[str, Any]] = field(default_factory=list)  # FileReport.to_dict() of each file
-    # {agency, tasks: [{task, result}], difficulties}
-    narratives: list[dict[str, Any]] = field(default_factory=list)
-    budget: list[dict[str, Any]] = field(default_factory=list)  # {agency, state, mobilised}
+    file_issues: list[FileOutcome] = field(default_factory=list)
+    narratives: list[Narrative] = field(default_factory=list)
+    budget: list[BudgetLine] = field(default_factory=list)
     summary_path: Path | None = None
+    #: Files in the folder not taken in (hidden, lock files, unreadable names...), with the reason.
+    skipped: list[SkippedFile] = field(default_factory=list)
+
+    @property
+    def other_year_files(self) -> list[Submission]:
+        """Files of the folder that belong to another year (recorded under their own year)."""
+        return [s for s in self.submissions if s.year is not None and s.year != self.year]
+
+    @property
+    def given_received_times(self) -> list[Submission]:
+        """Submissions whose received time was given by the officer (kept by later runs)."""
+        return [s for s in self.submissions if s.received_given]
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -122,7 +228,9 @@ class ConsolidationResult:
             "measures": [m.to_dict() for m in self.measures],
             "districts": [d.to_dict() for d in self.districts],
             "submissions": [s.to_dict() for s in self.submissions],
-            "files": self.file_issues,
-            "budget": self.budget,
+            "files": [f.to_dict() for f in self.file_issues],
+            "narratives": [n.to_dict() for n in self.narratives],
+            "budget": [b.to_dict() for b in self.budget],
+            "skipped": [f.to_dict() for f in self.skipped],
             "summary_path": str(self.summary_path) if self.summary_path else None,
         }

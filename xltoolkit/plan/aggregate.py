@@ -23,6 +23,11 @@ from xltoolkit.plan.status import round_sig
 
 VALUE_COLUMNS = ("agency", "year", "code", "numerator", "denominator", "value", "blocked")
 
+#: The largest count or value that takes part in a sum. No count of children or of communes comes
+#: near it, and a sum of a thousand such rows stays finite, so one absurd input (1e308) is left out
+#: (listed as excluded) instead of turning the province's figure into infinity or NaN.
+MAX_MAGNITUDE = 1e12
+
 
 @dataclass
 class Figure:
@@ -49,17 +54,17 @@ def rate(
     Multiplies before dividing (``num × scale / den``) so whole-number inputs such as 95 of 1000
     per 100 give exactly 9.5, which matters for strict targets like "< 9.5".
     """
-    if numerator is None or (isinstance(numerator, float) and math.isnan(numerator)):
+    if numerator is None or not math.isfinite(numerator):
         return None
     if not has_denominator:
-        return round_sig(float(numerator))
-    if (
-        denominator is None
-        or (isinstance(denominator, float) and math.isnan(denominator))
-        or denominator <= 0
-    ):
+        return _finite(round_sig(float(numerator)))
+    if denominator is None or not math.isfinite(denominator) or denominator <= 0:
         return None
-    return round_sig(float(numerator) * scale / float(denominator))
+    return _finite(round_sig(float(numerator) * scale / float(denominator)))
+
+
+def _finite(x: float) -> float | None:
+    return x if math.isfinite(x) else None
 
 
 def empty_values() -> pd.DataFrame:
@@ -108,8 +113,10 @@ def with_values(values: pd.DataFrame, plan: Plan) -> pd.DataFrame:
         lambda c: bool(plan.measure_by_code[c].denominator) if c in plan.measure_by_code else False
     )
     num, den = df["numerator"], df["denominator"]
-    ratio = (num * scale / den).where(den > 0)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        ratio = (num * scale / den).where(den > 0)
     value = ratio.where(has_den.astype(bool), num)
+    value = value.where(np.isfinite(value.astype("float64")))
     df["value"] = value.map(lambda v: round_sig(v) if pd.notna(v) else np.nan).astype("float64")
     df["usable"] = _usable(df, has_den.astype(bool))
     return df
@@ -118,11 +125,12 @@ def with_values(values: pd.DataFrame, plan: Plan) -> pd.DataFrame:
 def _usable(df: pd.DataFrame, has_den: pd.Series) -> pd.Series:
     """A row counts when not blocked and its counts are whole: numerator ≥ 0 and, for rates, a
     denominator ≥ 0 that is positive unless the numerator is 0 (a district with no births and no
-    deaths adds nothing to either sum, but it did report)."""
+    deaths adds nothing to either sum, but it did report); no count beyond `MAX_MAGNITUDE`."""
     num, den = df["numerator"], df["denominator"]
-    ok_num = num.notna() & (num >= 0)
-    ok_den = den.notna() & (den >= 0) & ((den > 0) | (num == 0))
-    return (~df["blocked"]) & ok_num & (ok_den | ~has_den)
+    ok_num = num.notna() & (num >= 0) & (num <= MAX_MAGNITUDE)
+    ok_den = den.notna() & (den >= 0) & (den <= MAX_MAGNITUDE) & ((den > 0) | (num == 0))
+    ok_value = df["value"].notna() | (has_den & (den == 0))  # a value computed is finite
+    return (~df["blocked"]) & ok_num & (ok_den | ~has_den) & ok_value
 
 
 def district_aggregates(values: pd.DataFrame, plan: Plan) -> dict[tuple[int, str], Figure]:
@@ -135,15 +143,17 @@ def district_aggregates(values: pd.DataFrame, plan: Plan) -> dict[tuple[int, str
     districts = {a.id for a in plan.districts}
     df = df[df["agency"].isin(districts) & df["code"].isin(plan.measure_by_code)]
     out: dict[tuple[int, str], Figure] = {}
-    for (year, code), g in df.groupby(["year", "code"], sort=True):
+    for key, g in df.groupby(["year", "code"], sort=True):
+        assert isinstance(key, tuple)
+        year, code = int(str(key[0])), str(key[1])
         m = plan.measure_by_code[code]
         used = g[g["usable"]]
         num_sum = float(used["numerator"].sum()) if len(used) else None
         den_sum = float(used["denominator"].sum()) if len(used) and m.denominator else None
         agg = rate(num_sum, den_sum, m.scale, has_denominator=bool(m.denominator)) if len(used) else None
-        out[(int(year), code)] = Figure(
+        out[(year, code)] = Figure(
             code=code,
-            year=int(year),
+            year=year,
             value=agg,
             district_aggregate=agg,
             department_value=None,
@@ -205,3 +215,20 @@ def agency_series(values: pd.DataFrame, plan: Plan) -> dict[tuple[str, str], dic
     for a, y, c, v in zip(df["agency"], df["year"], df["code"], df["value"], strict=True):
         out.setdefault((a, c), {})[int(y)] = float(v)
     return out
+
+
+@dataclass
+class Trends:
+    """Accepted values of all years up to one, and the yearly series computed from them: what the
+    status of a year, the summary's trend columns and the add-in's own-district trend are read from."""
+
+    values: pd.DataFrame
+    provincial: dict[str, dict[int, float]]  # code -> {year: official provincial value}
+    by_agency: dict[tuple[str, str], dict[int, float]]  # (agency, code) -> {year: own value}
+    figures: dict[tuple[int, str], Figure]
+
+
+def trends(values: pd.DataFrame, plan: Plan) -> Trends:
+    """The series of `values` (accepted rows of several years)."""
+    figures = provincial_figures(values, plan)
+    return Trends(values, series_by_code(figures), agency_series(values, plan), figures)

@@ -194,31 +194,15 @@ def issues_sheet(ws: Worksheet, result: ConsolidationResult, plan: Plan) -> None
     )
     rows: list[list[Any]] = []
     total = 0
-    files = sorted(result.file_issues, key=lambda f: (f.get("agency") or "~", str(f.get("path") or "")))
+    files = sorted(result.file_issues, key=lambda f: (f.agency or "~", f.path))
     for f in files:
-        agency = f.get("agency")
-        state = SUBMISSION_STATES.get(f.get("state") or "", f.get("state") or "")
-        base = [
-            agency or "",
-            agency_label(plan, agency),
-            filename(f.get("path")),
-            state,
-            bool(f.get("valid")),
-        ]
-        for i in f.get("issues") or []:
+        state = SUBMISSION_STATES.get(f.state, f.state)
+        base = [f.agency or "", agency_label(plan, f.agency), filename(f.path), state, f.valid]
+        for i in f.issues:
             total += 1
             if len(rows) >= ISSUE_ROWS_MAX:
                 continue
-            rows.append(
-                [
-                    *base,
-                    SEVERITY_LABELS.get(i.get("severity") or "", i.get("severity") or ""),
-                    i.get("sheet") or "",
-                    i.get("cell") or "",
-                    i.get("code") or "",
-                    i.get("message") or "",
-                ]
-            )
+            rows.append([*base, SEVERITY_LABELS[i.severity], i.sheet or "", i.cell or "", i.code, i.message])
     last = table(ws, ISSUE_COLS, rows)
     if not rows:
         last = FIRST_ROW
@@ -261,22 +245,12 @@ def narratives_sheet(ws: Worksheet, result: ConsolidationResult, plan: Plan) -> 
         "(Tổng hợp nguyên văn từ báo cáo của các cơ quan, đơn vị)",
     )
     rows: list[list[Any]] = []
-    for n in sorted(result.narratives, key=lambda n: n.get("agency") or "~"):
-        agency = n.get("agency")
-        for i, t in enumerate(n.get("tasks") or [], start=1):
-            rows.append(
-                [agency or "", agency_label(plan, agency), i, t.get("task") or "", t.get("result") or ""]
-            )
-        if n.get("difficulties"):
-            rows.append(
-                [
-                    agency or "",
-                    agency_label(plan, agency),
-                    None,
-                    "Khó khăn, vướng mắc và kiến nghị",
-                    n["difficulties"],
-                ]
-            )
+    for n in sorted(result.narratives, key=lambda n: n.agency):
+        label = agency_label(plan, n.agency)
+        for i, t in enumerate(n.tasks, start=1):
+            rows.append([n.agency, label, i, t.task, t.result])
+        if n.difficulties:
+            rows.append([n.agency, label, None, "Khó khăn, vướng mắc và kiến nghị", n.difficulties])
     last = table(ws, NARRATIVE_COLS, rows)
     page_setup(ws, landscape=True, freeze="C9", print_cols=len(NARRATIVE_COLS), last_row=last)
 
@@ -292,14 +266,10 @@ BUDGET_COLS = (
 BUDGET_TOTAL_KEY = "Tổng cộng toàn tỉnh"
 
 
-def _money(x: Any) -> float | None:
-    return float(x) if isinstance(x, int | float) and not isinstance(x, bool) else None
-
-
 def budget_totals(result: ConsolidationResult) -> tuple[float, float]:
     """Σ state budget and Σ mobilised funds over all agencies (a blank counts as nothing)."""
-    state = sum(_money(b.get("state")) or 0.0 for b in result.budget)
-    mobilised = sum(_money(b.get("mobilised")) or 0.0 for b in result.budget)
+    state = sum(b.state or 0.0 for b in result.budget)
+    mobilised = sum(b.mobilised or 0.0 for b in result.budget)
     return state, mobilised
 
 
@@ -314,10 +284,9 @@ def budget_sheet(ws: Worksheet, result: ConsolidationResult, plan: Plan) -> None
         "(Đơn vị tính: triệu đồng)",
     )
     rows: list[list[Any]] = []
-    for b in sorted(result.budget, key=lambda b: b.get("agency") or "~"):
-        state, mob = _money(b.get("state")), _money(b.get("mobilised"))
-        total = None if state is None and mob is None else (state or 0.0) + (mob or 0.0)
-        rows.append([b.get("agency") or "", agency_label(plan, b.get("agency")), state, mob, total])
+    for b in sorted(result.budget, key=lambda b: b.agency):
+        total = None if b.state is None and b.mobilised is None else (b.state or 0.0) + (b.mobilised or 0.0)
+        rows.append([b.agency, agency_label(plan, b.agency), b.state, b.mobilised, total])
     state, mob = budget_totals(result)
     rows.append([BUDGET_TOTAL_KEY, "", state, mob, state + mob])
     last = table(ws, BUDGET_COLS, rows)

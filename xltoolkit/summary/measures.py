@@ -3,6 +3,7 @@ yearly trend) and the trend charts drawn from it ("Xu hướng")."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from openpyxl.chart import LineChart, Reference
@@ -19,15 +20,14 @@ from openpyxl.worksheet.worksheet import Worksheet
 from xltoolkit.consolidation.results import ConsolidationResult, MeasureResult
 from xltoolkit.plan.model import Plan
 from xltoolkit.summary.sheets import (
-    CENTER,
     F_BOLD,
     FIRST_ROW,
-    FONT,
     HEADER_PT,
     INT,
     NUM,
     PCT,
     ROW_PT,
+    STATUS_COLOURS,
     TABLE_HEADER_ROW,
     Col,
     fit_header_rows,
@@ -40,6 +40,7 @@ from xltoolkit.summary.sheets import (
     table,
 )
 from xltoolkit.workbook.layout import requirement_text
+from xltoolkit.workbook.styles import CENTER, FONT
 
 MEASURES_SHEET = "Chỉ tiêu"
 CHARTS_SHEET = "Xu hướng"
@@ -121,6 +122,60 @@ def measure_row(plan: Plan, m: MeasureResult, cols: list[Col]) -> list[Any]:
         for y, t in pm.targets.items():
             values[f"target_{y}"] = t
     return [values.get(c.key) for c in cols]
+
+
+@dataclass(frozen=True)
+class MeasureTableRow:
+    """One measure's row of the measure table: its cells in column order and its status colour."""
+
+    code: str
+    cells: list[Any]
+    status: str  # a `STATUS_LABELS` key
+    colour: str  # RGB hex without '#', as `STATUS_COLOURS`
+
+
+@dataclass(frozen=True)
+class MeasureTable:
+    """The "Chỉ tiêu" table of a consolidated year, as the summary workbook writes it: for an
+    adapter (the add-in) that renders the same table without reading a workbook back."""
+
+    year: int
+    columns: list[Col]  # `.key` stable English key, `.header` as shown (a trend year is an int)
+    rows: list[MeasureTableRow]
+
+    @property
+    def headers(self) -> list[str | int]:
+        return [c.header for c in self.columns]
+
+    def column(self, key: str) -> int:
+        """0-based index of the column `key` (e.g. "status", "value", "trend_2025")."""
+        return next(j for j, c in enumerate(self.columns) if c.key == key)
+
+
+def measure_table(result: ConsolidationResult, plan: Plan) -> MeasureTable:
+    """The measure table of `result`: plan order, one trend column per year with a value."""
+    years = trend_years(result)
+    cols = measure_columns(plan, years)
+    rows = [
+        MeasureTableRow(
+            m.code,
+            measure_row(plan, m, cols),
+            m.status.status,
+            STATUS_COLOURS.get(m.status.status, STATUS_COLOURS["not_available"]),
+        )
+        for m in ordered_measures(result, plan)
+    ]
+    return MeasureTable(result.year, cols, rows)
+
+
+def ordered_measures(result: ConsolidationResult, plan: Plan) -> list[MeasureResult]:
+    """Measures in plan order (unknown codes last, as given) so rows never depend on dict order."""
+    rank = {m.code: i for i, m in enumerate(plan.measures)}
+    return sorted(result.measures, key=lambda m: rank.get(m.code, len(rank)))
+
+
+def trend_years(result: ConsolidationResult) -> list[int]:
+    return sorted({y for m in result.measures for y in m.trend})
 
 
 def measures_sheet(
@@ -223,35 +278,13 @@ def charts_sheet(
     block = _target_block(ws, plan, measures, years, last_col + 2)
     for i, m in enumerate(measures):
         row = FIRST_ROW + i
-        chart = LineChart()
-        pm = plan.measure_by_code.get(m.code)
-        name = pm.name if pm else m.code
-        target = ""
-        if m.status.target is not None:
-            label = requirement_text(pm) if pm else ""
-            year = f" năm {m.status.milestone_year}" if m.status.milestone_year else ""
-            target = f" — mục tiêu{year}: {label} {format(m.status.target, 'g').replace('.', ',')}"
-        chart.title = _title(f"{m.code}. {_shorten(name, CHART_NAME_MAX)}{target}")
+        chart = _trend_chart(plan, m)
         chart.add_data(Reference(data, min_col=first_trend, max_col=total_cols, min_row=row), from_rows=True)
         chart.add_data(
             Reference(ws, min_col=block, max_col=block + len(years) - 1, min_row=row), from_rows=True
         )
         chart.set_categories(cats)
-        value, goal = chart.series
-        value.tx = SeriesLabel(v="Giá trị toàn tỉnh")
-        value.marker.symbol = "circle"
-        value.smooth = False
-        goal.tx = SeriesLabel(v="Mục tiêu")
-        goal.marker.symbol = "none"
-        goal.smooth = False
-        goal.graphicalProperties.line.solidFill = "C00000"
-        goal.graphicalProperties.line.dashStyle = "dash"
-        chart.legend.position = "b"
-        chart.visible_cells_only = False
-        chart.y_axis.title = pm.unit if pm else ""
-        chart.x_axis.delete = False
-        chart.y_axis.delete = False
-        chart.x_axis.number_format = "0"
+        _style_series(chart)
         col0 = (i % CHARTS_PER_ROW) * CHART_COLS  # 0-based, as drawing anchors count
         row0 = TABLE_HEADER_ROW - 1 + (i // CHARTS_PER_ROW) * CHART_ROWS
         chart.anchor = TwoCellAnchor(
@@ -266,6 +299,39 @@ def charts_sheet(
     fixed_scale(ws, [(1, last_col)], landscape=True, tallest_pt=page_pt)
     for k in range(CHART_ROWS_PER_PAGE, rows_of_charts, CHART_ROWS_PER_PAGE):
         ws.row_breaks.append(Break(id=TABLE_HEADER_ROW - 1 + k * CHART_ROWS))  # never cut a chart
+
+
+def _trend_chart(plan: Plan, m: MeasureResult) -> LineChart:
+    """An empty line chart for one measure: its title (name and milestone target) and axes."""
+    chart = LineChart()
+    pm = plan.measure_by_code.get(m.code)
+    name = pm.name if pm else m.code
+    target = ""
+    if m.status.target is not None:
+        label = requirement_text(pm) if pm else ""
+        year = f" năm {m.status.milestone_year}" if m.status.milestone_year else ""
+        target = f" — mục tiêu{year}: {label} {format(m.status.target, 'g').replace('.', ',')}"
+    chart.title = _title(f"{m.code}. {_shorten(name, CHART_NAME_MAX)}{target}")
+    chart.legend.position = "b"
+    chart.visible_cells_only = False
+    chart.y_axis.title = pm.unit if pm else ""
+    chart.x_axis.delete = False
+    chart.y_axis.delete = False
+    chart.x_axis.number_format = "0"
+    return chart
+
+
+def _style_series(chart: LineChart) -> None:
+    """The value as a line with markers, the target as a red dashed line."""
+    value, goal = chart.series
+    value.tx = SeriesLabel(v="Giá trị toàn tỉnh")
+    value.marker.symbol = "circle"
+    value.smooth = False
+    goal.tx = SeriesLabel(v="Mục tiêu")
+    goal.marker.symbol = "none"
+    goal.smooth = False
+    goal.graphicalProperties.line.solidFill = "C00000"
+    goal.graphicalProperties.line.dashStyle = "dash"
 
 
 def _target_block(

@@ -4,6 +4,8 @@ disagree."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from openpyxl.chart import BarChart, Reference
 from openpyxl.chart.marker import DataPoint
 from openpyxl.worksheet.worksheet import Worksheet
@@ -12,7 +14,6 @@ from xltoolkit.consolidation.results import ConsolidationResult, MeasureResult
 from xltoolkit.plan.model import Plan
 from xltoolkit.plan.status import STATUS_LABELS
 from xltoolkit.summary.sheets import (
-    BOX,
     F_BOLD,
     FIRST_ROW,
     INT,
@@ -30,6 +31,7 @@ from xltoolkit.summary.sheets import (
     table,
     text_lines,
 )
+from xltoolkit.workbook.styles import BOX
 
 OVERVIEW_SHEET = "Tổng quan"
 
@@ -104,7 +106,14 @@ def overview_sheet(
     )
     for col, width in zip("ABCDEF", (7, 44, 14, 14, 14, 40), strict=True):
         ws.column_dimensions[col].width = width
-    # I. Status counts with a bar chart.
+    _status_section(ws, measures)
+    _completeness_section(ws, result, plan)
+    last = _reconciliation_section(ws, plan, measures)
+    page_setup(ws, landscape=False, freeze=None, print_cols=6, last_row=last)
+
+
+def _status_section(ws: Worksheet, measures: list[MeasureResult]) -> None:
+    """I. Status counts with a bar chart."""
     put(ws, TABLE_HEADER_ROW - 1, 1, "I. ĐÁNH GIÁ TIẾN ĐỘ SO VỚI MỤC TIÊU").font = F_BOLD
     total = len(measures)
     counts = {k: sum(1 for m in measures if m.status.status == k) for k in STATUS_LABELS}
@@ -141,7 +150,10 @@ def overview_sheet(
     chart.x_axis.scaling.orientation = "maxMin"  # same top-to-bottom order as the table
     chart.height, chart.width = STATUS_CHART_CM, 16
     ws.add_chart(chart, f"A{STATUS_CHART_ROW}")
-    # II. Completeness and timeliness.
+
+
+def _completeness_section(ws: Worksheet, result: ConsolidationResult, plan: Plan) -> None:
+    """II. Completeness and timeliness; the agency list merged over D:F."""
     groups = completeness(result, plan)
     deadline = plan.deadline_for(result.year)
     put(
@@ -166,7 +178,10 @@ def overview_sheet(
             ws[f"{c}{r}"].border = BOX  # the merged list cell is boxed on every side
         lines = text_lines(str(ws.cell(row=r, column=4).value or ""), list_width)
         ws.row_dimensions[r].height = max(18, LINE_PT * lines + 2) if r > COMPLETENESS_HEADER_ROW else 30
-    # III. Reconciliation: department figure vs district aggregate.
+
+
+def _reconciliation_section(ws: Worksheet, plan: Plan, measures: list[MeasureResult]) -> int:
+    """III. Department figure vs district aggregate, where they differ. Returns the last row."""
     put(
         ws,
         RECONCILIATION_HEADER_ROW - 1,
@@ -182,7 +197,7 @@ def overview_sheet(
         Col("agg", "Tổng hợp cấp huyện", 14, NUM),
         Col("diff", "Chênh lệch so với số liệu sở, ngành", 14, "0.0%"),
     ]
-    rows = []
+    rows: list[list[Any]] = []
     for m in measures:
         if m.reconciliation_flag:
             diff = None
@@ -196,7 +211,7 @@ def overview_sheet(
     put(
         ws, last + 1, 2, f"(Ngưỡng cảnh báo: chênh lệch trên {tol:.0%} so với số liệu của sở, ngành chủ trì.)"
     )
-    page_setup(ws, landscape=False, freeze=None, print_cols=6, last_row=last + 1)
+    return last + 1
 
 
 def measure_name(plan: Plan, code: str) -> str:

@@ -25,8 +25,7 @@ overview, measure and chart sheets, `summary_lists.py` the sheets that list thin
 `summary_sheets.py` holds the shared building blocks (header block, tables, print setup).
 
 Size: tables are styled by copying one cached style array per combination and long lists are
-bounded (older superseded files counted in one row, issue rows capped), so a 3,300-file year writes
-in ~0.2 s.
+bounded (older superseded files counted in one row, issue rows capped), so a large year stays quick.
 """
 
 from __future__ import annotations
@@ -35,7 +34,8 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
-from xltoolkit.consolidation.results import ConsolidationResult, MeasureResult
+from xltoolkit.consolidation.guard import SUMMARY_TITLE
+from xltoolkit.consolidation.results import ConsolidationResult
 from xltoolkit.plan.model import Plan
 from xltoolkit.summary.lists import (
     BUDGET_SHEET,
@@ -53,10 +53,15 @@ from xltoolkit.summary.measures import (
     CHARTS_SHEET,
     MEASURES_SHEET,
     SOURCE_LABELS,
+    MeasureTable,
+    MeasureTableRow,
     charts_sheet,
     measure_columns,
     measure_row,
+    measure_table,
     measures_sheet,
+    ordered_measures,
+    trend_years,
 )
 from xltoolkit.summary.overview import (
     COMPLETENESS_HEADER_ROW,
@@ -68,8 +73,7 @@ from xltoolkit.summary.overview import (
     completeness,
     overview_sheet,
 )
-from xltoolkit.template.render import FIXED_TIME
-from xltoolkit.workbook.xlio import save_atomic
+from xltoolkit.workbook.xlio import FIXED_TIME, save_atomic
 
 __all__ = [
     "BUDGET_SHEET",
@@ -87,10 +91,13 @@ __all__ = [
     "SOURCE_LABELS",
     "STATUS_CHART_ROW",
     "SUBMISSIONS_SHEET",
+    "MeasureTable",
+    "MeasureTableRow",
     "build_summary",
     "completeness",
     "measure_columns",
     "measure_row",
+    "measure_table",
     "ordered_measures",
     "trend_years",
     "write_summary",
@@ -136,17 +143,7 @@ def build_summary(result: ConsolidationResult, plan: Plan) -> Workbook:
     wb.active = 0
     props = wb.properties
     props.creator = props.lastModifiedBy = "xltoolkit"
-    props.title = f"Báo cáo tổng hợp năm {result.year}"
+    props.title = f"{SUMMARY_TITLE} {result.year}"
     props.subject = plan.name
     props.created = props.modified = FIXED_TIME
     return wb
-
-
-def ordered_measures(result: ConsolidationResult, plan: Plan) -> list[MeasureResult]:
-    """Measures in plan order (unknown codes last, as given) so rows never depend on dict order."""
-    rank = {m.code: i for i, m in enumerate(plan.measures)}
-    return sorted(result.measures, key=lambda m: rank.get(m.code, len(rank)))
-
-
-def trend_years(result: ConsolidationResult) -> list[int]:
-    return sorted({y for m in result.measures for y in m.trend})

@@ -8,7 +8,6 @@ and everything they must not change is locked and covered by the fingerprint in 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -37,14 +36,11 @@ from xltoolkit.workbook.layout import (
     build_layout,
 )
 from xltoolkit.workbook.styles import BOX, CENTER, FONT, GREY, HEAD_FILL, a4_page
-from xltoolkit.workbook.xlio import save_atomic
+from xltoolkit.workbook.xlio import FIXED_TIME, save_atomic
 
 YELLOW = PatternFill("solid", fgColor="FFF2CC")
 RED = PatternFill("solid", fgColor="F8CBAD")
 WRAP = Alignment(wrap_text=True, vertical="center")
-
-#: Fixed document properties so that generating twice gives the same workbook content.
-FIXED_TIME = datetime(2021, 3, 1)
 
 ROLE_STYLE: dict[str, tuple[Font, Alignment | None, PatternFill | None]] = {
     "header-superior": (Font(name=FONT, size=12), CENTER, None),
