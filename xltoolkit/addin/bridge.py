@@ -380,7 +380,6 @@ def history(plan: Plan, meta: dict[str, str]) -> dict[tuple[str, str], dict[int,
     run without history. Reading it costs ~100 ms, so it is cached until the ledger changes
     (only a consolidation writes it).
     """
-    from xltoolkit.consolidation import ledger
     from xltoolkit.consolidation.intake import read_trends
 
     year = meta_year(meta, plan)
