@@ -70,13 +70,13 @@ def measures_table(result: ConsolidationResult, plan: Plan, review: YearReview) 
         title=f"KẾT QUẢ THỰC HIỆN CÁC CHỈ TIÊU NĂM {year}",
         columns=(
             ("Mã", 1.2),
-            ("Chỉ tiêu", 8.3),
+            ("Chỉ tiêu", 7.9),
             ("Đơn vị tính", 2.4),
             ("Mục tiêu", 3.4),
             (f"Kết quả năm {year}", 2.2),
             ("Chênh lệch so với mục tiêu", 2.3),
             ("Đánh giá", 2.4),
-            (horizon, 3.0),
+            (horizon, 3.4),
         ),
         rows=tuple(rows),
         note=(
@@ -121,8 +121,8 @@ def units_table(result: ConsolidationResult, plan: Plan) -> Table:
         label="Phụ lục II",
         title=f"TÌNH HÌNH BÁO CÁO VÀ KINH PHÍ CỦA CÁC CƠ QUAN, ĐƠN VỊ NĂM {result.year}",
         columns=(
-            ("STT", 1.1),
-            ("Cơ quan, đơn vị", 5.6),
+            ("STT", 1.4),
+            ("Cơ quan, đơn vị", 5.3),
             ("Ngày nhận", 2.4),
             ("Thời hạn", 2.3),
             ("Ngân sách nhà nước", 2.6),
@@ -149,7 +149,7 @@ def submissions_table(result: ConsolidationResult, plan: Plan) -> Table:
         label="Phụ lục III",
         title=f"CÁC TỆP BÁO CÁO ĐÃ NHẬN NĂM {result.year}",
         columns=(
-            ("STT", 1.1),
+            ("STT", 1.4),
             ("Cơ quan, đơn vị", 5.0),
             ("Tệp", 5.6),
             ("Thời điểm nhận", 3.2),

@@ -29,7 +29,9 @@ FONT = "Times New Roman"
 BODY_PT = 14
 TABLE_PT = 12
 MARGINS_MM = {"top": 20, "bottom": 20, "left": 30, "right": 15}
-HEADER_LEFT_CM, HEADER_RIGHT_CM = 6.3, 10.2
+HEADER_LEFT_CM, HEADER_RIGHT_CM = 7.0, 9.5
+#: Characters of an upper-case 12-pt bold line that fit the left column (greedy wrap by words).
+HEADER_LINE_CHARS = 25
 
 
 # ------------------------------------------------------------------------------------ low level
@@ -74,6 +76,7 @@ def _para(
 def _rule(container: Any, length_cm: float, width_cm: float, *, after: float = 0) -> None:
     """A centred solid line `length_cm` long: the top border of an empty, indented 1-pt paragraph."""
     p = _para(container, "", 1, after=after)
+    p.paragraph_format.space_before = Pt(3)
     side = max(0.0, (width_cm - length_cm) / 2)
     p.paragraph_format.left_indent = Cm(side)
     p.paragraph_format.right_indent = Cm(side)
@@ -104,6 +107,18 @@ def _field(p: Any, code: str, size: float) -> None:
         r._r.append(el)
 
 
+def wrap_words(text: str, width: int) -> list[str]:
+    """Lines of at most `width` characters, broken between words (a word longer stays whole):
+    an issuing body's name must not break inside «THƯƠNG BINH» where the cell happens to end."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += f" {word}"
+        else:
+            lines.append(word)
+    return lines
+
+
 def _no_borders(table: Any) -> None:
     tblpr = table._tbl.tblPr
     borders = OxmlElement("w:tblBorders")
@@ -112,6 +127,13 @@ def _no_borders(table: Any) -> None:
         el.set(qn("w:val"), "nil")
         borders.append(el)
     tblpr.append(borders)
+    margins = OxmlElement("w:tblCellMar")  # the header's lines need the full column width
+    for side in ("left", "right"):
+        el = OxmlElement(f"w:{side}")
+        el.set(qn("w:w"), "28")
+        el.set(qn("w:type"), "dxa")
+        margins.append(el)
+    tblpr.append(margins)
 
 
 def _widths(table: Any, widths: list[float]) -> None:
@@ -178,8 +200,8 @@ def _national_header(doc: Any, rep: ReportDocument) -> None:
     t.alignment = WD_TABLE_ALIGNMENT.CENTER
     left, right = _cell(t, 0, 0), _cell(t, 0, 1)
     if rep.parent_body:
-        _para(left, rep.parent_body, 13)
-    _para(left, rep.issuing_body, 13, bold=True)
+        _para(left, "\n".join(wrap_words(rep.parent_body, HEADER_LINE_CHARS)), 12)
+    _para(left, "\n".join(wrap_words(rep.issuing_body, HEADER_LINE_CHARS)), 12, bold=True)
     _rule(left, 2.2, HEADER_LEFT_CM)
     _para(right, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", 12, bold=True)
     _para(right, "Độc lập - Tự do - Hạnh phúc", 13, bold=True)
