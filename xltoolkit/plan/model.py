@@ -71,6 +71,7 @@ class Measure(_Model):
     denominator: str | None = None
     proportion: bool = False
     plausible_max: float | None = Field(None, gt=0)
+    decimals: int | None = Field(None, ge=0, le=6)  # shown decimals; default: see plan/review.py
 
     @field_validator("code")
     @classmethod
@@ -125,6 +126,19 @@ class DistrictDefaults(_Model):
     tasks: tuple[str, ...] = ()
 
 
+class ReportInfo(_Model):
+    """The consolidator's report document (Nghị định 30/2020/NĐ-CP): who issues it, to whom."""
+
+    place: str = ""  # the date line's place name; default: the province
+    parent_body: str = ""  # cơ quan chủ quản, above the issuing body
+    symbol: str = ""  # after «/BC-» in the document number
+    recipients: tuple[str, ...] = ()  # «Kính gửi»
+    distribution: tuple[str, ...] = ("Như trên;", "Lưu: VT.")  # «Nơi nhận»
+    signer_authority: str = ""  # e.g. «KT. GIÁM ĐỐC»
+    signer_title: str = ""  # e.g. «PHÓ GIÁM ĐỐC»
+    signer_name: str = ""
+
+
 class Plan(_Model):
     id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
     version: str = Field(min_length=1)
@@ -141,6 +155,7 @@ class Plan(_Model):
     agencies: tuple[Agency, ...] = Field(min_length=1)
     district: DistrictDefaults = DistrictDefaults()
     indicators: tuple[Indicator, ...] = Field(min_length=1)
+    report: ReportInfo = ReportInfo()
 
     @model_validator(mode="after")
     def _consistent(self) -> Plan:
