@@ -15,16 +15,14 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 
 from xltoolkit.errors import XltoolkitError
-from xltoolkit.issues import Issue
+from xltoolkit.issues import SEVERITY_FILLS, SEVERITY_LABELS, Issue
 from xltoolkit.validation.results import FileReport, ValidationReport
 from xltoolkit.workbook.layout import RESULT_SHEET
 from xltoolkit.workbook.styles import a4_page
 from xltoolkit.workbook.xlio import save_atomic
 
-ERROR_FILL = PatternFill("solid", fgColor="F8CBAD")
-WARNING_FILL = PatternFill("solid", fgColor="FFE699")
+FILLS = {severity: PatternFill("solid", fgColor=rgb) for severity, rgb in SEVERITY_FILLS.items()}
 FONT = "Times New Roman"
-SEVERITY_LABEL = {"error": "Lỗi", "warning": "Cảnh báo"}
 HEADERS = ("Mức độ", "Trang", "Ô", "Nội dung", "Mã")
 
 
@@ -56,8 +54,8 @@ def annotate_file(report: FileReport, out_dir: str | Path) -> Path | None:
             continue
         if not hasattr(cell, "fill"):
             continue  # a merged cell's hidden part
-        cell.fill = ERROR_FILL if any(i.is_error for i in issues) else WARNING_FILL
-        text = "\n".join(f"[{SEVERITY_LABEL[i.severity]}] {i.message}" for i in issues)
+        cell.fill = FILLS["error" if any(i.is_error for i in issues) else "warning"]
+        text = "\n".join(f"[{SEVERITY_LABELS[i.severity]}] {i.message}" for i in issues)
         comment = Comment(text[:30000], "xltoolkit")
         comment.width, comment.height = 420, 160
         cell.comment = comment
@@ -92,7 +90,7 @@ def _write_result_sheet(wb: openpyxl.Workbook, report: FileReport) -> None:
         c.font = Font(name=FONT, size=12, bold=True)
     order = sorted(report.issues, key=lambda i: (not i.is_error, i.sheet or "", _row_of(i.cell)))
     for r, i in enumerate(order, start=4):
-        values = (SEVERITY_LABEL[i.severity], i.sheet or "", i.cell or "", i.message, i.code)
+        values = (SEVERITY_LABELS[i.severity], i.sheet or "", i.cell or "", i.message, i.code)
         for j, v in enumerate(values, start=1):
             c = ws.cell(row=r, column=j, value=v)
             c.font = Font(name=FONT, size=11, color="C00000" if i.is_error and j == 1 else None)
