@@ -61,6 +61,7 @@ SEVERITY: dict[str, Severity] = {
     "yoy-jump": "warning",
     "missing-task-result": "warning",
     "unsafe-hyperlink": "warning",
+    "no-feedback-copy": "warning",
 }
 
 RETURN_TEMPLATE = "Hãy dùng lại biểu mẫu gốc đã được gửi, điền số liệu và gửi lại."
@@ -97,8 +98,13 @@ MESSAGES: dict[str, str] = {
     "not-a-workbook": "Tệp không phải là sổ làm việc Excel (.xlsx). " + RETURN_TEMPLATE,
     "macro-enabled": "Tệp có chứa macro (.xlsm). Số liệu vẫn được đọc, macro không được chạy. "
     "Lần sau hãy lưu dạng .xlsx (Sổ làm việc Excel).",
+    "external-link": "Tệp có {count} liên kết ra ngoài ({kind}). Biểu mẫu không được chứa liên kết tới "
+    "tệp hay chương trình khác: hãy xóa các liên kết (Dữ liệu > Sửa liên kết > Ngắt liên kết) hoặc dùng lại "
+    "biểu mẫu gốc, rồi gửi lại.",
     "unsafe-hyperlink": "Ô {cell} chứa liên kết không an toàn («{target}»); liên kết đã bị bỏ khỏi bản "
     "kiểm tra gửi lại. Không chèn liên kết vào biểu mẫu.",
+    "no-feedback-copy": "Không tạo bản sao có đánh dấu lỗi cho tệp này: tệp không mở được an toàn (xem lỗi "
+    "của tệp). Hãy sửa theo lỗi đó rồi gửi lại.",
     "duplicate-file": "Tệp này trùng nội dung với tệp «{other}» trong cùng lần kiểm tra; "
     "chỉ cần gửi một tệp.",
     # ---- metadata and integrity
@@ -116,6 +122,8 @@ MESSAGES: dict[str, str] = {
     "wrong-year": "Đây là biểu mẫu năm {found}, không phải năm {expected}. Hãy điền vào biểu mẫu năm "
     "{expected} rồi gửi lại.",
     "sheet-missing": "Thiếu trang «{sheet}» của biểu mẫu (bị xóa hoặc đổi tên). " + RETURN_TEMPLATE,
+    "sheet-renamed": "Trang «{sheet}» của biểu mẫu đã bị đổi tên thành «{found}» (tên có thể trông giống "
+    "hệt nhưng khác cách gõ dấu), nên không đọc được số liệu trên trang này. " + RETURN_TEMPLATE,
     "sheet-unprotected": "Trang «{sheet}» đã bị bỏ khóa bảo vệ. Số liệu vẫn được kiểm tra; lần sau "
     "không mở khóa bảo vệ trang.",
     "locked-cell-changed": "Ô {cell} là nội dung cố định của biểu mẫu nhưng đã bị sửa: cần là «{expected}», "
@@ -126,6 +134,9 @@ MESSAGES: dict[str, str] = {
     "rows-shifted": "Các dòng trên trang «{sheet}» đã bị chèn hoặc xóa: {detail}. Không chèn, xóa dòng "
     "trong biểu mẫu. " + RETURN_TEMPLATE,
     "name-missing": "Ô nhập liệu «{name}» ({label}) không còn trong tệp (tên vùng bị xóa). "
+    + RETURN_TEMPLATE,
+    "name-redirected": "Tên vùng «{name}» của ô nhập liệu {cell} đã bị sửa để trỏ tới ô {found}: các tên "
+    "vùng (Name Manager) của sổ làm việc đã bị thay đổi nên không thể tin số liệu đọc được. "
     + RETURN_TEMPLATE,
     "fingerprint-mismatch": "Dấu kiểm tra của biểu mẫu không khớp với nội dung: biểu mẫu đã bị sửa ngoài "
     "các ô nhập liệu hoặc không phải biểu mẫu gốc. " + RETURN_TEMPLATE,
@@ -143,6 +154,8 @@ MESSAGES: dict[str, str] = {
     "nguyên, ví dụ {example}, vào ô {cell}.",
     "formula-in-input": "Ô {cell} là ô nhập liệu nhưng đang chứa công thức «{formula}». Ô nhập liệu chỉ "
     "được chứa số hoặc chữ gõ trực tiếp: hãy xóa công thức và gõ giá trị vào ô {cell}.",
+    "value-out-of-range": "Ô {cell} ({what}) là {found}, lớn bất thường (không thể vượt quá {limit}). Hãy "
+    "kiểm tra lại số đã gõ vào ô {cell} (có thể gõ thừa chữ số).",
     "numerator-exceeds-denominator": "Chỉ tiêu {measure}: Tử số ({numerator}, ô {cell}) lớn hơn Mẫu số "
     "({denominator}, ô {partner_cell}). Tử số không thể lớn hơn Mẫu số: hãy kiểm tra và sửa một trong hai ô.",
     "zero-denominator": "Chỉ tiêu {measure}: Mẫu số ở ô {cell} bằng 0 nhưng Tử số (ô {partner_cell}) là "

@@ -40,7 +40,13 @@ ROW_FIELDS = (
     "pmax",
     "prev",
     "prev_year",
+    "vmax",
 )
+
+#: Plausible maxima of any input (the plan gives none per input): far above any real district or
+#: province, far below what would overflow a sum. Counts of people or cases; budgets in million VND.
+MAX_COUNT = 1e9
+MAX_BUDGET_MILLION_VND = 1e9
 
 
 @dataclass
@@ -292,6 +298,7 @@ def batch_rows(
                 pmax if pmax is not None else nan,
                 prev,
                 prev_year,
+                MAX_COUNT if m else MAX_BUDGET_MILLION_VND,
             )
         )
     return rows

@@ -9,6 +9,7 @@ officer changed (a full diff on every file would cost time for nothing).
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from openpyxl.utils import column_index_from_string
@@ -35,9 +36,23 @@ from xltoolkit.workbook.layout import (
 )
 from xltoolkit.workbook.names import INPUT_NAME
 
-#: Labels repeat across every file of a run: canonical text is computed once per (sheet, ref, value).
-_canonical_cell = memo(1 << 16)(canonical_cell)
-_canonical_value = memo(1 << 16)(canonical_value)
+
+def _nfc(value: object) -> object:
+    """Text in one Unicode form: «Số liệu» typed with combining marks must equal the template's."""
+    return unicodedata.normalize("NFC", value) if isinstance(value, str) else value
+
+
+#: Labels repeat across every file of a run: canonical text is computed once per (sheet, ref, value),
+#: so normalising inside the cached function costs nothing on the hits.
+@memo(1 << 16)
+def _canonical_cell(sheet: str, ref: str, value: object) -> str:
+    return canonical_cell(sheet, ref, _nfc(value))
+
+
+@memo(1 << 16)
+def _canonical_value(value: object) -> str:
+    return canonical_value(_nfc(value))
+
 
 MAX_CHANGES_PER_SHEET = 30
 _FINGERPRINT = re.compile(r"[0-9a-f]{64}")
@@ -66,7 +81,7 @@ def expected(plan: Plan, agency: Agency, year: int) -> tuple[TemplateLayout, Lay
 def _index(lay: TemplateLayout) -> tuple[TemplateLayout, LayoutIndex]:
     cells = {}
     for c in lay.cells:
-        v = canonical_value(c.formula or c.value)
+        v = _canonical_value(c.formula or c.value)
         if v:
             cells[(c.sheet, c.ref)] = (v, c)
     addin = {lay.columns[k] for k in ("addin_value", "addin_status")} if lay.columns else set()
@@ -252,12 +267,14 @@ def file_lines(wbd: WorkbookData, meta: dict[str, str], cells: dict[tuple[str, s
 def check_structure(
     wbd: WorkbookData, plan: Plan, agency: Agency, year: int, meta: dict[str, str], secret: bytes | None
 ) -> tuple[list[Issue], bool]:
-    """Sheets present and protected, fingerprint matching; returns (issues, integrity_ok)."""
+    """Sheets present and protected, fingerprint matching; returns (issues, integrity_ok).
+
+    With the provincial secret configured the HMAC is always checked: the file's own
+    `fingerprint_keyed` flag can raise the check (no secret: unverifiable) but never lower it.
+    """
     lay, extra = expected(plan, agency, year)
-    issues: list[Issue] = []
-    missing = [s for s in lay.sheets if s not in wbd.sheets]
-    for s in missing:
-        issues.append(issue("sheet-missing", s))
+    issues = _missing_sheets(wbd, lay, extra)
+    missing = bool(issues)
     if not wbd.structure_known:
         return issues, not missing
     for s in FINGERPRINTED_SHEETS:
@@ -265,21 +282,51 @@ def check_structure(
         if sd is not None and s in lay.sheets and sd.protected is False:
             issues.append(issue("sheet-unprotected", s))
     cells = found_cells(wbd, lay, extra)
-    keyed = meta.get("fingerprint_keyed") == "1"
-    if keyed and not secret:
+    unverifiable = not secret and meta.get("fingerprint_keyed") == "1"
+    if unverifiable:
         issues.append(issue("fingerprint-unverifiable", META_SHEET, "B11"))
         matches = False
     else:
-        fp = fingerprint_lines(file_lines(wbd, meta, cells), secret if keyed else None)
-        matches = fp == meta.get("fingerprint")
+        matches = fingerprint_lines(file_lines(wbd, meta, cells), secret or None) == meta.get("fingerprint")
     if matches and not missing:
         return issues, True
     changes = diff_layout(wbd, lay, extra, cells)
-    if not changes and keyed and not secret:
+    if not changes and unverifiable:
         return issues, not missing
     if not changes and not missing:
         changes = [issue("fingerprint-mismatch", META_SHEET, "B11")]
     return issues + changes, False
+
+
+def _missing_sheets(wbd: WorkbookData, lay: TemplateLayout, extra: LayoutIndex) -> list[Issue]:
+    """Sheets of the layout not in the file; one that was renamed is named by where its inputs went."""
+    out = []
+    for s in lay.sheets:
+        if s in wbd.sheets:
+            continue
+        went = {wbd.names[n][0] for n, (sheet, _) in extra.names.items() if sheet == s and n in wbd.names}
+        went -= set(lay.sheets)
+        if len(went) == 1 and (found := went.pop()):
+            out.append(issue("sheet-renamed", s, found=found))
+        else:
+            out.append(issue("sheet-missing", s))
+    return out
+
+
+def redirected_names(wbd: WorkbookData, extra: LayoutIndex) -> dict[str, tuple[str, str]]:
+    """Input names now pointing at another cell of the same row (a moved row shifts the row instead)."""
+    out = {}
+    for name, (sheet, ref) in extra.names.items():
+        got = wbd.names.get(name)
+        if got is None or got == (sheet, ref) or got[0] != sheet:
+            continue
+        try:
+            same_row = split_ref(got[1])[0] == split_ref(ref)[0]
+        except ValueError:
+            continue
+        if same_row:
+            out[name] = got
+    return out
 
 
 # ---------------------------------------------------------------------------------- layout diff
@@ -304,15 +351,20 @@ def diff_layout(
     shifted = _shifted_rows(wbd, lay, extra)
     issues += shifted
     shifted_sheets = {i.sheet for i in shifted}
+    redirected = redirected_names(wbd, extra)
     for name, (sheet, ref) in extra.names.items():
+        inp = lay.input_by_name[name]
         if name not in wbd.names:
-            inp = lay.input_by_name[name]
             issues.append(issue("name-missing", sheet, ref, inp.code, name=name, label=inp.label or name))
+        elif name in redirected:
+            found = redirected[name][1]
+            issues.append(issue("name-redirected", sheet, ref, inp.code, name=name, found=found))
+    blind = set(redirected.values())  # hidden from the walk by the altered names: not the officer's edit
     per_sheet: dict[str, int] = {}
     exp_cells = extra.cells
     for key in sorted(set(exp_cells) | set(cells), key=lambda k: (k[0], split_ref(k[1]))):
         sheet, ref = key
-        if sheet in shifted_sheets or sheet not in wbd.sheets:
+        if sheet in shifted_sheets or sheet not in wbd.sheets or key in blind:
             continue
         want = exp_cells[key][0] if key in exp_cells else ""
         got = cells.get(key, "")

@@ -276,3 +276,42 @@ def _parse_sheet(xml: bytes) -> tuple[dict[str, str], list[str], bool]:
     merges = [m.get("ref", "") for m in root.iter(f"{NS_MAIN}mergeCell")]
     prot = root.find(f"{NS_MAIN}sheetProtection")
     return formulas, merges, prot is not None and is_true(prot.get("sheet"))
+
+
+# ------------------------------------------------------------------------------ links out of the file
+
+#: Hyperlink schemes a feedback copy may keep; anything else (javascript:, file:, …) is dropped.
+SAFE_LINK_SCHEMES = ("http:", "https:", "mailto:")
+_HYPERLINK = re.compile(rb"<hyperlink\b([^>]*?)/?>")
+
+
+def safe_link(target: str) -> bool:
+    return target.strip().lower().startswith(SAFE_LINK_SCHEMES)
+
+
+def external_links(z: zipfile.ZipFile) -> list[Issue]:
+    """Links to other workbooks or programs (DDE): a template has none, and their values can't be trusted."""
+    parts = sorted(n for n in z.NameToInfo if n.startswith("xl/externalLinks/") and n.endswith(".xml"))
+    if not parts:
+        return []
+    dde = any(b"<ddeLink" in read_member(z, p) for p in parts)
+    kind = "DDE, có thể chạy chương trình khác" if dde else "tới sổ làm việc khác"
+    return [issue("external-link", count=len(parts), kind=kind)]
+
+
+def unsafe_hyperlinks(z: zipfile.ZipFile, part: str, sheet: str, xml: bytes) -> list[Issue]:
+    """Hyperlinks of a sheet whose target is not a web or mail address, each at its cell."""
+    folder, _, file = part.rpartition("/")
+    rels_part = f"{folder}/_rels/{file}.rels"
+    rels = read_member(z, rels_part) if rels_part in z.NameToInfo else b""
+    if rels and not scannable(rels, b"<Relationships"):
+        parse_xml(rels)
+    targets = {a.get("Id"): a.get("Target", "") for a in map(attrs, _REL.findall(rels))}
+    out = []
+    for raw in _HYPERLINK.findall(xml):
+        a = attrs(raw)
+        rid = next((v for k, v in a.items() if k.endswith(":id")), None)
+        target = targets.get(rid, "") if rid else ""
+        if target and not safe_link(target):
+            out.append(issue("unsafe-hyperlink", sheet, a.get("ref", "").split(":")[0], target=target[:80]))
+    return out

@@ -27,6 +27,7 @@ from xltoolkit.issues import Issue, issue
 from xltoolkit.validation.batch import memo
 from xltoolkit.validation.ooxml import (
     FileRefused,
+    external_links,
     parse_destination,
     parse_xml,
     read_member,
@@ -35,6 +36,7 @@ from xltoolkit.validation.ooxml import (
     scan_sheet,
     scannable,
     sheet_protected,
+    unsafe_hyperlinks,
 )
 from xltoolkit.vn_numbers import format_vi_grouped
 from xltoolkit.workbook.layout import DATA_SHEET, GUIDE_SHEET, META_SHEET, REPORT_SHEET
@@ -145,7 +147,7 @@ class RawFile:
     path: Path
     data: bytes
     sha256: str
-    warnings: list[Issue] = field(default_factory=list)
+    issues: list[Issue] = field(default_factory=list)
 
 
 # ------------------------------------------------------------------------------ cheap file checks
@@ -197,6 +199,8 @@ def open_zip(raw: RawFile) -> zipfile.ZipFile:
     if len(infos) > MAX_MEMBERS:
         raise refuse("zip-bomb")
     total = 0
+    if len({info.filename for info in infos}) != len(infos):
+        raise refuse("corrupt-zip")  # two members of one name: readers would disagree on which counts
     for info in infos:
         total += info.file_size
         ratio = info.file_size / max(info.compress_size, 1)
@@ -218,7 +222,8 @@ def read_file(path: str | Path, *, engine: str = "calamine") -> tuple[RawFile, W
     z = open_zip(raw)
     pkg = read_package(z)
     if pkg.macros:
-        raw.warnings.append(issue("macro-enabled"))
+        raw.issues.append(issue("macro-enabled"))
+    raw.issues += external_links(z)
     sheets: dict[str, SheetData] = {}
     scanned = set()
     for name, (part, state) in pkg.sheets.items():
@@ -228,12 +233,16 @@ def read_file(path: str | Path, *, engine: str = "calamine") -> tuple[RawFile, W
             scanned.add(part)
             if name in STRUCTURE_SHEETS:
                 sd.formulas, sd.merges, sd.protected = scan_sheet(xml)
+                if b"<hyperlink " in xml:  # memchr-fast; only then are the sheet's links read
+                    raw.issues += unsafe_hyperlinks(z, part, name, xml)
             else:
                 if not scannable(xml, b"<worksheet"):
                     parse_xml(xml)  # a DTD in a sheet only calamine reads: defusedxml judges it
                 sd.protected = sheet_protected(xml)
         sheets[name] = sd
-    for part in ("xl/sharedStrings.xml", "xl/styles.xml"):
+    # parts other readers parse (calamine: strings, styles; openpyxl for feedback: document properties)
+    small = ("xl/sharedStrings.xml", "xl/styles.xml", *(n for n in z.NameToInfo if n.startswith("docProps/")))
+    for part in small:
         if part in z.NameToInfo:
             xml = read_member(z, part)
             scanned.add(part)

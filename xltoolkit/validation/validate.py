@@ -23,7 +23,15 @@ from xltoolkit import config
 from xltoolkit.issues import Issue, issue
 from xltoolkit.plan.model import Plan, load_plan
 from xltoolkit.validation.batch import gc_paused, map_chunks
-from xltoolkit.validation.extract import ROW_FIELDS, Extracted, InputCell, batch_rows, extract
+from xltoolkit.validation.extract import (
+    MAX_BUDGET_MILLION_VND,
+    MAX_COUNT,
+    ROW_FIELDS,
+    Extracted,
+    InputCell,
+    batch_rows,
+    extract,
+)
 from xltoolkit.validation.integrity import check_meta, check_structure, expected
 from xltoolkit.validation.read import FileRefused, WorkbookData, from_values, is_lock_file, read_file
 from xltoolkit.validation.results import FileReport, ValidationReport
@@ -45,6 +53,8 @@ __all__ = [
 #: Files a folder is searched for (other spreadsheet formats are listed so they get a clear message).
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
 MAX_ISSUES_PER_FILE = 300
+#: Structure issues after which no input can be read where it belongs.
+_UNREADABLE = {"sheet-missing", "sheet-renamed"}
 
 
 @dataclass
@@ -195,7 +205,7 @@ def _prepare(path: Path, job: _Job) -> _Pending:
         rep.issues.append(issue("read-failed"))
         return pending
     rep.sha256 = raw.sha256
-    rep.issues += raw.warnings
+    rep.issues += raw.issues
     try:
         _check_workbook(pending, wbd, job.plan, job.year, job.agency, job.secret)
     except Exception:
@@ -228,8 +238,13 @@ def _check_workbook(
     rep.issues += structure
     rep.integrity_ok = ok
     lay, _ = expected(plan, meta.agency, meta.year)
-    reported = {(i.sheet, i.cell) for i in structure if i.code == "name-missing"}
-    already = {inp.name for inp in lay.inputs if (inp.sheet, inp.ref) in reported}
+    # Inputs already reported (name gone or altered, sheet gone or renamed) are not read at all:
+    # one clear error each, not a «Chưa nhập» per input, and never a value read through an altered name.
+    gone = {i.sheet for i in structure if i.code in _UNREADABLE}
+    reported = {(i.sheet, i.cell) for i in structure if i.code in ("name-missing", "name-redirected")}
+    already = {inp.name for inp in lay.inputs if (inp.sheet, inp.ref) in reported or inp.sheet in gone}
+    for name in already:
+        wbd.names.pop(name, None)
     pending.wbd, pending.layout = wbd, lay
     pending.extracted = extract(wbd, lay, already)
     rep.issues += pending.extracted.issues
@@ -253,7 +268,9 @@ def _batch(pendings: list[_Pending], plan: Plan, history: History | None) -> Non
     columns = zip(*rows, strict=True) if rows else ([] for _ in ROW_FIELDS)
     df = pd.DataFrame({k: list(col) for k, col in zip(ROW_FIELDS, columns, strict=True)})
     if not df.empty:
-        df = add_rates(df.astype({"value": float, "partner": float, "scale": float, "pmax": float}))
+        df = add_rates(
+            df.astype({"value": float, "partner": float, "scale": float, "pmax": float, "vmax": float})
+        )
         failures = run_checks(df, plan.checks)
     else:
         failures = []
@@ -324,6 +341,9 @@ def _value_issue(code: str, ic: InputCell, p: _Pending, row: dict[str, float], p
             variant = "whole"  # a count: never suggest retyping the decimal
     elif code == "not-a-number":
         kw["raw"] = str(ic.raw)
+    elif code == "value-out-of-range":
+        kw["found"] = format_vi_grouped(ic.value, 0)
+        kw["limit"] = format_vi_grouped(MAX_COUNT if ic.code else MAX_BUDGET_MILLION_VND, 0)
     elif code in ("negative-value", "not-whole-number"):
         kw["found"] = format_vi(ic.value)
         kw["example"] = format_vi(max(round(ic.value), 0))
