@@ -19,6 +19,7 @@ from typing import Any
 import openpyxl
 import pytest
 
+from xltoolkit.cli.validate import render
 from xltoolkit.plan.model import Plan
 from xltoolkit.template.render import generate_templates, template_filename
 from xltoolkit.validation.feedback import annotate_report
@@ -280,12 +281,15 @@ def test_labels_in_another_unicode_form_compare_equal(clean: Path, plan: Plan, t
 
 @pytest.mark.parametrize("year", [99999, 0, -5, "2026.5", "năm nay"])
 def test_an_impossible_metadata_year_is_meta_invalid(
-    clean: Path, plan: Plan, tmp_path: Path, year: Any
+    clean: Path, plan: Plan, tmp_path: Path, year: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = _edit(clean, tmp_path / "year.xlsx", lambda wb: _set_meta(wb, "year", year))
-    f = validate_workbook(out, plan).files[0]
+    report = validate_workbook(out, plan)
+    f = report.files[0]
     assert "meta-invalid" in {i.code for i in f.errors} and f.year is None and not f.integrity_ok
     assert not any("None" in i.message for i in f.issues)
+    render(report, [], plan)  # the CLI's text output
+    assert "None" not in capsys.readouterr().out
     wb = openpyxl.load_workbook(out, data_only=True)
     sheets = {ws.title: [list(r) for r in ws.iter_rows(values_only=True)] for ws in wb.worksheets}
     names = [
