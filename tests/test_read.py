@@ -31,7 +31,7 @@ def filled(tmp_path_factory: pytest.TempPathFactory, templates_dir: Path, plan: 
 def _sheet_part(path: Path, sheet: str) -> str:
     with zipfile.ZipFile(path) as z:
         wb = z.read("xl/workbook.xml").decode()
-        order = re.findall(r'<sheet name="([^"]+)"', wb)
+        order = re.findall(r'<sheet\b[^>]*?\bname="([^"]+)"', wb)
     return f"xl/worksheets/sheet{order.index(sheet) + 1}.xml"
 
 

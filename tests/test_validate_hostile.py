@@ -87,7 +87,7 @@ def _code_cells(plan: Plan) -> list[str]:
 
 def _sheet_part(path: Path, sheet: str) -> str:
     with zipfile.ZipFile(path) as z:
-        order = re.findall(r'<sheet name="([^"]+)"', z.read("xl/workbook.xml").decode())
+        order = re.findall(r'<sheet\b[^>]*?\bname="([^"]+)"', z.read("xl/workbook.xml").decode())
     return f"xl/worksheets/sheet{order.index(sheet) + 1}.xml"
 
 
@@ -244,12 +244,14 @@ def test_a_renamed_data_sheet_is_one_clear_error(
     assert not f.integrity_ok
 
 
+@pytest.mark.parametrize("toward", ["TU_1", "TU_3a"])  # a locked cell of its own row, of another row
 def test_a_redirected_defined_name_says_the_names_were_altered(
-    clean: Path, plan: Plan, tmp_path: Path
+    clean: Path, plan: Plan, tmp_path: Path, toward: str
 ) -> None:
     sheet, ref = _where(plan, "TU_1")
-    col = ref.rstrip("0123456789")
-    other = f"{chr(ord(col) - 1)}{ref[len(col) :]}"  # the locked cell to its left, same row
+    there = _where(plan, toward)[1]
+    col = there.rstrip("0123456789")
+    other = f"{chr(ord(col) - 1)}{there[len(col) :]}"  # the locked cell left of that input
 
     def redirect(wb: openpyxl.Workbook) -> None:
         wb.defined_names["TU_1"].attr_text = f"'{sheet}'!${other[0]}${other[1:]}"
@@ -258,6 +260,7 @@ def test_a_redirected_defined_name_says_the_names_were_altered(
     f = validate_workbook(out, plan).files[0]
     got = {(i.code, i.sheet, i.cell) for i in f.issues}
     assert ("name-redirected", sheet, ref) in got and not f.integrity_ok
+    assert "rows-shifted" not in {c for c, _, _ in got}
     assert not any(c == "locked-cell-changed" and (s, r) == (sheet, other) for c, s, r in got)
     assert math.isnan(f.values.set_index("code").loc["1", "numerator"])
 

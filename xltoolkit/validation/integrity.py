@@ -313,18 +313,24 @@ def _missing_sheets(wbd: WorkbookData, lay: TemplateLayout, extra: LayoutIndex) 
     return out
 
 
-def redirected_names(wbd: WorkbookData, extra: LayoutIndex) -> dict[str, tuple[str, str]]:
-    """Input names now pointing at another cell of the same row (a moved row shifts the row instead)."""
+def redirected_names(
+    wbd: WorkbookData, lay: TemplateLayout, extra: LayoutIndex, rows_moved: bool
+) -> dict[str, tuple[str, str]]:
+    """Input names pointing at another cell of the template than their own.
+
+    Inserted or deleted rows move names too (the measure codes then move with them): a name on
+    another row counts as redirected only when no measure code moved, or when it changed sheet.
+    """
     out = {}
     for name, (sheet, ref) in extra.names.items():
         got = wbd.names.get(name)
-        if got is None or got == (sheet, ref) or got[0] != sheet:
+        if got is None or got == (sheet, ref) or got[0] not in lay.sheets:
             continue
         try:
             same_row = split_ref(got[1])[0] == split_ref(ref)[0]
         except ValueError:
             continue
-        if same_row:
+        if got[0] != sheet or same_row or (sheet == DATA_SHEET and not rows_moved):
             out[name] = got
     return out
 
@@ -348,10 +354,11 @@ def diff_layout(
     """Cell-level differences from the expected layout: moved rows, renamed names, edited cells."""
     cells = {k: c for k, v in raw_cells.items() if (c := _canonical_value(v))}
     issues: list[Issue] = []
-    shifted = _shifted_rows(wbd, lay, extra)
+    code_moves = _code_moves(wbd, lay)
+    redirected = redirected_names(wbd, lay, extra, bool(code_moves))
+    shifted = _shifted_rows(wbd, lay, extra, redirected, code_moves)
     issues += shifted
     shifted_sheets = {i.sheet for i in shifted}
-    redirected = redirected_names(wbd, extra)
     for name, (sheet, ref) in extra.names.items():
         inp = lay.input_by_name[name]
         if name not in wbd.names:
@@ -389,12 +396,36 @@ def diff_layout(
     return issues
 
 
-def _shifted_rows(wbd: WorkbookData, lay: TemplateLayout, extra: LayoutIndex) -> list[Issue]:
+def _code_moves(wbd: WorkbookData, lay: TemplateLayout) -> list[tuple[int, int, str]]:
+    """Measure codes of the data sheet found on another row: (template row, row now, code)."""
+    data = wbd.sheets.get(DATA_SHEET)
+    if data is None or not lay.columns:
+        return []
+    col = lay.columns["code"]
+    where: dict[str, int] = {}
+    for ref, v in data.cells():
+        if ref.rstrip("0123456789") == col:
+            where.setdefault(canonical_value(v), split_ref(ref)[0])
+    out = []
+    for code, row in lay.measure_rows.items():
+        at_row = where.get(code)
+        if at_row is not None and at_row != row:
+            out.append((row, at_row, code))
+    return out
+
+
+def _shifted_rows(
+    wbd: WorkbookData,
+    lay: TemplateLayout,
+    extra: LayoutIndex,
+    redirected: dict[str, tuple[str, str]],
+    code_moves: list[tuple[int, int, str]],
+) -> list[Issue]:
     """Defined names or measure codes now on other rows: rows were inserted or deleted."""
     moves: dict[str, list[tuple[int, int, str]]] = {}
     for name, (sheet, ref) in extra.names.items():
         got = wbd.names.get(name)
-        if got is None or got == (sheet, ref):
+        if got is None or got == (sheet, ref) or name in redirected:
             continue
         try:
             want_row, got_row = split_ref(ref)[0], split_ref(got[1])[0]
@@ -402,17 +433,8 @@ def _shifted_rows(wbd: WorkbookData, lay: TemplateLayout, extra: LayoutIndex) ->
             want_row, got_row = split_ref(ref)[0], -1
         if got[0] == sheet and got_row != want_row:
             moves.setdefault(sheet, []).append((want_row, got_row, name))
-    data = wbd.sheets.get(DATA_SHEET)
-    if data is not None and lay.columns:
-        col = lay.columns["code"]
-        where: dict[str, int] = {}
-        for ref, v in data.cells():
-            if ref.rstrip("0123456789") == col:
-                where.setdefault(canonical_value(v), split_ref(ref)[0])
-        for code, row in lay.measure_rows.items():
-            at_row = where.get(code)
-            if at_row is not None and at_row != row:
-                moves.setdefault(DATA_SHEET, []).append((row, at_row, code))
+    if code_moves:
+        moves.setdefault(DATA_SHEET, []).extend(code_moves)
     out = []
     for sheet, items in moves.items():
         items.sort()
