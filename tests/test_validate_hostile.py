@@ -332,3 +332,24 @@ def test_feedback_copies_never_overwrite_inputs_and_never_collide(
     assert {p: _sha(p) for p in inputs} == before
     # the same into a separate folder: still four distinct copies
     assert len(set(annotate_report(validate_paths(inputs, plan), tmp_path / "out"))) == 4
+
+
+def test_a_failure_in_the_batch_stage_costs_only_its_own_file(
+    clean: Path, plan: Plan, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import xltoolkit.validation.validate as v
+
+    bad = tmp_path / "bad.xlsx"
+    shutil.copy(clean, bad)
+    real = v._finish
+
+    def finish(p: Any, plan: Plan, rate_of: Any) -> None:
+        if p.report.path.endswith("bad.xlsx"):
+            raise ZeroDivisionError
+        real(p, plan, rate_of)
+
+    monkeypatch.setattr(v, "_finish", finish)
+    good, broken = validate_paths([clean, bad], plan).files
+    assert good.valid and good.integrity_ok and not good.values.empty
+    assert [i.code for i in good.issues] == []
+    assert "read-failed" in {i.code for i in broken.errors} and not broken.integrity_ok

@@ -173,8 +173,26 @@ def _run(
         else:
             seen[sha] = pending.report.path
     with gc_paused():
-        _batch(pendings, plan, history)
+        _batch_safely(pendings, plan, history)
     return ValidationReport([p.report for p in pendings])
+
+
+def _batch_safely(pendings: list[_Pending], plan: Plan, history: History | None) -> None:
+    """The batch stage; should it fail on some unforeseen value, each file again on its own, and a
+    file that still fails gets a report saying so: one file never costs the others theirs."""
+    before = {id(p): list(p.report.issues) for p in pendings}
+    try:
+        _batch(pendings, plan, history)
+        return
+    except Exception:
+        pass
+    for p in pendings:
+        p.report.issues = list(before[id(p)])
+        try:
+            _batch([p], plan, history)
+        except Exception:
+            p.report.issues = [*before[id(p)], issue("read-failed")]
+            p.report.integrity_ok, p.report.value_rows, p.report.budget = False, [], None
 
 
 @dataclass(frozen=True)
