@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import xltoolkit.validation as validation_pkg
-from xltoolkit.issues import MESSAGES, SEVERITY, Issue, issue
+from xltoolkit.issues import MESSAGES, SEVERITY, VARIANTS, Issue, issue
 from xltoolkit.plan.model import Plan
 from xltoolkit.template.render import template_filename
 from xltoolkit.validation.schema import _checks
@@ -37,6 +37,7 @@ def test_every_code_the_validation_package_emits_is_in_the_catalogue(plan: Plan)
     assert literals | checks <= set(MESSAGES)
     assert "validator-crashed" in MESSAGES
     assert set(SEVERITY) <= set(MESSAGES)
+    assert {key.split(":")[0] for key in VARIANTS} <= set(MESSAGES)
 
 
 def test_an_issue_with_an_unknown_code_cannot_be_built() -> None:
