@@ -63,7 +63,7 @@ from xltoolkit.consolidation.results import (
     issue_to_dict,
 )
 from xltoolkit.errors import XltoolkitError
-from xltoolkit.issues import Issue
+from xltoolkit.issues import issue
 from xltoolkit.plan.aggregate import Trends, agency_series, trends
 from xltoolkit.plan.model import Plan, load_plan
 from xltoolkit.validation.read import is_lock_file
@@ -166,8 +166,8 @@ def _crashed(path: Path, err: BaseException) -> Any:
     """A report for a file the validator could not handle: archived and recorded, never used."""
     from xltoolkit.validation.validate import FileReport
 
-    msg = f"Không kiểm tra được tệp {safe_name(path.name)}: {type(err).__name__}: {err}"
-    return FileReport(path=str(path), issues=[Issue(CRASHED, "error", msg)], integrity_ok=False)
+    found = issue(CRASHED, name=safe_name(path.name), reason=f"{type(err).__name__}: {err}")
+    return FileReport(path=str(path), issues=[found], integrity_ok=False)
 
 
 #: Below this many new files a process pool costs more than it saves.

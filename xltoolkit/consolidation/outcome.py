@@ -29,7 +29,7 @@ from xltoolkit.consolidation.results import (
     TaskResult,
     issue_from_dict,
 )
-from xltoolkit.issues import Issue
+from xltoolkit.issues import Issue, issue
 from xltoolkit.plan.aggregate import MAX_MAGNITUDE, Trends, trends
 from xltoolkit.plan.model import Plan
 from xltoolkit.plan.status import assess
@@ -78,11 +78,7 @@ def _district_results(plan: Plan, year: int, hist: Trends) -> list[DistrictResul
 
 def _other_year(file_year: int, year: int) -> Issue:
     """A file of another year found in this year's folder: recorded under its own year, said so."""
-    msg = (
-        f"Tệp là báo cáo năm {file_year}, không thuộc kỳ tổng hợp năm {year}; "
-        f"đã lưu vào sổ theo dõi năm {file_year} và được dùng khi tổng hợp năm đó."
-    )
-    return Issue("other-year", "warning", msg)
+    return issue("other-year", file_year=file_year, year=year)
 
 
 def _outcome(row: dict[str, Any], year: int) -> FileOutcome:

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from xltoolkit.errors import XltoolkitError
-from xltoolkit.issues import Issue
+from xltoolkit.issues import Issue, issue
 from xltoolkit.plan.model import Plan
 
 SPREADSHEET_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"})
@@ -124,9 +124,4 @@ def received_time(
 def future_issue(path: Path) -> Issue:
     """The warning recorded with a file whose modification time was not believed."""
     stamp = datetime.fromtimestamp(os.stat(path).st_mtime)
-    return Issue(
-        FUTURE,
-        "warning",
-        f"Thời điểm sửa tệp ({stamp:%d/%m/%Y}) ở tương lai, không tin được: tệp được tính là nhận vào "
-        "lúc được tiếp nhận lần đầu. Nếu biết ngày nhận thực tế, hãy nhập bằng --received-at.",
-    )
+    return issue(FUTURE, stamp=f"{stamp:%d/%m/%Y}")

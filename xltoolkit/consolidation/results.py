@@ -9,7 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from xltoolkit.issues import Issue, Severity
+from xltoolkit.issues import MESSAGES, Issue, Severity
 from xltoolkit.plan.status import StatusResult
 
 
@@ -108,8 +108,10 @@ def issue_to_dict(issue: Issue) -> dict[str, Any]:
 def issue_from_dict(d: dict[str, Any]) -> Issue:
     """An issue read back from the ledger (older rows have no measure)."""
     severity: Severity = "warning" if d.get("severity") == "warning" else "error"
+    code = str(d.get("code") or "")
     return Issue(
-        code=str(d.get("code") or ""),
+        # A code no longer in the catalogue (a ledger written by another version) is kept as text.
+        code=code if code in MESSAGES else "recorded-issue",
         severity=severity,
         message=str(d.get("message") or ""),
         sheet=d.get("sheet"),
