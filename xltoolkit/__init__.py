@@ -8,7 +8,8 @@ The public API a script needs, the same the CLI and the add-in use::
     xltoolkit.generate_templates(plan, 2026, "out")   # one template per agency
     report = xltoolkit.validate_paths(["returned/"], plan, year=2026)
     result = xltoolkit.consolidate("returned/", 2026, plan=plan, workspace="workbooks")
-    print(report.to_dict(), result.to_dict())
+    document = xltoolkit.make_report(plan, 2026, workspace="workbooks")  # the signed report (.docx)
+    print(report.to_dict(), result.to_dict(), document.to_dict())
 
 Names are imported on first use (PEP 562), so `import xltoolkit` stays cheap (no pandas, openpyxl
 or xlwings) and a submodule importing `xltoolkit` for its version can never form an import cycle.
@@ -31,6 +32,7 @@ _EXPORTS: dict[str, str] = {
     "consolidate": "xltoolkit.consolidation.intake",
     "ConsolidationResult": "xltoolkit.consolidation.results",
     "write_summary": "xltoolkit.summary.workbook",
+    "make_report": "xltoolkit.report",
     "Issue": "xltoolkit.issues",
     "XltoolkitError": "xltoolkit.errors",
 }
@@ -45,6 +47,7 @@ __all__ = [
     "consolidate",
     "generate_templates",
     "load_plan",
+    "make_report",
     "validate_paths",
     "write_summary",
 ]
@@ -55,6 +58,7 @@ if TYPE_CHECKING:
     from xltoolkit.errors import XltoolkitError
     from xltoolkit.issues import Issue
     from xltoolkit.plan.model import Plan, load_plan
+    from xltoolkit.report import make_report
     from xltoolkit.summary.workbook import write_summary
     from xltoolkit.template.render import generate_templates
     from xltoolkit.validation.results import ValidationReport
