@@ -34,7 +34,10 @@ def default_report_path(workspace: str | Path, year: int) -> Path:
 
 
 def review_of(result: ConsolidationResult, plan: Plan) -> YearReview:
-    """The review of a consolidation: each measure's provincial series, this year's value last."""
+    """The review of a consolidation: the one the consolidation made, else computed from each
+    measure's provincial series, this year's value last."""
+    if result.year_review is not None and result.year_review.year == result.year:
+        return result.year_review
     series: dict[str, Mapping[int, float | None]] = {
         m.code: {**m.trend, result.year: m.value} for m in result.measures
     }
