@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
-from typing import Any
 
 from xltoolkit.consolidation.results import ConsolidationResult, MeasureResult, Narrative, TaskResult
 from xltoolkit.plan.model import Indicator, Measure, Plan
