@@ -73,6 +73,7 @@ from xltoolkit.summary.overview import (
     completeness,
     overview_sheet,
 )
+from xltoolkit.summary.units import RANKING_SHEET, SCORECARD_SHEET, ranking_sheet, scorecard_sheet
 from xltoolkit.workbook.xlio import FIXED_TIME, save_atomic
 
 __all__ = [
@@ -108,10 +109,12 @@ SHEETS = (
     MEASURES_SHEET,
     CHARTS_SHEET,
     DISTRICTS_SHEET,
-    SUBMISSIONS_SHEET,
-    ISSUES_SHEET,
+    RANKING_SHEET,
+    SCORECARD_SHEET,
     NARRATIVES_SHEET,
     BUDGET_SHEET,
+    SUBMISSIONS_SHEET,
+    ISSUES_SHEET,
 )
 
 
@@ -136,6 +139,8 @@ def build_summary(result: ConsolidationResult, plan: Plan) -> Workbook:
     measures_sheet(sheets[MEASURES_SHEET], result, plan, measures, years)
     charts_sheet(sheets[CHARTS_SHEET], sheets[MEASURES_SHEET], result, plan, measures, years)
     districts_sheet(sheets[DISTRICTS_SHEET], result, plan)
+    ranking_sheet(sheets[RANKING_SHEET], result, plan)
+    scorecard_sheet(sheets[SCORECARD_SHEET], result, plan)
     submissions_sheet(sheets[SUBMISSIONS_SHEET], result, plan)
     issues_sheet(sheets[ISSUES_SHEET], result, plan)
     narratives_sheet(sheets[NARRATIVES_SHEET], result, plan)
