@@ -129,13 +129,13 @@ def finish(
 
 SUBMISSION_COLS = (
     Col("agency", "Mã đơn vị", 14),
-    Col("name", "Cơ quan, đơn vị", 34, wrap=True),
-    Col("file", "Tệp nhận được", 34, wrap=True),
-    Col("received_at", "Thời điểm nhận", 18),
-    Col("state", "Tình trạng", 16),
-    Col("late", "Nộp muộn", 10),
-    Col("errors", "Số lỗi", 8, INT),
-    Col("warnings", "Số cảnh báo", 10, INT),
+    Col("name", "Cơ quan, đơn vị", 30, wrap=True),
+    Col("file", "Tệp nhận được", 30, wrap=True),
+    Col("received_at", "Thời điểm nhận", 17),
+    Col("state", "Tình trạng", 14, wrap=True),
+    Col("late", "Nộp muộn", 9),
+    Col("errors", "Số lỗi", 7, INT),
+    Col("warnings", "Số cảnh báo", 9, INT),
     Col("sha256", "Mã băm SHA-256", 66),
 )
 #: The hash column: kept for the record (hidden, so it does not print).
@@ -213,15 +213,15 @@ def submissions_sheet(ws: Worksheet, result: ConsolidationResult, plan: Plan) ->
 
 ISSUE_COLS = (
     Col("agency", "Mã đơn vị", 14),
-    Col("name", "Cơ quan, đơn vị", 28, wrap=True),
-    Col("file", "Tệp", 30, wrap=True),
-    Col("state", "Tình trạng tệp", 14),
-    Col("valid", "Tệp hợp lệ", 9),
-    Col("severity", "Mức độ", 10),
-    Col("sheet", "Trang", 16),
-    Col("cell", "Ô", 8),
+    Col("name", "Cơ quan, đơn vị", 22, wrap=True),
+    Col("file", "Tệp", 22, wrap=True),
+    Col("state", "Tình trạng tệp", 12, wrap=True),
+    Col("valid", "Tệp hợp lệ", 8),
+    Col("severity", "Mức độ", 9),
+    Col("sheet", "Trang", 12, wrap=True),
+    Col("cell", "Ô", 6),
     Col("code", "Mã lỗi", 20),
-    Col("message", "Nội dung", 70, wrap=True),
+    Col("message", "Nội dung", 37, wrap=True),
 )
 SEVERITY_COL = 1 + [c.key for c in ISSUE_COLS].index("severity")
 #: The stable English issue code stays in its column for programs, hidden: people read "Nội dung".
@@ -275,10 +275,10 @@ def issues_sheet(ws: Worksheet, result: ConsolidationResult, plan: Plan) -> None
 
 NARRATIVE_COLS = (
     Col("agency", "Mã đơn vị", 14),
-    Col("name", "Cơ quan, đơn vị", 24, wrap=True),
-    Col("no", "STT", 6, INT),
-    Col("task", "Nhiệm vụ được giao", 50, wrap=True),
-    Col("result", "Kết quả thực hiện", 60, wrap=True),
+    Col("name", "Cơ quan, đơn vị", 22, wrap=True),
+    Col("no", "STT", 5, INT),
+    Col("task", "Nhiệm vụ được giao", 42, wrap=True),
+    Col("result", "Kết quả thực hiện", 57, wrap=True),
 )
 
 
@@ -307,10 +307,10 @@ def narratives_sheet(ws: Worksheet, result: ConsolidationResult, plan: Plan) -> 
 
 BUDGET_COLS = (
     Col("agency", "Mã đơn vị", 14),
-    Col("name", "Cơ quan, đơn vị", 40, wrap=True),
-    Col("state", "Ngân sách nhà nước (triệu đồng)", 18, MONEY),
-    Col("mobilised", "Huy động từ tổ chức, cá nhân (triệu đồng)", 18, MONEY),
-    Col("total", "Tổng cộng (triệu đồng)", 18, MONEY),
+    Col("name", "Cơ quan, đơn vị", 34, wrap=True),
+    Col("state", "Ngân sách nhà nước (triệu đồng)", 16, MONEY),
+    Col("mobilised", "Huy động từ tổ chức, cá nhân (triệu đồng)", 16, MONEY),
+    Col("total", "Tổng cộng (triệu đồng)", 16, MONEY),
 )
 #: Key of the budget total row (column A, hidden with the agency ids); its label in the name column.
 BUDGET_TOTAL_KEY = "Tổng cộng toàn tỉnh"

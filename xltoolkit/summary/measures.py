@@ -24,7 +24,6 @@ from xltoolkit.plan.review import (
     format_target,
     format_value,
     measure_decimals,
-    unit_suffix,
 )
 from xltoolkit.summary.sheets import (
     F_BOLD,
@@ -78,7 +77,7 @@ def measure_columns(plan: Plan, years: list[int]) -> list[Col]:
     cols += [
         Col("value", "Giá trị toàn tỉnh", 9, NUM),
         Col("verdict", "Kết quả năm mốc", 9),
-        Col("gap", "Chênh lệch với mục tiêu (+ còn thiếu, − vượt)", 10, NUM),
+        Col("gap", "Chênh lệch với mục tiêu (+ thiếu, − vượt; tỷ lệ: điểm %)", 10, NUM),
         Col("status", "Đánh giá tiến độ", 12, wrap=True),
         Col("outlook", f"Dự báo năm {outlook_year}", 12, wrap=True),
         Col("milestone_year", "Năm mốc đánh giá", 8),
@@ -117,8 +116,7 @@ def number_format(pm: Measure | None, *, gap: bool = False) -> str:
     d = measure_decimals(pm) if pm else 1
     fmt = "#,##0" + ("." + "0" * d if d else "")
     if gap:
-        unit = ' "điểm %"' if pm and pm.unit == "%" else ""
-        return f"+{fmt}{unit};−{fmt}{unit};0{unit}"
+        return f"+{fmt};−{fmt};0"
     return fmt
 
 
@@ -292,7 +290,7 @@ CHART_COL_WIDTH = 8.2
 CHART_GAP_WIDTH = 3
 CHART_ROWS_PER_PAGE = 2
 CHART_TEXT_PT = 12
-CHART_NAME_MAX = 110
+CHART_NAME_MAX = 75
 #: The row of years heading the chart data block (right of the printed charts).
 CHART_DATA_ROW = TABLE_HEADER_ROW
 
@@ -362,8 +360,11 @@ def charts_sheet(
         ws.add_chart(chart)
     rows_of_charts = (len(measures) + CHARTS_PER_ROW - 1) // CHARTS_PER_ROW
     last_row = TABLE_HEADER_ROW + rows_of_charts * CHART_ROWS
-    page_setup(ws, landscape=True, freeze=None, print_cols=last_col, last_row=last_row, repeat_header=False)
-    page_pt = HEADER_PT + CHART_ROWS * CHART_ROWS_PER_PAGE * ROW_PT
+    page_setup(ws, landscape=True, freeze=None, print_cols=last_col, last_row=last_row, repeat_rows="5:6")
+    for r in range(TABLE_HEADER_ROW, last_row + 1):
+        ws.row_dimensions[r].height = ROW_PT  # the charts' size: fixed rows, whatever the default
+    header_pt = sum(ws.row_dimensions[r].height or ROW_PT for r in range(1, TABLE_HEADER_ROW))
+    page_pt = max(HEADER_PT, header_pt) + CHART_ROWS * CHART_ROWS_PER_PAGE * ROW_PT
     print_pages(ws, last_col, landscape=True, pages=[(1, last_col)], tallest_pt=page_pt)
     for k in range(CHART_ROWS_PER_PAGE, rows_of_charts, CHART_ROWS_PER_PAGE):
         ws.row_breaks.append(Break(id=TABLE_HEADER_ROW - 1 + k * CHART_ROWS))  # never cut a chart
@@ -388,17 +389,18 @@ def _chart_block(
 
 
 def chart_subtitle(pm: Measure | None, m: MeasureResult, year: int) -> str:
-    """The target, the verdict or status, and the outlook, in words (printed under the name)."""
+    """The target, the verdict (or the progress status), the outlook: short, under the name."""
     parts = []
     if pm is not None and m.status.target is not None:
-        when = f" năm {m.status.milestone_year}" if m.status.milestone_year else " hằng năm"
-        parts.append(f"Mục tiêu{when}: {format_target(pm, m.status.target)}{unit_suffix(pm)}")
-    if m.verdict:
-        parts.append(f"Năm {year}: {VERDICT_TEXT[m.verdict]}")
-    parts.append(f"Tiến độ: {m.status.label}")
+        when = f" {m.status.milestone_year}" if m.status.milestone_year else " hằng năm"
+        target = format_target(pm, m.status.target).lower() + ("%" if pm.unit == "%" else "")
+        verdict = f": {VERDICT_TEXT[m.verdict]}" if m.verdict else ""
+        parts.append(f"Mục tiêu{when} {target}{verdict}")
+    parts.append(f"tiến độ: {m.status.label.lower()}")
     if m.outlook:
-        parts.append(m.outlook.label)
-    return "; ".join(parts)
+        parts.append(f"{m.outlook.year}: {OUTLOOK_LABELS[m.outlook.on_track]}")
+    text = "; ".join(parts)
+    return text[:1].upper() + text[1:]
 
 
 def _trend_chart(plan: Plan, m: MeasureResult, year: int) -> LineChart:
@@ -420,7 +422,6 @@ def _trend_chart(plan: Plan, m: MeasureResult, year: int) -> LineChart:
         chart.y_axis.scaling.max = 100
         chart.y_axis.majorUnit = 20
     chart.x_axis.txPr = chart.y_axis.txPr = _text_props()
-    chart.y_axis.title = _title(pm.unit if pm else "", bold=False)
     return chart
 
 

@@ -131,7 +131,8 @@ def overview_sheet(
     last = _reconciliation_section(ws, plan, measures)
     last = _review_section(ws, result, plan, last + 2)
     last = _attention_section(ws, result, plan, last + 2)
-    page_setup(ws, landscape=False, freeze=None, print_cols=6, last_row=last)
+    # Sections with their own table headers: no row repeats (the header block is printed once).
+    page_setup(ws, landscape=False, freeze=None, print_cols=6, last_row=last, repeat_header=False)
     print_pages(ws, 6, landscape=False, pages=[(1, 6)])
 
 
@@ -248,6 +249,7 @@ def _status_section(ws: Worksheet, plan: Plan, measures: list[MeasureResult]) ->
     chart.x_axis.delete = False
     chart.y_axis.delete = False
     chart.y_axis.majorGridlines = None
+    chart.y_axis.scaling.min = 0
     chart.x_axis.scaling.orientation = "maxMin"  # same top-to-bottom order as the table
     chart.height, chart.width = STATUS_CHART_CM, 15
     chart.title = _chart_title("Số nội dung chỉ tiêu theo mức đánh giá tiến độ")

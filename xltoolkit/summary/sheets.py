@@ -234,6 +234,7 @@ def appendix_title(
         c.font, c.alignment = font, CENTER
         if last > first:
             ws.merge_cells(start_row=row, start_column=first, end_row=row, end_column=last)
+    ws["A1"].font = F_NORMAL  # the document font, also where column A is hidden
     for a, b in pages[1:]:
         c = put(ws, 5, a, f"{label} (tiếp theo)")
         c.font, c.alignment = Font(name=FONT, size=13, bold=True), CENTER
@@ -316,10 +317,11 @@ def page_setup(
     print_cols: int,
     last_row: int,
     repeat_header: bool = True,
+    repeat_rows: str | None = None,
 ) -> None:
     """A4, repeated table header, «Trang x/y» in the footer, frozen panes for reading on screen.
     The scale is set by `print_pages` (fit-to-width would shrink wide tables below 9 pt)."""
-    title_rows = f"{TABLE_HEADER_ROW}:{TABLE_HEADER_ROW}" if repeat_header else "5:6"
+    title_rows = repeat_rows or (f"{TABLE_HEADER_ROW}:{TABLE_HEADER_ROW}" if repeat_header else None)
     a4_page(ws, landscape=landscape, title_rows=title_rows)
     page_footer(ws)
     ws.print_area = f"A1:{get_column_letter(print_cols)}{max(last_row, TABLE_HEADER_ROW)}"

@@ -128,7 +128,7 @@ def attention(plan: Plan, result: ConsolidationResult) -> list[Attention]:
 
 def district_cell(ws: Worksheet, cell: Any, dm: DistrictMeasure | None, fmt: str) -> None:
     """A unit's value: coloured by status with its symbol; «số nhỏ» grey, uncoloured, unranked."""
-    if dm is None or (dm.value is None and not dm.no_data):
+    if dm is None:
         status_cell(cell, "not_available")
         return
     if dm.no_data or dm.small_number:
@@ -138,7 +138,7 @@ def district_cell(ws: Worksheet, cell: Any, dm: DistrictMeasure | None, fmt: str
         return
     status_cell(cell, dm.status.status)
     symbol = STATUS_SYMBOLS.get(dm.status.status, "")
-    cell.number_format = f'{fmt}" {symbol}"' if symbol else fmt
+    cell.number_format = f'{fmt}" {symbol}"' if symbol and dm.value is not None else fmt
 
 
 def ranking_sheet(ws: Worksheet, result: ConsolidationResult, plan: Plan) -> None:
