@@ -165,15 +165,21 @@ def _submission_row(plan: Plan, s: Any) -> list[Any]:
 
 
 def submissions_sheet(ws: Worksheet, result: ConsolidationResult, plan: Plan) -> None:
-    """Every file received (accepted, rejected, recent superseded ones), then agencies that sent nothing."""
+    """Every file received (accepted, rejected, recent superseded ones) and every agency that sent
+    nothing, in the plan's order; files of no known agency last."""
     deadline = plan.deadline_for(result.year)
     rows: list[list[Any]] = []
     rank = agency_rank(plan)
     by_agency: dict[str, list[Any]] = {}
     for s in result.submissions:
         by_agency.setdefault(s.agency or "~", []).append(s)
-    for key in sorted(by_agency, key=lambda a: (rank.get(a, len(rank)), a)):
-        subs = sorted(by_agency[key], key=lambda s: (s.received_at, s.sha256))
+    missing = set(result.missing)
+    for key in sorted(set(by_agency) | missing, key=lambda a: (rank.get(a, len(rank)), a)):
+        if key in missing:
+            rows.append(
+                [key, agency_label(plan, key), "", None, SUBMISSION_STATES["missing"], "", "", "", ""]
+            )
+        subs = sorted(by_agency.get(key, []), key=lambda s: (s.received_at, s.sha256))
         old = [s for s in subs if s.state == "superseded"]
         hidden = old[:-SUPERSEDED_DETAIL_MAX] if len(old) > SUPERSEDED_DETAIL_MAX else []
         if hidden:
@@ -193,10 +199,6 @@ def submissions_sheet(ws: Worksheet, result: ConsolidationResult, plan: Plan) ->
             )
         skip = {id(s) for s in hidden}
         rows += [_submission_row(plan, s) for s in subs if id(s) not in skip]
-    for agency in sorted(result.missing, key=lambda a: rank.get(a, len(rank))):
-        rows.append(
-            [agency, agency_label(plan, agency), "", None, SUBMISSION_STATES["missing"], "", "", "", ""]
-        )
     last = table(ws, SUBMISSION_COLS, rows)
     ws.column_dimensions[get_column_letter(SHA_COL)].hidden = True
     finish(

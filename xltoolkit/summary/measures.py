@@ -389,14 +389,16 @@ def _chart_block(
 
 
 def chart_subtitle(pm: Measure | None, m: MeasureResult, year: int) -> str:
-    """The target, the verdict (or the progress status), the outlook: short, under the name."""
+    """The target with the verdict (the progress status where the year is no milestone), the
+    outlook: short, under the name."""
     parts = []
     if pm is not None and m.status.target is not None:
         when = f" {m.status.milestone_year}" if m.status.milestone_year else " hằng năm"
         target = format_target(pm, m.status.target).lower() + ("%" if pm.unit == "%" else "")
         verdict = f": {VERDICT_TEXT[m.verdict]}" if m.verdict else ""
         parts.append(f"Mục tiêu{when} {target}{verdict}")
-    parts.append(f"tiến độ: {m.status.label.lower()}")
+    if not m.verdict:
+        parts.append(f"tiến độ: {m.status.label.lower()}")
     if m.outlook:
         parts.append(f"{m.outlook.year}: {OUTLOOK_LABELS[m.outlook.on_track]}")
     text = "; ".join(parts)
@@ -416,7 +418,7 @@ def _trend_chart(plan: Plan, m: MeasureResult, year: int) -> LineChart:
     chart.x_axis.delete = False
     chart.y_axis.delete = False
     chart.x_axis.number_format = "0"
-    chart.y_axis.number_format = "#,##0" if pm is None or measure_decimals(pm) <= 1 else "#,##0.0##"
+    chart.y_axis.number_format = "General"
     chart.y_axis.scaling.min = 0
     if pm is not None and pm.proportion and pm.unit == "%" and _peak(pm, m) > 10:
         chart.y_axis.scaling.max = 100

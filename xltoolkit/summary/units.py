@@ -118,7 +118,7 @@ def attention(plan: Plan, result: ConsolidationResult) -> list[Attention]:
             if unit_verdict(m, dm, result.year) == "not_met":
                 a.not_met.append(m.code)
             r = rk.get(m.code, {})
-            if len(r) > 1 and d.agency in r and r[d.agency] == max(r.values()):
+            if d.agency in r and r[d.agency] == max(r.values()) > min(r.values()):
                 a.last.append(m.code)
         if len(a.not_met) >= ATTENTION_MIN or len(a.last) >= ATTENTION_MIN:
             out.append(a)
@@ -165,7 +165,7 @@ def ranking_sheet(ws: Worksheet, result: ConsolidationResult, plan: Plan) -> Non
     last = table(ws, cols, rows)
     for i, m in enumerate(plan.measures):
         r = rk[m.code]
-        worst = max(r.values()) if len(r) > 1 else None
+        worst = max(r.values()) if r and max(r.values()) > min(r.values()) else None
         for j, d in enumerate(districts, start=4):
             c = ws.cell(row=FIRST_ROW + i, column=j)
             if c.value == SMALL_NUMBER_TEXT:
