@@ -26,6 +26,8 @@ __all__ = [
     "load_result",
     "make_report",
     "review_of",
+    "report_path_beside",
+    "write_report",
 ]
 
 
@@ -90,3 +92,24 @@ def make_report(
     if write:
         path = write_docx(document, Path(output) if output else default_report_path(workspace, year))
     return ReportResult(path, document)
+
+
+def write_report(
+    result: ConsolidationResult, plan: Plan, output: str | Path, *, require_received: bool = True
+) -> ReportResult:
+    """Draft and save the report of a consolidation already in hand (the demo, the add-in), beside
+    the summary it was consolidated with; the same document `make_report` drafts from the ledger."""
+    from xltoolkit.report.docx_writer import write_docx
+
+    if require_received and not result.received:
+        raise XltoolkitError(
+            "nothing-received",
+            f"Chưa có báo cáo nào được sử dụng cho năm {result.year}: chưa thể lập báo cáo.",
+        )
+    document = build_report(result, plan, review_of(result, plan))
+    return ReportResult(write_docx(document, Path(output)), document)
+
+
+def report_path_beside(summary: Path, year: int) -> Path:
+    """The report's file beside the summary workbook: bao-cao-<năm>.docx in the same folder."""
+    return summary.parent / f"bao-cao-{int(year)}.docx"
