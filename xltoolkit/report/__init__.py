@@ -25,8 +25,8 @@ __all__ = [
     "default_report_path",
     "load_result",
     "make_report",
-    "review_of",
     "report_path_beside",
+    "review_of",
     "write_report",
 ]
 

@@ -77,7 +77,7 @@ def measure_columns(plan: Plan, years: list[int]) -> list[Col]:
     cols += [
         Col("value", "Giá trị toàn tỉnh", 9, NUM),
         Col("verdict", "Kết quả năm mốc", 9),
-        Col("gap", "Chênh lệch với mục tiêu (+ thiếu, − vượt; tỷ lệ: điểm %)", 10, NUM),
+        Col("gap", "Chênh lệch (+ còn thiếu, − vượt)", 10, NUM),
         Col("status", "Đánh giá tiến độ", 12, wrap=True),
         Col("outlook", f"Dự báo năm {outlook_year}", 12, wrap=True),
         Col("milestone_year", "Năm mốc đánh giá", 8),

@@ -191,17 +191,20 @@ def scorecard_sheet(ws: Worksheet, result: ConsolidationResult, plan: Plan) -> N
     """One block per unit (a page each): its values over the years against the target and the
     province, its verdict and its rank."""
     years = sorted({y for d in result.districts for dm in d.measures for y in dm.trend})
+    # One A4 landscape page wide at the minimum scale, whatever the number of years (names wrap).
+    year_w = 7.0
+    name_w = max(24.0, 40.0 - max(0, len(years) - 5) * (year_w + 0.6))
     cols = [
         Col("code", "Mã", 6),
-        Col("name", "Chỉ tiêu", 34, wrap=True),
-        Col("target", "Mục tiêu năm mốc", 9),
+        Col("name", "Chỉ tiêu", name_w, wrap=True),
+        Col("target", "Mục tiêu năm mốc", 8),
     ]
-    cols += [Col(f"y_{y}", y, 8, NUM) for y in years]
+    cols += [Col(f"y_{y}", y, year_w, NUM) for y in years]
     cols += [
-        Col("province", f"Toàn tỉnh năm {result.year}", 9, NUM),
-        Col("verdict", "So với mục tiêu", 11),
-        Col("vs_province", "So với toàn tỉnh", 11),
-        Col("rank", "Hạng", 7),
+        Col("province", f"Toàn tỉnh năm {result.year}", 8, NUM),
+        Col("verdict", "So với mục tiêu", 10, wrap=True),
+        Col("vs_province", "So với toàn tỉnh", 10, wrap=True),
+        Col("rank", "Hạng", 6),
     ]
     province = {m.code: m for m in result.measures}
     rk = ranks(plan, result)
