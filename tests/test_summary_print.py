@@ -142,8 +142,13 @@ def test_attention_rule_and_list(written: Path, result: ConsolidationResult, pla
     listed = [t for t in texts if t.startswith(("UBND", "Ủy ban"))]
     names = [plan.body_name(plan.agency_by_id[a.agency]) for a in found]
     assert names and all(n in listed for n in names)
-    for a in found:  # the rule, recomputed by hand from the district values
-        assert len(a.not_met) >= 3 or len(a.last) >= 3
+    rk = ranks(plan, result)
+    listed_ids = {a.agency for a in found}
+    for d in result.districts:
+        # the rule, recomputed from the ranks: in the last three on at least a third of the measures
+        ranked = [c for c, r in rk.items() if d.agency in r and len(r) > 3 and len(set(r.values())) > 1]
+        bottom = [c for c in ranked if rk[c][d.agency] > len(rk[c]) - 3]
+        assert (d.agency in listed_ids) == (bool(ranked) and 3 * len(bottom) >= len(ranked)), d.agency
 
 
 def test_attention_is_empty_when_every_unit_meets(plan: Plan) -> None:

@@ -187,15 +187,18 @@ def _attention_section(ws: Worksheet, result: ConsolidationResult, plan: Plan, r
     ws.merge_cells(start_row=row + 1, start_column=1, end_row=row + 1, end_column=6)
     ws.row_dimensions[row + 1].height = LINE_PT * text_lines(str(c.value), sum(OVERVIEW_WIDTHS)) + 4
     cols = [Col("no", "STT", 6, INT), Col("name", "Đơn vị", 32, wrap=True)]
-    cols += [Col("not_met", "Số chỉ tiêu không đạt", 11, INT), Col("last", "Số chỉ tiêu đứng cuối", 11, INT)]
-    cols += [Col("codes", "Chỉ tiêu không đạt (mã)", 26, wrap=True)]
+    cols += [
+        Col("last", "Số chỉ tiêu ở nhóm cuối / được xếp hạng", 11),
+        Col("not_met", "Số chỉ tiêu không đạt", 11, INT),
+    ]
+    cols += [Col("codes", "Chỉ tiêu ở nhóm cuối (mã)", 26, wrap=True)]
     found = attention(plan, result)
     rows: list[list[Any]] = [
-        [k, agency_label(plan, a.agency), len(a.not_met), len(a.last), ", ".join(a.not_met) or "—"]
+        [k, agency_label(plan, a.agency), f"{len(a.last)}/{a.ranked}", len(a.not_met), ", ".join(a.last)]
         for k, a in enumerate(found, start=1)
     ]
     if not rows:
-        rows = [["", "Không có đơn vị nào theo tiêu chí trên.", None, None, ""]]
+        rows = [["", "Không có đơn vị nào theo tiêu chí trên.", "", None, ""]]
     header = row + 2
     last = table(ws, cols, rows, header_row=header)
     for r in range(header, last + 1):

@@ -7,8 +7,10 @@ Decisions where the plan is silent:
   a unit without a usable value, marked «Không có số liệu», or with a small number has no rank.
 - *Unit verdict*: the unit's own value against the province's milestone target of the year
   (plan/review.py `judge`); none for a small number.
-- *Attention*: a unit is listed when it misses this year's target on at least `ATTENTION_MIN`
-  measures or is last of the ranked units on at least `ATTENTION_MIN` measures (the rule is printed).
+- *Attention*: relative, so it still picks a few units in a year most units miss the targets: a
+  unit is listed when it is among the last `BOTTOM` ranked units on at least a third of the measures
+  it is ranked on (a measure counts when more than `BOTTOM` units are ranked and they are not all
+  equal). The rule is printed on the overview; the number of targets missed is shown beside it.
 """
 
 from __future__ import annotations
@@ -62,14 +64,17 @@ SMALL_NUMBER_TEXT = "số nhỏ"
 NO_DATA_TEXT = "Không có số liệu"
 SMALL_FONT = Font(name=FONT, size=12, italic=True, color="7F7F7F")
 VERDICT_MARK = {"met": "✓ Đạt", "not_met": "✗ Không đạt"}
-ATTENTION_MIN = 3
+#: «Nhóm cuối»: the last BOTTOM ranked units of a measure; a unit in it on at least ATTENTION_SHARE
+#: of its ranked measures needs attention.
+BOTTOM = 3
+ATTENTION_SHARE = 1 / 3
 
 
 def attention_rule(year: int) -> str:
     return (
-        f"Đơn vị được liệt kê khi không đạt mục tiêu năm {year} ở từ {ATTENTION_MIN} chỉ tiêu trở lên, "
-        f"hoặc đứng cuối tỉnh ở từ {ATTENTION_MIN} chỉ tiêu trở lên (không tính chỉ tiêu đơn vị không "
-        "có số liệu hoặc có số nhỏ)."
+        f"Đơn vị được liệt kê khi đứng trong {BOTTOM} đơn vị cuối tỉnh (xếp hạng năm {year}) ở từ một "
+        "phần ba số chỉ tiêu được xếp hạng của đơn vị trở lên; không tính chỉ tiêu đơn vị không có số "
+        "liệu hoặc có số nhỏ."
     )
 
 
@@ -96,7 +101,8 @@ def ranks(plan: Plan, result: ConsolidationResult) -> dict[str, dict[str, int]]:
 class Attention:
     agency: str
     not_met: list[str] = field(default_factory=list)
-    last: list[str] = field(default_factory=list)
+    last: list[str] = field(default_factory=list)  # measures where the unit is in the bottom group
+    ranked: int = 0  # measures the unit is ranked on (with a bottom group)
 
 
 def unit_verdict(m: Measure, dm: DistrictMeasure, year: int) -> str | None:
@@ -106,7 +112,7 @@ def unit_verdict(m: Measure, dm: DistrictMeasure, year: int) -> str | None:
 
 
 def attention(plan: Plan, result: ConsolidationResult) -> list[Attention]:
-    """The units that lag (see the module docstring), most measures not met first, then plan order."""
+    """The units that lag (see the module docstring), most often in the bottom group first."""
     rk = ranks(plan, result)
     out = []
     for d in result.districts:
@@ -118,12 +124,15 @@ def attention(plan: Plan, result: ConsolidationResult) -> list[Attention]:
             if unit_verdict(m, dm, result.year) == "not_met":
                 a.not_met.append(m.code)
             r = rk.get(m.code, {})
-            if d.agency in r and r[d.agency] == max(r.values()) > min(r.values()):
+            if d.agency not in r or len(r) <= BOTTOM or max(r.values()) == min(r.values()):
+                continue
+            a.ranked += 1
+            if r[d.agency] > len(r) - BOTTOM:
                 a.last.append(m.code)
-        if len(a.not_met) >= ATTENTION_MIN or len(a.last) >= ATTENTION_MIN:
+        if a.ranked and len(a.last) >= ATTENTION_SHARE * a.ranked:
             out.append(a)
     rank = {d.id: i for i, d in enumerate(plan.districts)}
-    return sorted(out, key=lambda a: (-len(a.not_met), rank.get(a.agency, len(rank))))
+    return sorted(out, key=lambda a: (-len(a.last) / a.ranked, rank.get(a.agency, len(rank))))
 
 
 def district_cell(ws: Worksheet, cell: Any, dm: DistrictMeasure | None, fmt: str) -> None:
