@@ -188,7 +188,7 @@ def _attention_section(ws: Worksheet, result: ConsolidationResult, plan: Plan, r
     ws.row_dimensions[row + 1].height = LINE_PT * text_lines(str(c.value), sum(OVERVIEW_WIDTHS)) + 4
     cols = [Col("no", "STT", 6, INT), Col("name", "Đơn vị", 32, wrap=True)]
     cols += [
-        Col("last", "Số chỉ tiêu ở nhóm cuối / được xếp hạng", 11),
+        Col("last", "Ở nhóm cuối / được xếp hạng", 11),
         Col("not_met", "Số chỉ tiêu không đạt", 11, INT),
     ]
     cols += [Col("codes", "Chỉ tiêu ở nhóm cuối (mã)", 26, wrap=True)]
@@ -303,28 +303,43 @@ def _reconciliation_section(ws: Worksheet, plan: Plan, measures: list[MeasureRes
     ]
     cols += [
         Col("agg", "Tổng hợp cấp huyện", 11, NUM),
-        Col("diff", "Chênh lệch so với số liệu sở, ngành", 11, "0.0%"),
+        Col("diff", "Chênh lệch (huyện − sở, ngành)", 11, NUM),
     ]
     rows: list[list[Any]] = []
-    for m in measures:
-        if m.reconciliation_flag:
-            diff = None
-            if m.department_value and m.district_aggregate is not None:
-                diff = (m.district_aggregate - m.department_value) / m.department_value
-            rows.append([m.code, measure_name(plan, m.code), m.department_value, m.district_aggregate, diff])
+    flagged = [m for m in measures if m.reconciliation_flag]
+    for m in flagged:
+        diff = None
+        if m.department_value is not None and m.district_aggregate is not None:
+            diff = m.district_aggregate - m.department_value  # in the unit: percentage points for %
+        rows.append([m.code, measure_name(plan, m.code), m.department_value, m.district_aggregate, diff])
     if not rows:
         rows.append(["", "Không có chỉ tiêu nào chênh lệch vượt ngưỡng.", None, None, None])
     last = table(ws, cols, rows, header_row=RECONCILIATION_HEADER_ROW)
+    for i, m in enumerate(flagged):
+        pm = plan.measure_by_code.get(m.code)
+        for j, fmt in ((3, number_format(pm)), (4, number_format(pm)), (5, number_format(pm, gap=True))):
+            ws.cell(row=RECONCILIATION_HEADER_ROW + 1 + i, column=j).number_format = fmt
     tol = plan.checks.reconciliation_tolerance
-    put(
-        ws, last + 1, 2, f"(Ngưỡng cảnh báo: chênh lệch trên {tol:.0%} so với số liệu của sở, ngành chủ trì.)"
+    note = (
+        f"(Ngưỡng cảnh báo: chênh lệch trên {tol:.0%} so với số liệu của sở, ngành chủ trì; chênh lệch "
+        "tính theo đơn vị của chỉ tiêu, chỉ tiêu tỷ lệ tính bằng điểm phần trăm.)"
     )
+    c = put(ws, last + 1, 2, note)  # column A stays the (empty) row key
+    c.alignment = WRAP
+    ws.merge_cells(start_row=last + 1, start_column=2, end_row=last + 1, end_column=6)
+    ws.row_dimensions[last + 1].height = LINE_PT * text_lines(note, sum(OVERVIEW_WIDTHS[1:])) + 4
     return last + 1
 
 
 def measure_name(plan: Plan, code: str) -> str:
     m = plan.measure_by_code.get(code)
     return m.name if m else code
+
+
+def number_format(pm: Any, *, gap: bool = False) -> str:
+    from xltoolkit.summary.measures import number_format as fmt
+
+    return fmt(pm, gap=gap)
 
 
 def _chart_text() -> Any:
