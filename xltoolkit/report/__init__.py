@@ -51,8 +51,9 @@ def load_result(
 ) -> ConsolidationResult:
     """The year's consolidation from the ledger (files of the returned folder included, as
     `consolidate` reports them); nothing is taken in or written."""
-    from xltoolkit.consolidation.intake import build_result, returned_files, sha256_file
+    from xltoolkit.consolidation.intake import returned_files, sha256_file
     from xltoolkit.consolidation.ledger import Ledger
+    from xltoolkit.consolidation.outcome import build_result
 
     lo, hi = plan.period
     if not lo <= year <= hi:
