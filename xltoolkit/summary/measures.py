@@ -236,15 +236,16 @@ def measures_sheet(
     keys = [c.key for c in cols]
     status_col = keys.index("status") + 1
     page1 = keys.index(PAGE1_LAST) + 1
-    last = table(ws, cols, [measure_row(plan, m, cols) for m in measures])
-    value_cols = [j for j, k in enumerate(keys, 1) if k in VALUE_KEYS or k.startswith(("trend_", "target_"))]
-    gap_col = keys.index("gap") + 1
+    value_keys = [k for k in keys if k in VALUE_KEYS or k.startswith(("trend_", "target_"))]
+    formats = []
+    for m in measures:
+        pm = plan.measure_by_code.get(m.code)
+        fmt = dict.fromkeys(value_keys, number_format(pm))
+        fmt["gap"] = number_format(pm, gap=True)
+        formats.append(fmt)
+    last = table(ws, cols, [measure_row(plan, m, cols) for m in measures], formats=formats)
     for i, m in enumerate(measures):
         r = FIRST_ROW + i
-        pm = plan.measure_by_code.get(m.code)
-        fmt, gap_fmt = number_format(pm), number_format(pm, gap=True)
-        for j in value_cols:
-            ws.cell(row=r, column=j).number_format = gap_fmt if j == gap_col else fmt
         status_cell(ws.cell(row=r, column=status_col), m.status.status)
         dim = ws.row_dimensions[r]
         dim.height = max(dim.height or 0, 48)

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -42,10 +42,10 @@ from xltoolkit.summary.sheets import (
     put,
     short_label,
     split_pages,
-    status_cell,
+    style,
     table,
 )
-from xltoolkit.workbook.styles import FONT
+from xltoolkit.workbook.styles import BOX, CENTER, FONT
 
 RANKING_SHEET = "Xếp hạng"
 SCORECARD_SHEET = "Theo đơn vị"
@@ -68,6 +68,7 @@ VERDICT_MARK = {"met": "✓ Đạt", "not_met": "✗ Không đạt"}
 #: of its ranked measures needs attention.
 BOTTOM = 3
 ATTENTION_SHARE = 1 / 3
+LEFT = Alignment(horizontal="left", vertical="center")
 
 
 def attention_rule(year: int) -> str:
@@ -136,18 +137,18 @@ def attention(plan: Plan, result: ConsolidationResult) -> list[Attention]:
 
 
 def district_cell(ws: Worksheet, cell: Any, dm: DistrictMeasure | None, fmt: str) -> None:
-    """A unit's value: coloured by status with its symbol; «số nhỏ» grey, uncoloured, unranked."""
-    if dm is None:
-        status_cell(cell, "not_available")
-        return
-    if dm.no_data or dm.small_number:
+    """A unit's value: coloured by status with its symbol; «số nhỏ» grey, uncoloured, unranked.
+    (Styled through the style cache: one cell per measure and unit.)"""
+    if dm is not None and (dm.no_data or dm.small_number):
         cell.value = NO_DATA_TEXT if dm.no_data else SMALL_NUMBER_TEXT
         cell.data_type = "s"
-        cell.font = SMALL_FONT
+        style(cell, font=SMALL_FONT, border=BOX, alignment=CENTER)
         return
-    status_cell(cell, dm.status.status)
-    symbol = STATUS_SYMBOLS.get(dm.status.status, "")
-    cell.number_format = f'{fmt}" {symbol}"' if symbol and dm.value is not None else fmt
+    status = dm.status.status if dm is not None else "not_available"
+    symbol = STATUS_SYMBOLS.get(status, "")
+    shown = f'{fmt}" {symbol}"' if symbol and dm is not None and dm.value is not None else fmt
+    fill = STATUS_FILLS.get(status, STATUS_FILLS["not_available"])
+    style(cell, fill=fill, border=BOX, alignment=CENTER, fmt=shown)
 
 
 def ranking_sheet(ws: Worksheet, result: ConsolidationResult, plan: Plan) -> None:
@@ -284,20 +285,21 @@ def _write_blocks(
 
     table(ws, cols, [])
     r = TABLE_HEADER_ROW
-    nums = [j for j, c in enumerate(cols, 1) if c.key.startswith("y_") or c.key == "province"]
+    nums = [c.key for c in cols if c.key.startswith("y_") or c.key == "province"]
     for k, (agency, rows, codes) in enumerate(blocks):
         if k:
             ws.row_breaks.append(Break(id=r))
         r += 1
-        c = put(ws, r, 1, f"Đơn vị: {plan.body_name(plan.agency_by_id[agency])}")
-        c.font, c.fill = F_BOLD, TOTAL_FILL
-        ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=len(cols))
+        # The unit's name flows over the empty cells of its row (no merge: merges are slow to write).
+        put(ws, r, 1, f"Đơn vị: {plan.body_name(plan.agency_by_id[agency])}", alignment=LEFT)
+        for j in range(1, len(cols) + 1):
+            style(ws.cell(row=r, column=j), font=F_BOLD, fill=TOTAL_FILL, alignment=LEFT)
         if not rows:
             r += 1
             put(ws, r, 2, "Chưa có số liệu.")
-        first = r + 1
-        r = table(ws, cols, rows, header_row=r, header=False) if rows else r
-        for i, code in enumerate(codes):
+            continue
+        formats = []
+        for code in codes:
             fmt = number_format(plan.measure_by_code[code])
-            for j in nums:
-                ws.cell(row=first + i, column=j).number_format = fmt
+            formats.append(dict.fromkeys(nums, fmt))
+        r = table(ws, cols, rows, header_row=r, header=False, formats=formats)
