@@ -13,6 +13,8 @@ from typing import Any
 
 import openpyxl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from xltoolkit.consolidation.outcome import apply_review
 from xltoolkit.consolidation.results import ConsolidationResult, Coverage
@@ -248,3 +250,30 @@ def test_print_scale_keeps_nine_points(written: Path) -> None:
         assert "Trang &P/&N" in (ws.oddFooter.center.text or ""), ws.title
         if ws.title not in (OVERVIEW_SHEET,):
             assert ws.print_title_rows, ws.title
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    values=st.lists(
+        st.one_of(st.none(), st.floats(0, 100, allow_nan=False), st.sampled_from([0.0, 50.0])),
+        min_size=15,
+        max_size=15,
+    ),
+    small=st.lists(st.booleans(), min_size=15, max_size=15),
+)
+def test_ranks_property(plan: Plan, values: list[float | None], small: list[bool]) -> None:
+    """Competition ranking in the measure's direction over the rankable units only: a unit's rank is
+    one more than the number of units strictly better than it."""
+    r = build_result(plan)
+    m = plan.measures[0]
+    for d, v, s in zip(r.districts, values, small, strict=False):
+        dm = next(x for x in d.measures if x.code == m.code)
+        dm.value, dm.small_number = v, s
+    got = ranks(plan, r)[m.code]
+    usable = {
+        d.agency: v for d, v, s in zip(r.districts, values, small, strict=False) if v is not None and not s
+    }
+    assert set(got) == set(usable)
+    for a, v in usable.items():
+        better = sum((w > v) if m.higher_is_better else (w < v) for w in usable.values())
+        assert got[a] == better + 1
