@@ -328,6 +328,9 @@ def test_summary_matches_cli_consolidate(
     }
     prompt = replay.alerts[0]["prompt"]
     assert cli["summary_path"] in prompt
+    # Issue 11: the report document (Word) is drafted beside the summary, and the officer is told.
+    report = Path(cli["summary_path"]).parent / f"bao-cao-{TEMPLATE_YEAR}.docx"
+    assert report.exists() and str(report) in prompt
     assert f"{len(cli['received'])}/{len(plan.agencies)}" in prompt
     assert Path(cli["summary_path"]).is_file()
 

@@ -162,3 +162,15 @@ def test_consolidate_json_equals_the_summary_as_libreoffice_reads_it(
                 assert got in (None, "", "—"), (d["agency"], m["code"], got)
             else:
                 assert got == pytest.approx(m["value"]), (d["agency"], m["code"])
+
+
+def test_demo_drafts_the_mid_term_review_document(demo: DemoResult, plan: Plan) -> None:
+    """Issue 11: 2025 is a review year of the plan; its report document lies beside the summary."""
+    import docx
+
+    assert sorted(demo.reports) == [y for y in demo.results if y in plan.review_years] == [2025]
+    path = demo.reports[2025]
+    assert path.exists() and path.parent == demo.results[2025].summary_path.parent
+    text = "\n".join(p.text for p in docx.Document(str(path)).paragraphs)
+    assert "sơ kết" in text.lower() and "Kính gửi" in text
+    assert str(path) in "\n".join(render(demo, plan))

@@ -340,7 +340,7 @@ def test_print_and_screen_setup(written: Path) -> None:
         assert ws["A1"].font.name == "Times New Roman"
     ws = wb[MEASURES_SHEET]
     assert ws.freeze_panes == "C9" and ws.page_setup.orientation == "landscape"
-    assert ws.column_dimensions["B"].width >= 40 and ws["B9"].alignment.wrap_text
+    assert ws.column_dimensions["B"].width >= 30 and ws["B9"].alignment.wrap_text
 
 
 def _merged_at(ws, row: int, col: int) -> tuple[int, int]:
@@ -351,30 +351,30 @@ def _merged_at(ws, row: int, col: int) -> tuple[int, int]:
     return col, col
 
 
-def test_measures_print_two_readable_pages(written: Path) -> None:
-    """Page 1 ends with the progress status and holds the whole national header block and title;
-    page 2 repeats code and name and has its own title, so no text is cut at the page edge."""
+def test_measures_print_readable_pages(written: Path) -> None:
+    """Page 1 ends with the outlook and holds the appendix title (the national header block is on the
+    first sheet only); further pages repeat code and name, each with its «(tiếp theo)» title; one
+    fixed scale at which 12 pt text prints at 9 pt at least."""
     ws = openpyxl.load_workbook(written)[MEASURES_SHEET]
-    status_col = next(c.column for c in ws[TABLE_HEADER_ROW] if c.value == "Đánh giá tiến độ")
-    assert [b.id for b in ws.col_breaks.brk] == [status_col]
-    assert not ws.sheet_properties.pageSetUpPr.fitToPage and 40 <= ws.page_setup.scale <= 100
+    header = [c.value for c in ws[TABLE_HEADER_ROW]]
+    outlook_col = next(j for j, v in enumerate(header, 1) if isinstance(v, str) and v.startswith("Dự báo"))
+    breaks = [b.id for b in ws.col_breaks.brk]
+    assert breaks[0] == outlook_col
+    assert not ws.sheet_properties.pageSetUpPr.fitToPage and 75 <= ws.page_setup.scale <= 100
     assert ws.print_title_cols == "$A:$B"
-    for row in (1, 2, 3, 5, 6):
-        texts = [c for c in ws[row] if c.value]
-        for c in texts[:3]:
-            first, last = _merged_at(ws, row, c.column)
-            assert last <= status_col or first > status_col, (row, c.value)
-    motto = next(c for c in ws[1] if c.value == "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")
-    assert _merged_at(ws, 1, motto.column)[1] == status_col
-    assert _merged_at(ws, 2, 1) == (1, 2)  # issuing body within the repeated columns
-    assert "(tiếp theo)" in ws.cell(5, status_col + 1).value
+    assert ws.cell(1, 1).value == "Phụ lục I" and _merged_at(ws, 1, 1) == (1, outlook_col)
+    texts = {c.value for row in ws.iter_rows(max_row=6) for c in row if c.value}
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" not in texts
+    assert any("Kỳ báo cáo: từ ngày 15/12/2024 đến ngày 14/12/2025" in str(t) for t in texts)
+    for b in breaks:
+        assert "(tiếp theo)" in ws.cell(5, b + 1).value
 
 
 def test_charts_print_whole_charts(written: Path, result: ConsolidationResult) -> None:
     from xltoolkit.summary.measures import CHART_ROWS, CHART_ROWS_PER_PAGE, CHARTS_PER_ROW
 
     ws = openpyxl.load_workbook(written)[CHARTS_SHEET]
-    assert ws.print_title_rows is None  # a repeated row would print over the charts
+    assert ws.print_title_rows == "$5:$6"  # the title, above the charts' rows
     rows = -(-len(result.measures) // CHARTS_PER_ROW)
     breaks = [b.id for b in ws.row_breaks.brk]
     assert len(breaks) == (rows - 1) // CHART_ROWS_PER_PAGE
@@ -390,7 +390,17 @@ def test_people_see_no_machine_codes_and_wrapped_rows_fit(written: Path) -> None
     assert ws.column_dimensions[code_col].hidden
     ws = wb[BUDGET_SHEET]
     total = next(r for r in ws.iter_rows(min_row=FIRST_ROW) if r[0].value == BUDGET_TOTAL_KEY)
-    assert BUDGET_TOTAL_KEY == "Tổng cộng toàn tỉnh" and _merged_at(ws, total[0].row, 1) == (1, 2)
+    assert total[1].value == "Tổng cộng toàn tỉnh" and ws.column_dimensions["A"].hidden
+    for name in (SUBMISSIONS_SHEET, ISSUES_SHEET, NARRATIVES_SHEET, BUDGET_SHEET):
+        assert wb[name].column_dimensions["A"].hidden, name  # agency ids kept, not printed
+    ws = wb[SUBMISSIONS_SHEET]
+    sha_col = next(c.column_letter for c in ws[TABLE_HEADER_ROW] if c.value == "Mã băm SHA-256")
+    assert ws.column_dimensions[sha_col].hidden
+    assert {
+        len(r[0].value)
+        for r in ws.iter_rows(min_row=FIRST_ROW, min_col=ws[sha_col + "9"].column)
+        if r[0].value
+    } == {64}
     ws = wb[NARRATIVES_SHEET]
     long = max(ws.iter_rows(min_row=FIRST_ROW), key=lambda r: len(str(r[3].value or "")))
     assert len(long[3].value) > 60 and (ws.row_dimensions[long[0].row].height or 0) >= 30
@@ -402,22 +412,31 @@ def test_trend_charts_are_native_line_charts(written: Path, result: Consolidatio
         xml = b"".join(z.read(n) for n in charts)
     assert len(charts) == len(result.measures) + 1
     assert xml.count(b"<lineChart>") == len(result.measures) and xml.count(b"<barChart>") == 1
-    assert "'Chỉ tiêu'!".encode() in xml
-    assert xml.count(b"<ser>") == 2 * len(result.measures) + 1  # value and target lines; one bar series
+    assert "'Xu hướng'!".encode() in xml
+    assert xml.count(b"<ser>") == 2 * len(result.measures) + 1  # value and target; one bar series
     assert xml.count("Mục tiêu".encode()) >= len(result.measures)
 
 
 def test_target_lines_follow_the_plan_milestones(
     written: Path, result: ConsolidationResult, plan: Plan
 ) -> None:
+    """A target is a marker at its own year (a standing target: every year), never a line carried
+    across the years before it; the axis runs on to the plan's last target year."""
     ws = openpyxl.load_workbook(written)[CHARTS_SHEET]
-    years = sorted({y for m in result.measures for y in m.trend})
+    years = list(range(min(y for m in result.measures for y in m.trend), 2031))
     col = next(c.column for c in ws[TABLE_HEADER_ROW] if c.value == "Mã")
     assert [ws.cell(TABLE_HEADER_ROW, col + 1 + k).value for k in range(len(years))] == years
     for i, m in enumerate(result.measures):
-        assert ws.cell(FIRST_ROW + i, col).value == m.code
-        got = [ws.cell(FIRST_ROW + i, col + 1 + k).value for k in range(len(years))]
-        assert got == [plan.measure_by_code[m.code].milestone(y)[1] for y in years]
+        pm = plan.measure_by_code[m.code]
+        values = [ws.cell(FIRST_ROW + 2 * i, col + 1 + k).value for k in range(len(years))]
+        marks = [ws.cell(FIRST_ROW + 2 * i + 1, col + 1 + k).value for k in range(len(years))]
+        assert ws.cell(FIRST_ROW + 2 * i, col).value == m.code
+        assert values == [({**m.trend, YEAR: m.value}).get(y) for y in years]
+        if pm.standing_target is None:
+            assert marks == [pm.targets.get(y) for y in years]
+            assert sum(v is not None for v in marks) == len(pm.targets)
+        else:
+            assert marks == [pm.targets.get(y, pm.standing_target) for y in years]
 
 
 def test_same_input_same_content(tmp_path: Path, result: ConsolidationResult, plan: Plan) -> None:

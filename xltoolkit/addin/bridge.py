@@ -415,11 +415,10 @@ def summary_table(
 ) -> tuple[list[list[Any]], list[list[Any]], list[list[Any]]]:
     """The "Chỉ tiêu" sheet of summary.py's layout: lines above the table (column A, rows 1-7), the
     table from its header row (`TABLE_HEADER_ROW`), and the status colours of its rows."""
+    from xltoolkit.summary import measure_table
     from xltoolkit.summary.sheets import TABLE_HEADER_ROW
-    from xltoolkit.summary.workbook import measure_columns, measure_row, ordered_measures, trend_years
 
-    measures = ordered_measures(result, plan)
-    cols = measure_columns(plan, trend_years(result))
+    measures = measure_table(result, plan)
 
     def names(ids: list[str]) -> str:
         return (
@@ -438,22 +437,33 @@ def summary_table(
         ["(Đánh giá theo phương pháp đo tiến độ SDG; R = tốc độ thay đổi thực tế / cần đạt)"],
     ]
     top += [[None]] * (TABLE_HEADER_ROW - 1 - len(top))
-    table = [[c.header for c in cols]] + [measure_row(plan, m, cols) for m in measures]
-    colours = [[status_fill(m.status.status)] for m in measures]
+    table = [measures.headers] + [row.cells for row in measures.rows]
+    colours = [[status_fill(row.status)] for row in measures.rows]
     return top, table, colours
 
 
 def summary_status_column(plan: Plan, result: ConsolidationResult) -> int:
     """1-based column of the status label in the measure table."""
-    from xltoolkit.summary.workbook import measure_columns, trend_years
+    from xltoolkit.summary import measure_table
 
-    keys = [c.key for c in measure_columns(plan, trend_years(result))]
-    return keys.index("status") + 1
+    return measure_table(result, plan).column("status") + 1
 
 
-def summary_message(result: ConsolidationResult, plan: Plan) -> str:
-    return (
+def write_report_beside(result: ConsolidationResult, plan: Plan) -> Path | None:
+    """The year's report document (Word) beside the summary workbook; None when nothing to report."""
+    if result.summary_path is None or not result.received:
+        return None
+    from xltoolkit.report import report_path_beside, write_report
+
+    return write_report(result, plan, report_path_beside(result.summary_path, result.year)).path
+
+
+def summary_message(result: ConsolidationResult, plan: Plan, report: Path | None = None) -> str:
+    text = (
         f"Đã lập báo cáo tổng hợp năm {result.year}: đã nhận {len(result.received)}/{len(plan.agencies)} "
         f"cơ quan, đơn vị ({len(result.late)} gửi muộn), {len(result.missing)} chưa gửi. "
         f"Bảng chỉ tiêu ở trang «Chỉ tiêu». Tệp tổng hợp đầy đủ đã lưu trên máy chủ: {result.summary_path}"
     )
+    if report is not None:
+        text += f". Dự thảo báo cáo (Word) đã lưu cạnh tệp tổng hợp: {report}"
+    return text

@@ -298,6 +298,7 @@ def _summary(book: xw.Book, year: int | None = None) -> None:
         )
     with _CONSOLIDATING:  # two officers clicking at once must not intake the same files twice
         result = consolidate(folder, year, plan=plan, workspace=bridge.workspace())
+        report = bridge.write_report_beside(result, plan)
     top, table, colours = bridge.summary_table(result, plan)
     if MEASURES_SHEET in sheet_names:
         # The summary workbook: keep its header block (merged cells), replace the table only.
@@ -313,4 +314,4 @@ def _summary(book: xw.Book, year: int | None = None) -> None:
     if colours:
         col = bridge.summary_status_column(plan, result)
         ws.range((FIRST_ROW, col), (FIRST_ROW + len(colours) - 1, col)).set_colors(colours)
-    book.app.alert(bridge.summary_message(result, plan), title="Lập báo cáo tổng hợp", mode="info")
+    book.app.alert(bridge.summary_message(result, plan, report), title="Lập báo cáo tổng hợp", mode="info")

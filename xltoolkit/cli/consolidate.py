@@ -86,6 +86,7 @@ def _render(result: ConsolidationResult, plan: Plan) -> None:
     counts = {s: sum(m.status.status == s for m in result.measures) for s in STATUS_LABELS}
     shown = "; ".join(f"{STATUS_LABELS[s]}: {n}" for s, n in counts.items() if n)
     click.echo(f"Tình trạng {len(result.measures)} chỉ tiêu so với mục tiêu (cấp tỉnh): {shown}")
+    _render_review(result, plan)
     excluded = [f"{m.code} ({names(m.districts_excluded)})" for m in result.measures if m.districts_excluded]
     if excluded:
         click.echo("Số liệu huyện có lỗi, không đưa vào tổng hợp: " + "; ".join(excluded))
@@ -94,6 +95,29 @@ def _render(result: ConsolidationResult, plan: Plan) -> None:
         click.echo("Số liệu của sở, ngành lệch với tổng hợp từ các huyện ở chỉ tiêu: " + ", ".join(flagged))
     if result.summary_path:
         click.echo(f"Tệp tổng hợp: {result.summary_path}")
+
+
+def _render_review(result: ConsolidationResult, plan: Plan) -> None:
+    """Met or not at this year's milestones, the gap, and the outlook to the next target."""
+    from xltoolkit.plan.review import VERDICT_LABELS, format_gap
+
+    if result.review:
+        r = result.review
+        click.echo(
+            f"Kết quả {r.kind_label} năm {r.year}: {r.indicators_met}/{r.indicators_with_target} chỉ tiêu "
+            f"đạt mục tiêu ({r.measures_met}/{r.measures_with_target} nội dung chỉ tiêu; kế hoạch có "
+            f"{len(plan.indicators)} chỉ tiêu gồm {len(plan.measures)} nội dung)."
+        )
+    for m in result.measures:
+        pm = plan.measure_by_code.get(m.code)
+        if pm is None or (m.verdict is None and m.outlook is None):
+            continue
+        parts = []
+        if m.verdict:
+            parts.append(f"{VERDICT_LABELS[m.verdict]} ({format_gap(pm, m.gap)})")
+        if m.outlook:
+            parts.append(m.outlook.label)
+        click.echo(f"  {m.code}: " + "; ".join(parts))
 
 
 def _render_files(result: ConsolidationResult) -> None:

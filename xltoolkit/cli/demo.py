@@ -63,6 +63,9 @@ def render(demo: DemoResult, plan: Plan) -> list[str]:
     if flagged:
         lines.append(f"   Số liệu sở, ngành lệch với tổng hợp cấp huyện: chỉ tiêu {', '.join(flagged)}")
     lines.append(f"5. Tệp tổng hợp năm {r.year}: {r.summary_path or '(chưa ghi được)'}")
+    for year, path in sorted(demo.reports.items()):
+        kind = "tổng kết" if year >= plan.period[1] else "sơ kết"
+        lines.append(f"6. Báo cáo {kind} năm {year} (Word, để cán bộ chỉnh sửa và ký): {path}")
     return lines
 
 

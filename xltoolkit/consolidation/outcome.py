@@ -32,6 +32,7 @@ from xltoolkit.consolidation.results import (
 from xltoolkit.issues import Issue, issue
 from xltoolkit.plan.aggregate import MAX_MAGNITUDE, Trends, trends
 from xltoolkit.plan.model import Plan
+from xltoolkit.plan.review import review_year
 from xltoolkit.plan.status import assess
 
 __all__ = ["build_result"]
@@ -71,9 +72,27 @@ def _district_results(plan: Plan, year: int, hist: Trends) -> list[DistrictResul
         for m in plan.measures:
             series = {y: v for y, v in hist.by_agency.get((d.id, m.code), {}).items() if y <= year}
             value = series.get(year)
-            ms.append(DistrictMeasure(m.code, value, assess(m, series if value is not None else {}, year)))
+            status = assess(m, series if value is not None else {}, year)
+            ms.append(DistrictMeasure(m.code, value, status, trend=series))
         out.append(DistrictResult(d.id, ms))
     return out
+
+
+def apply_review(result: ConsolidationResult, plan: Plan) -> ConsolidationResult:
+    """Add the review of the year (verdicts, gaps, outlooks, indicators, counts) to `result`.
+
+    Per measure, from the provincial series already in the result: nothing per file.
+    """
+    series = {m.code: {**m.trend, result.year: m.value} for m in result.measures}
+    rev = review_year(plan, result.year, series)
+    for m in result.measures:
+        mr = rev.measures.get(m.code)
+        if mr is not None:
+            m.verdict, m.gap, m.outlook = mr.verdict.verdict, mr.verdict.gap, mr.outlook
+    result.indicators = list(rev.indicators)
+    result.review = rev.review
+    result.year_review = rev
+    return result
 
 
 def _other_year(file_year: int, year: int) -> Issue:
@@ -141,7 +160,7 @@ def build_result(
 
     hist = trends(led.values(upto_year=year, plan_id=plan.id), plan)
     pairs = [_narrative(a, accepted[a]["narrative"]) for a in received]
-    return ConsolidationResult(
+    result = ConsolidationResult(
         year=year,
         plan_id=plan.id,
         received=received,
@@ -154,3 +173,4 @@ def build_result(
         narratives=[n for n, _ in pairs],
         budget=[b for _, b in pairs],
     )
+    return apply_review(result, plan)

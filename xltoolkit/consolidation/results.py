@@ -10,7 +10,27 @@ from pathlib import Path
 from typing import Any
 
 from xltoolkit.issues import MESSAGES, Issue, Severity
+from xltoolkit.plan.review import IndicatorVerdict, Outlook, ReviewSummary, YearReview
 from xltoolkit.plan.status import StatusResult
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """How many of the units that should report a measure did report a usable figure."""
+
+    reporting: int
+    expected: int
+
+    @property
+    def partial(self) -> bool:
+        return self.reporting < self.expected
+
+    @property
+    def label(self) -> str:
+        return f"{self.reporting}/{self.expected} đơn vị có số liệu"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"reporting": self.reporting, "expected": self.expected}
 
 
 @dataclass
@@ -29,6 +49,12 @@ class MeasureResult:
     districts_excluded: list[str] = field(default_factory=list)  # blocking error on this measure
     reconciliation_flag: bool = False
     trend: dict[int, float] = field(default_factory=dict)  # year -> official provincial value
+    #: The review of the year (plan/review.py): verdict at a milestone, gap to it, outlook to the next.
+    verdict: str | None = None  # "met" | "not_met" | None (no milestone this year, or no value)
+    gap: float | None = None  # in the measure's unit (percentage points for %); > 0: short of target
+    outlook: Outlook | None = None
+    #: Units with a usable figure out of those expected (set by the aggregation; None: not counted).
+    coverage: Coverage | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -45,6 +71,10 @@ class MeasureResult:
             "districts_excluded": self.districts_excluded,
             "reconciliation_flag": self.reconciliation_flag,
             "trend": {str(y): v for y, v in sorted(self.trend.items())},
+            "verdict": self.verdict,
+            "gap": self.gap,
+            "outlook": self.outlook.to_dict() if self.outlook else None,
+            "coverage": self.coverage.to_dict() if self.coverage else None,
         }
 
 
@@ -53,9 +83,25 @@ class DistrictMeasure:
     code: str
     value: float | None
     status: StatusResult
+    #: The unit's denominator is below the measure's `min_denominator`: shown «số nhỏ», no verdict,
+    #: no status colour, no rank (the provincial figure is unaffected).
+    small_number: bool = False
+    #: The unit marked the measure «Không có số liệu».
+    no_data: bool = False
+    trend: dict[int, float] = field(default_factory=dict)  # year -> the unit's own value
+
+    @property
+    def rankable(self) -> bool:
+        return self.value is not None and not self.small_number and not self.no_data
 
     def to_dict(self) -> dict[str, Any]:
-        return {"code": self.code, "value": self.value, "status": self.status.status}
+        return {
+            "code": self.code,
+            "value": self.value,
+            "status": self.status.status,
+            "small_number": self.small_number,
+            "no_data": self.no_data,
+        }
 
 
 @dataclass
@@ -209,6 +255,11 @@ class ConsolidationResult:
     summary_path: Path | None = None
     #: Files in the folder not taken in (hidden, lock files, unreadable names...), with the reason.
     skipped: list[SkippedFile] = field(default_factory=list)
+    #: Indicators rolled up from their measures' verdicts (plan order); `review`: the counts, only
+    #: in a review year of the plan; `year_review`: the whole review, for the report to reuse.
+    indicators: list[IndicatorVerdict] = field(default_factory=list)
+    review: ReviewSummary | None = None
+    year_review: YearReview | None = None
 
     @property
     def other_year_files(self) -> list[Submission]:
@@ -234,5 +285,7 @@ class ConsolidationResult:
             "narratives": [n.to_dict() for n in self.narratives],
             "budget": [b.to_dict() for b in self.budget],
             "skipped": [f.to_dict() for f in self.skipped],
+            "indicators": [i.to_dict() for i in self.indicators],
+            "review": self.review.to_dict() if self.review else None,
             "summary_path": str(self.summary_path) if self.summary_path else None,
         }

@@ -1,7 +1,8 @@
 """The demo: the whole yearly cycle on the seeded sample, end to end, in one command.
 
 Templates for 2021-2025 -> filled sample returns (saved by LibreOffice) -> validation and
-consolidation of each year into the ledger -> the provincial summary workbook of the latest year.
+consolidation of each year into the ledger -> the provincial summary workbook of each year, and the
+report document (Word) of each review year of the plan (the 2025 mid-term review).
 `run_demo` returns a `DemoResult` and prints nothing; `xltoolkit demo` (cli_demo.py) renders it.
 
 A demo workspace is marked with `MARKER`; running again wipes and rebuilds only a marked workspace
@@ -33,6 +34,8 @@ class DemoResult:
     sample: SampleData
     results: dict[int, ConsolidationResult] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
+    #: The report document of each review year of the plan (the 2025 mid-term review), by year.
+    reports: dict[int, Path] = field(default_factory=dict)
 
     @property
     def latest(self) -> ConsolidationResult:
@@ -44,6 +47,7 @@ class DemoResult:
             "sample": self.sample.to_dict(),
             "years": {str(y): r.to_dict() for y, r in sorted(self.results.items())},
             "summary_path": str(self.latest.summary_path) if self.latest.summary_path else None,
+            "reports": {str(y): str(p) for y, p in sorted(self.reports.items())},
             "seconds": {k: round(v, 2) for k, v in self.seconds.items()},
         }
 
@@ -69,6 +73,7 @@ def run_demo(
 ) -> DemoResult:
     """Generate the sample and consolidate each year in order (so trends build up in the ledger)."""
     from xltoolkit.consolidation.intake import consolidate
+    from xltoolkit.report import report_path_beside, write_report
 
     ws = Path(workspace)
     _prepare(ws)
@@ -85,4 +90,10 @@ def run_demo(
             received_at=sample.received_at(year),
         )
     demo.seconds["consolidate"] = time.perf_counter() - t1
+    t2 = time.perf_counter()
+    for year, result in demo.results.items():
+        if year in plan.review_years and result.summary_path and result.received:
+            out = report_path_beside(result.summary_path, year)
+            demo.reports[year] = write_report(result, plan, out).path or out
+    demo.seconds["report"] = time.perf_counter() - t2
     return demo

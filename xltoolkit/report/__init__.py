@@ -25,7 +25,9 @@ __all__ = [
     "default_report_path",
     "load_result",
     "make_report",
+    "report_path_beside",
     "review_of",
+    "write_report",
 ]
 
 
@@ -34,7 +36,10 @@ def default_report_path(workspace: str | Path, year: int) -> Path:
 
 
 def review_of(result: ConsolidationResult, plan: Plan) -> YearReview:
-    """The review of a consolidation: each measure's provincial series, this year's value last."""
+    """The review of a consolidation: the one the consolidation made, else computed from each
+    measure's provincial series, this year's value last."""
+    if result.year_review is not None and result.year_review.year == result.year:
+        return result.year_review
     series: dict[str, Mapping[int, float | None]] = {
         m.code: {**m.trend, result.year: m.value} for m in result.measures
     }
@@ -46,8 +51,9 @@ def load_result(
 ) -> ConsolidationResult:
     """The year's consolidation from the ledger (files of the returned folder included, as
     `consolidate` reports them); nothing is taken in or written."""
-    from xltoolkit.consolidation.intake import build_result, returned_files, sha256_file
+    from xltoolkit.consolidation.intake import returned_files, sha256_file
     from xltoolkit.consolidation.ledger import Ledger
+    from xltoolkit.consolidation.outcome import build_result
 
     lo, hi = plan.period
     if not lo <= year <= hi:
@@ -87,3 +93,24 @@ def make_report(
     if write:
         path = write_docx(document, Path(output) if output else default_report_path(workspace, year))
     return ReportResult(path, document)
+
+
+def write_report(
+    result: ConsolidationResult, plan: Plan, output: str | Path, *, require_received: bool = True
+) -> ReportResult:
+    """Draft and save the report of a consolidation already in hand (the demo, the add-in), beside
+    the summary it was consolidated with; the same document `make_report` drafts from the ledger."""
+    from xltoolkit.report.docx_writer import write_docx
+
+    if require_received and not result.received:
+        raise XltoolkitError(
+            "nothing-received",
+            f"Chưa có báo cáo nào được sử dụng cho năm {result.year}: chưa thể lập báo cáo.",
+        )
+    document = build_report(result, plan, review_of(result, plan))
+    return ReportResult(write_docx(document, Path(output)), document)
+
+
+def report_path_beside(summary: Path, year: int) -> Path:
+    """The report's file beside the summary workbook: bao-cao-<năm>.docx in the same folder."""
+    return summary.parent / f"bao-cao-{int(year)}.docx"

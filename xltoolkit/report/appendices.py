@@ -105,17 +105,17 @@ def _money_cell(x: object) -> str:
 
 def units_table(result: ConsolidationResult, plan: Plan) -> Table:
     first = _first_received(result)
-    budget = {b.get("agency"): b for b in result.budget}
+    budget = {b.agency: b for b in result.budget}
     late, received = set(result.late), set(result.received)
     deadline = plan.deadline_for(result.year)
     rows = []
     for i, a in enumerate(plan.agencies, 1):
         when = first.get(a.id)
         state = "Chưa gửi" if a.id not in received else "Gửi muộn" if a.id in late else "Đúng hạn"
-        b = budget.get(a.id, {})
+        b = budget.get(a.id)
         rows.append(
             (str(i), plan.body_name(a), f"{when:%d/%m/%Y}" if when and a.id in received else "", state,
-             _money_cell(b.get("state")), _money_cell(b.get("mobilised")))
+             _money_cell(b.state if b else None), _money_cell(b.mobilised if b else None))
         )  # fmt: skip
     return Table(
         label="Phụ lục II",

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
-from typing import Any
 
-from xltoolkit.consolidation.results import ConsolidationResult, MeasureResult
+from xltoolkit.consolidation.results import ConsolidationResult, MeasureResult, Narrative, TaskResult
 from xltoolkit.plan.model import Indicator, Measure, Plan
 from xltoolkit.plan.review import (
     VERDICT_LABELS,
@@ -135,18 +134,17 @@ def results_section(result: ConsolidationResult, plan: Plan, review: YearReview)
 # ------------------------------------------------------------------------------------ narratives
 
 
-def _ordered(plan: Plan, items: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+def _ordered(plan: Plan, items: Iterable[Narrative]) -> list[Narrative]:
     rank = {a.id: i for i, a in enumerate(plan.agencies)}
-    return sorted(items, key=lambda d: rank.get(d.get("agency") or "", len(rank)))
+    return sorted(items, key=lambda d: rank.get(d.agency or "", len(rank)))
 
 
-def _task_lines(tasks: list[Any]) -> list[tuple[str, str]]:
+def _task_lines(tasks: list[TaskResult]) -> list[tuple[str, str]]:
     out = []
     for t in tasks:
-        if isinstance(t, dict):
-            task, res = str(t.get("task") or "").strip(), str(t.get("result") or "").strip()
-            if task or res:
-                out.append((task.rstrip(".;: "), res))
+        task, res = (t.task or "").strip(), (t.result or "").strip()
+        if task or res:
+            out.append((task.rstrip(".;: "), res))
     return out
 
 
@@ -157,10 +155,10 @@ def tasks_section(result: ConsolidationResult, plan: Plan) -> list[Block]:
     k = 0
     districts: dict[str, list[str]] = {}
     for n in narratives:
-        agency = plan.agency_by_id.get(n.get("agency") or "")
+        agency = plan.agency_by_id.get(n.agency or "")
         if agency is None:
             continue
-        lines = _task_lines(n.get("tasks") or [])
+        lines = _task_lines(n.tasks)
         if agency.kind == "district":
             for task, res in lines:
                 if res:
@@ -187,14 +185,14 @@ def _money(x: object) -> float:
 
 
 def budget_section(result: ConsolidationResult, plan: Plan) -> list[Block]:
-    state = sum(_money(b.get("state")) for b in result.budget)
-    mob = sum(_money(b.get("mobilised")) for b in result.budget)
+    state = sum(_money(b.state) for b in result.budget)
+    mob = sum(_money(b.mobilised) for b in result.budget)
     total = state + mob
     out = [Block("heading1", "III. KINH PHÍ THỰC HIỆN")]
     if total == 0:
         out.append(Block("body", f"Các cơ quan, đơn vị chưa báo cáo kinh phí thực hiện năm {result.year}."))
         return out
-    reported = sum(1 for b in result.budget if b.get("state") is not None or b.get("mobilised") is not None)
+    reported = sum(1 for b in result.budget if b.state is not None or b.mobilised is not None)
     out.append(
         Block(
             "body",
@@ -212,8 +210,8 @@ def difficulties_section(result: ConsolidationResult, plan: Plan) -> list[Block]
     """Each difficulty raised once, with the agencies that raised it."""
     raised: dict[str, list[str]] = {}
     for n in _ordered(plan, result.narratives):
-        agency = plan.agency_by_id.get(n.get("agency") or "")
-        text = n.get("difficulties")
+        agency = plan.agency_by_id.get(n.agency or "")
+        text = n.difficulties
         if agency is None or not isinstance(text, str):
             continue
         for line in text.splitlines():

@@ -23,11 +23,13 @@ from xltoolkit.summary.sheets import (
     TOTAL_FILL,
     Col,
     agency_label,
+    appendix_title,
     filename,
-    header_block,
     page_setup,
+    print_pages,
     put,
     short_label,
+    split_pages,
     status_cell,
     table,
 )
@@ -51,18 +53,14 @@ SEVERITY_LABELS = {"error": "Lỗi", "warning": "Cảnh báo"}
 
 
 def districts_sheet(ws: Worksheet, result: ConsolidationResult, plan: Plan) -> None:
-    """Measure × district matrix (measures down, so it fits an A4 landscape page), coloured by status."""
+    """Measure × district matrix (measures down), coloured by status with a symbol beside the colour;
+    «số nhỏ» grey and uncoloured. Split into readable pages across, code and name repeated."""
+    from xltoolkit.summary.measures import number_format
+    from xltoolkit.summary.units import STATUS_SYMBOLS, district_cell
+
     districts = result.districts
-    cols = [Col("code", "Mã", 6), Col("name", "Chỉ tiêu", 40, wrap=True), Col("unit", "Đơn vị tính", 11)]
+    cols = [Col("code", "Mã", 6), Col("name", "Chỉ tiêu", 34, wrap=True), Col("unit", "Đơn vị tính", 9)]
     cols += [Col(d.agency, short_label(plan, d.agency), 10, NUM) for d in districts]
-    header_block(
-        ws,
-        plan,
-        result.year,
-        len(cols),
-        f"KẾT QUẢ CÁC CHỈ TIÊU THEO ĐƠN VỊ CẤP HUYỆN NĂM {result.year}",
-        "(Màu ô theo mức đánh giá tiến độ so với mục tiêu; ô trống: chưa có số liệu dùng được)",
-    )
     by_district = [{m.code: m for m in d.measures} for d in districts]
     rows = [
         [m.code, m.name, m.unit] + [(bd[m.code].value if m.code in bd else None) for bd in by_district]
@@ -73,30 +71,75 @@ def districts_sheet(ws: Worksheet, result: ConsolidationResult, plan: Plan) -> N
         put(ws, DISTRICT_KEY_ROW, j, d.agency)
     ws.row_dimensions[DISTRICT_KEY_ROW].hidden = True
     for i, m in enumerate(plan.measures):
+        fmt = number_format(m)
         for j, bd in enumerate(by_district, start=4):
-            dm = bd.get(m.code)
-            status_cell(ws.cell(row=FIRST_ROW + i, column=j), dm.status.status if dm else "not_available")
+            district_cell(ws, ws.cell(row=FIRST_ROW + i, column=j), bd.get(m.code), fmt)
     legend_row = last + 2
-    put(ws, legend_row, 2, "Chú thích màu:").font = F_BOLD
+    put(ws, legend_row, 2, "Chú thích (màu và ký hiệu):").font = F_BOLD
     for i, (key, label) in enumerate(STATUS_LABELS.items(), start=1):
-        c = put(ws, legend_row + i, 2, label)
+        symbol = STATUS_SYMBOLS.get(key, "")
+        c = put(ws, legend_row + i, 2, f"{symbol} {label}".strip())
         status_cell(c, key)
-    page_setup(
-        ws, landscape=True, freeze="D9", print_cols=len(cols), last_row=legend_row + len(STATUS_LABELS)
+    put(
+        ws,
+        legend_row + len(STATUS_LABELS) + 1,
+        2,
+        "số nhỏ: mẫu số dưới ngưỡng, không đánh giá, không xếp hạng",
     )
+    end = legend_row + len(STATUS_LABELS) + 1
+    page_setup(ws, landscape=True, freeze="D9", print_cols=len(cols), last_row=end)
+    pages = split_pages(ws, len(cols), landscape=True, repeat_cols=2)
+    appendix_title(
+        ws,
+        plan,
+        result.year,
+        pages,
+        "Phụ lục III",
+        f"KẾT QUẢ CÁC CHỈ TIÊU THEO ĐƠN VỊ CẤP HUYỆN NĂM {result.year}",
+        "(Màu và ký hiệu theo mức đánh giá tiến độ; ô trống: chưa có số liệu dùng được)",
+    )
+    print_pages(ws, len(cols), landscape=True, repeat_cols=2, pages=pages)
+
+
+def agency_rank(plan: Plan) -> dict[str, int]:
+    """Plan order of the agencies (departments, then districts as the plan lists them)."""
+    return {a.id: i for i, a in enumerate(plan.agencies)}
+
+
+def finish(
+    ws: Worksheet,
+    plan: Plan,
+    year: int,
+    ncols: int,
+    last: int,
+    label: str,
+    title: str,
+    subtitle: str,
+    *,
+    landscape: bool = True,
+    freeze: str | None = "C9",
+) -> None:
+    """Hide the key column A (agency ids stay for programs, not for print), title, print setup."""
+    ws.column_dimensions["A"].hidden = True
+    page_setup(ws, landscape=landscape, freeze=freeze, print_cols=ncols, last_row=last)
+    pages = split_pages(ws, ncols, landscape=landscape)
+    appendix_title(ws, plan, year, [(2 if a == 1 else a, b) for a, b in pages], label, title, subtitle)
+    print_pages(ws, ncols, landscape=landscape, pages=pages)
 
 
 SUBMISSION_COLS = (
     Col("agency", "Mã đơn vị", 14),
-    Col("name", "Cơ quan, đơn vị", 34, wrap=True),
-    Col("file", "Tệp nhận được", 34, wrap=True),
-    Col("received_at", "Thời điểm nhận", 18),
-    Col("state", "Tình trạng", 16),
-    Col("late", "Nộp muộn", 10),
-    Col("errors", "Số lỗi", 8, INT),
-    Col("warnings", "Số cảnh báo", 10, INT),
-    Col("sha256", "Mã băm SHA-256 (12 ký tự đầu)", 16),
+    Col("name", "Cơ quan, đơn vị", 30, wrap=True),
+    Col("file", "Tệp nhận được", 30, wrap=True),
+    Col("received_at", "Thời điểm nhận", 17),
+    Col("state", "Tình trạng", 14, wrap=True),
+    Col("late", "Nộp muộn", 9),
+    Col("errors", "Số lỗi", 7, INT),
+    Col("warnings", "Số cảnh báo", 9, INT),
+    Col("sha256", "Mã băm SHA-256", 66),
 )
+#: The hash column: kept for the record (hidden, so it does not print).
+SHA_COL = len(SUBMISSION_COLS)
 
 
 #: Superseded files listed one by one per agency; older ones are counted in one row (the ledger
@@ -117,27 +160,26 @@ def _submission_row(plan: Plan, s: Any) -> list[Any]:
         s.late,
         s.errors,
         s.warnings,
-        s.sha256[:12],
+        s.sha256,
     ]
 
 
 def submissions_sheet(ws: Worksheet, result: ConsolidationResult, plan: Plan) -> None:
-    """Every file received (accepted, rejected, recent superseded ones), then agencies that sent nothing."""
+    """Every file received (accepted, rejected, recent superseded ones) and every agency that sent
+    nothing, in the plan's order; files of no known agency last."""
     deadline = plan.deadline_for(result.year)
-    header_block(
-        ws,
-        plan,
-        result.year,
-        len(SUBMISSION_COLS),
-        f"TÌNH HÌNH TIẾP NHẬN BÁO CÁO NĂM {result.year}",
-        f"(Hạn gửi: ngày {deadline:%d/%m/%Y})",
-    )
     rows: list[list[Any]] = []
+    rank = agency_rank(plan)
     by_agency: dict[str, list[Any]] = {}
     for s in result.submissions:
         by_agency.setdefault(s.agency or "~", []).append(s)
-    for key in sorted(by_agency):
-        subs = sorted(by_agency[key], key=lambda s: (s.received_at, s.sha256))
+    missing = set(result.missing)
+    for key in sorted(set(by_agency) | missing, key=lambda a: (rank.get(a, len(rank)), a)):
+        if key in missing:
+            rows.append(
+                [key, agency_label(plan, key), "", None, SUBMISSION_STATES["missing"], "", "", "", ""]
+            )
+        subs = sorted(by_agency.get(key, []), key=lambda s: (s.received_at, s.sha256))
         old = [s for s in subs if s.state == "superseded"]
         hidden = old[:-SUPERSEDED_DETAIL_MAX] if len(old) > SUPERSEDED_DETAIL_MAX else []
         if hidden:
@@ -157,25 +199,31 @@ def submissions_sheet(ws: Worksheet, result: ConsolidationResult, plan: Plan) ->
             )
         skip = {id(s) for s in hidden}
         rows += [_submission_row(plan, s) for s in subs if id(s) not in skip]
-    for agency in result.missing:
-        rows.append(
-            [agency, agency_label(plan, agency), "", None, SUBMISSION_STATES["missing"], "", "", "", ""]
-        )
     last = table(ws, SUBMISSION_COLS, rows)
-    page_setup(ws, landscape=True, freeze="C9", print_cols=len(SUBMISSION_COLS), last_row=last)
+    ws.column_dimensions[get_column_letter(SHA_COL)].hidden = True
+    finish(
+        ws,
+        plan,
+        result.year,
+        len(SUBMISSION_COLS),
+        last,
+        "Biểu 01",
+        f"TÌNH HÌNH TIẾP NHẬN BÁO CÁO NĂM {result.year}",
+        f"(Hạn gửi: ngày {deadline:%d/%m/%Y}; mã băm của từng tệp được lưu trong sổ theo dõi và trong tệp)",
+    )
 
 
 ISSUE_COLS = (
     Col("agency", "Mã đơn vị", 14),
-    Col("name", "Cơ quan, đơn vị", 28, wrap=True),
-    Col("file", "Tệp", 30, wrap=True),
-    Col("state", "Tình trạng tệp", 14),
-    Col("valid", "Tệp hợp lệ", 9),
-    Col("severity", "Mức độ", 10),
-    Col("sheet", "Trang", 16),
-    Col("cell", "Ô", 8),
+    Col("name", "Cơ quan, đơn vị", 22, wrap=True),
+    Col("file", "Tệp", 22, wrap=True),
+    Col("state", "Tình trạng tệp", 12, wrap=True),
+    Col("valid", "Tệp hợp lệ", 8),
+    Col("severity", "Mức độ", 9),
+    Col("sheet", "Trang", 12, wrap=True),
+    Col("cell", "Ô", 6),
     Col("code", "Mã lỗi", 20),
-    Col("message", "Nội dung", 70, wrap=True),
+    Col("message", "Nội dung", 37, wrap=True),
 )
 SEVERITY_COL = 1 + [c.key for c in ISSUE_COLS].index("severity")
 #: The stable English issue code stays in its column for programs, hidden: people read "Nội dung".
@@ -184,17 +232,10 @@ ISSUE_CODE_COL = 1 + [c.key for c in ISSUE_COLS].index("code")
 
 def issues_sheet(ws: Worksheet, result: ConsolidationResult, plan: Plan) -> None:
     """Every validation finding (errors and warnings), by agency and file; clean files have no row."""
-    header_block(
-        ws,
-        plan,
-        result.year,
-        len(ISSUE_COLS),
-        f"KẾT QUẢ KIỂM TRA TỆP BÁO CÁO NĂM {result.year}",
-        "(Lỗi: số liệu không được dùng để tổng hợp; cảnh báo: cần xem lại)",
-    )
     rows: list[list[Any]] = []
     total = 0
-    files = sorted(result.file_issues, key=lambda f: (f.agency or "~", f.path))
+    rank = agency_rank(plan)
+    files = sorted(result.file_issues, key=lambda f: (rank.get(f.agency or "", len(rank)), f.path))
     for f in files:
         state = SUBMISSION_STATES.get(f.state, f.state)
         base = [f.agency or "", agency_label(plan, f.agency), filename(f.path), state, f.valid]
@@ -222,48 +263,60 @@ def issues_sheet(ws: Worksheet, result: ConsolidationResult, plan: Plan) -> None
         elif c.value == SEVERITY_LABELS["warning"]:
             c.fill = STATUS_FILLS["moderate_progress"]
     ws.column_dimensions[get_column_letter(ISSUE_CODE_COL)].hidden = True
-    page_setup(ws, landscape=True, freeze="C9", print_cols=len(ISSUE_COLS), last_row=last)
+    finish(
+        ws,
+        plan,
+        result.year,
+        len(ISSUE_COLS),
+        last,
+        "Biểu 02",
+        f"KẾT QUẢ KIỂM TRA TỆP BÁO CÁO NĂM {result.year}",
+        "(Lỗi: số liệu không được dùng để tổng hợp; cảnh báo: cần xem lại)",
+    )
 
 
 NARRATIVE_COLS = (
     Col("agency", "Mã đơn vị", 14),
-    Col("name", "Cơ quan, đơn vị", 24, wrap=True),
-    Col("no", "STT", 6, INT),
-    Col("task", "Nhiệm vụ được giao", 50, wrap=True),
-    Col("result", "Kết quả thực hiện", 60, wrap=True),
+    Col("name", "Cơ quan, đơn vị", 22, wrap=True),
+    Col("no", "STT", 5, INT),
+    Col("task", "Nhiệm vụ được giao", 42, wrap=True),
+    Col("result", "Kết quả thực hiện", 57, wrap=True),
 )
 
 
 def narratives_sheet(ws: Worksheet, result: ConsolidationResult, plan: Plan) -> None:
     """Task results and difficulties as the agencies wrote them (always stored as text)."""
-    header_block(
-        ws,
-        plan,
-        result.year,
-        len(NARRATIVE_COLS),
-        f"KẾT QUẢ THỰC HIỆN NHIỆM VỤ; KHÓ KHĂN, KIẾN NGHỊ NĂM {result.year}",
-        "(Tổng hợp nguyên văn từ báo cáo của các cơ quan, đơn vị)",
-    )
     rows: list[list[Any]] = []
-    for n in sorted(result.narratives, key=lambda n: n.agency):
+    rank = agency_rank(plan)
+    for n in sorted(result.narratives, key=lambda n: rank.get(n.agency, len(rank))):
         label = agency_label(plan, n.agency)
         for i, t in enumerate(n.tasks, start=1):
             rows.append([n.agency, label, i, t.task, t.result])
         if n.difficulties:
             rows.append([n.agency, label, None, "Khó khăn, vướng mắc và kiến nghị", n.difficulties])
     last = table(ws, NARRATIVE_COLS, rows)
-    page_setup(ws, landscape=True, freeze="C9", print_cols=len(NARRATIVE_COLS), last_row=last)
+    finish(
+        ws,
+        plan,
+        result.year,
+        len(NARRATIVE_COLS),
+        last,
+        "Phụ lục VI",
+        f"KẾT QUẢ THỰC HIỆN NHIỆM VỤ; KHÓ KHĂN, KIẾN NGHỊ NĂM {result.year}",
+        "(Tổng hợp nguyên văn từ báo cáo của các cơ quan, đơn vị)",
+    )
 
 
 BUDGET_COLS = (
     Col("agency", "Mã đơn vị", 14),
-    Col("name", "Cơ quan, đơn vị", 40, wrap=True),
-    Col("state", "Ngân sách nhà nước (triệu đồng)", 18, MONEY),
-    Col("mobilised", "Huy động từ tổ chức, cá nhân (triệu đồng)", 18, MONEY),
-    Col("total", "Tổng cộng (triệu đồng)", 18, MONEY),
+    Col("name", "Cơ quan, đơn vị", 34, wrap=True),
+    Col("state", "Ngân sách nhà nước (triệu đồng)", 16, MONEY),
+    Col("mobilised", "Huy động từ tổ chức, cá nhân (triệu đồng)", 16, MONEY),
+    Col("total", "Tổng cộng (triệu đồng)", 16, MONEY),
 )
-#: Key of the budget total row: its label, written in column A (merged over the name column).
+#: Key of the budget total row (column A, hidden with the agency ids); its label in the name column.
 BUDGET_TOTAL_KEY = "Tổng cộng toàn tỉnh"
+BUDGET_TOTAL_LABEL = "Tổng cộng toàn tỉnh"
 
 
 def budget_totals(result: ConsolidationResult) -> tuple[float, float]:
@@ -275,24 +328,25 @@ def budget_totals(result: ConsolidationResult) -> tuple[float, float]:
 
 def budget_sheet(ws: Worksheet, result: ConsolidationResult, plan: Plan) -> None:
     """Budget by agency and source, with the provincial total by source in the last row."""
-    header_block(
+    rows: list[list[Any]] = []
+    rank = agency_rank(plan)
+    for b in sorted(result.budget, key=lambda b: rank.get(b.agency, len(rank))):
+        total = None if b.state is None and b.mobilised is None else (b.state or 0.0) + (b.mobilised or 0.0)
+        rows.append([b.agency, agency_label(plan, b.agency), b.state, b.mobilised, total])
+    state, mob = budget_totals(result)
+    rows.append([BUDGET_TOTAL_KEY, BUDGET_TOTAL_LABEL, state, mob, state + mob])
+    last = table(ws, BUDGET_COLS, rows)
+    for j in range(1, len(BUDGET_COLS) + 1):
+        c = ws.cell(row=last, column=j)
+        c.font, c.fill = F_BOLD, TOTAL_FILL
+    finish(
         ws,
         plan,
         result.year,
         len(BUDGET_COLS),
+        last,
+        "Phụ lục VII",
         f"KINH PHÍ THỰC HIỆN KẾ HOẠCH NĂM {result.year}",
         "(Đơn vị tính: triệu đồng)",
+        landscape=False,
     )
-    rows: list[list[Any]] = []
-    for b in sorted(result.budget, key=lambda b: b.agency):
-        total = None if b.state is None and b.mobilised is None else (b.state or 0.0) + (b.mobilised or 0.0)
-        rows.append([b.agency, agency_label(plan, b.agency), b.state, b.mobilised, total])
-    state, mob = budget_totals(result)
-    rows.append([BUDGET_TOTAL_KEY, "", state, mob, state + mob])
-    last = table(ws, BUDGET_COLS, rows)
-    ws.merge_cells(start_row=last, start_column=1, end_row=last, end_column=2)
-    ws.row_dimensions[last].height = 20  # one line once merged over the name column
-    for j in range(1, len(BUDGET_COLS) + 1):
-        c = ws.cell(row=last, column=j)
-        c.font, c.fill = F_BOLD, TOTAL_FILL
-    page_setup(ws, landscape=False, freeze="C9", print_cols=len(BUDGET_COLS), last_row=last)

@@ -8,17 +8,23 @@ from typing import Any
 
 from openpyxl.chart import LineChart, Reference
 from openpyxl.chart.series import SeriesLabel
+from openpyxl.chart.shapes import GraphicalProperties
 from openpyxl.chart.text import RichText, Text
 from openpyxl.chart.title import Title
 from openpyxl.drawing.spreadsheet_drawing import AnchorMarker, TwoCellAnchor
 from openpyxl.drawing.text import CharacterProperties, Paragraph, ParagraphProperties, RegularTextRun
-from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
 from xltoolkit.consolidation.results import ConsolidationResult, MeasureResult
-from xltoolkit.plan.model import Plan
+from xltoolkit.plan.model import Measure, Plan
+from xltoolkit.plan.review import (
+    OUTLOOK_LABELS,
+    format_target,
+    format_value,
+    measure_decimals,
+)
 from xltoolkit.summary.sheets import (
     F_BOLD,
     FIRST_ROW,
@@ -30,17 +36,17 @@ from xltoolkit.summary.sheets import (
     STATUS_COLOURS,
     TABLE_HEADER_ROW,
     Col,
-    fit_header_rows,
-    fixed_scale,
-    header_block,
+    appendix_title,
     page_setup,
+    print_pages,
     put,
     short_label,
+    split_pages,
     status_cell,
     table,
 )
 from xltoolkit.workbook.layout import requirement_text
-from xltoolkit.workbook.styles import CENTER, FONT
+from xltoolkit.workbook.styles import CENTER
 
 MEASURES_SHEET = "Chỉ tiêu"
 CHARTS_SHEET = "Xu hướng"
@@ -54,38 +60,77 @@ RECONCILIATION_LABEL = "Chênh lệch"
 
 
 def measure_columns(plan: Plan, years: list[int]) -> list[Col]:
-    """Columns of the "Chỉ tiêu" sheet, in order; trend columns have the year (int) as header."""
+    """Columns of the "Chỉ tiêu" sheet, in order; trend columns have the year (int) as header.
+
+    The first printed page ends with the outlook (`PAGE1_LAST`): what the People's Committee reads;
+    the next pages hold how the status was computed and the yearly values."""
     target_years = sorted({y for m in plan.measures for y in m.targets})
+    later = [y for y in target_years if years and y > max(years)]
+    outlook_year = later[0] if later else (target_years[-1] if target_years else "")
     cols = [
         Col("code", "Mã", 6),
-        Col("name", "Chỉ tiêu", 42, wrap=True),
-        Col("unit", "Đơn vị tính", 12),
-        Col("comparison", "Yêu cầu", 12),
+        Col("name", "Chỉ tiêu", 30, wrap=True),
+        Col("unit", "Đơn vị tính", 8),
+        Col("comparison", "Yêu cầu", 10, wrap=True),
     ]
-    cols += [Col(f"target_{y}", f"Mục tiêu {y}", 9, NUM) for y in target_years]
+    cols += [Col(f"target_{y}", f"Mục tiêu {y}", 8, NUM) for y in target_years]
     cols += [
-        Col("milestone_year", "Năm mốc đánh giá", 9),
+        Col("value", "Giá trị toàn tỉnh", 9, NUM),
+        Col("verdict", "Kết quả năm mốc", 9),
+        Col("gap", "Chênh lệch (+ còn thiếu, − vượt)", 10, NUM),
+        Col("status", "Đánh giá tiến độ", 12, wrap=True),
+        Col("outlook", f"Dự báo năm {outlook_year}", 12, wrap=True),
+        Col("milestone_year", "Năm mốc đánh giá", 8),
         Col("target", "Mục tiêu năm mốc", 9, NUM),
-        Col("value", "Giá trị toàn tỉnh", 11, NUM),
-        Col("source", "Nguồn giá trị toàn tỉnh", 14),
-        Col("district_aggregate", "Tổng hợp cấp huyện", 11, NUM),
-        Col("department_value", "Số liệu sở, ngành", 11, NUM),
-        Col("reconciliation", "Đối chiếu", 11),
-        Col("status", "Đánh giá tiến độ", 16),
-        Col("base_year", "Năm gốc", 8),
-        Col("base", "Giá trị năm gốc", 10, NUM),
-        Col("latest_year", "Năm gần nhất", 8),
-        Col("latest", "Giá trị năm gần nhất", 10, NUM),
+        Col("coverage", "Đơn vị có số liệu", 11, wrap=True),
+        Col("source", "Nguồn giá trị toàn tỉnh", 12, wrap=True),
+        Col("district_aggregate", "Tổng hợp cấp huyện", 10, NUM),
+        Col("department_value", "Số liệu sở, ngành", 10, NUM),
+        Col("reconciliation", "Đối chiếu", 10),
+        Col("base_year", "Năm gốc", 7),
+        Col("base", "Giá trị năm gốc", 9, NUM),
+        Col("latest_year", "Năm gần nhất", 7),
+        Col("latest", "Giá trị năm gần nhất", 9, NUM),
         Col("cagr_observed", "Tốc độ thay đổi bình quân năm thực tế", 10, PCT),
         Col("cagr_required", "Tốc độ thay đổi bình quân năm cần đạt", 10, PCT),
         Col("ratio", "Tỷ số R (thực tế / cần đạt)", 9, "0.00"),
-        Col("numerator_sum", "Tổng tử số cấp huyện", 12, INT),
-        Col("denominator_sum", "Tổng mẫu số cấp huyện", 12, INT),
-        Col("districts_used", "Số huyện được tổng hợp", 9, INT),
-        Col("districts_excluded", "Huyện bị loại (số liệu lỗi)", 15, wrap=True),
+        Col("numerator_sum", "Tổng tử số cấp huyện", 10, INT),
+        Col("denominator_sum", "Tổng mẫu số cấp huyện", 10, INT),
+        Col("districts_used", "Số huyện được tổng hợp", 8, INT),
+        Col("districts_excluded", "Huyện bị loại (số liệu lỗi)", 14, wrap=True),
     ]
     cols += [Col(f"trend_{y}", y, 8, NUM) for y in years]
     return cols
+
+
+#: Key of the last column of the first printed page of "Chỉ tiêu".
+PAGE1_LAST = "outlook"
+#: A verdict as printed: a symbol beside the word, readable in black and white.
+VERDICT_TEXT = {"met": "✓ Đạt", "not_met": "✗ Không đạt"}
+#: Columns whose numbers are values of the measure (shown with the measure's own decimals).
+VALUE_KEYS = ("value", "target", "district_aggregate", "department_value", "base", "latest", "gap")
+
+
+def number_format(pm: Measure | None, *, gap: bool = False) -> str:
+    """The measure's decimals (plan/review.py) as a number format; a gap of % in percentage points."""
+    d = measure_decimals(pm) if pm else 1
+    fmt = "#,##0" + ("." + "0" * d if d else "")
+    if gap:
+        return f"+{fmt};−{fmt};0"
+    return fmt
+
+
+def outlook_text(pm: Measure | None, m: MeasureResult) -> str:
+    if m.outlook is None:
+        return ""
+    value = format_value(pm, m.outlook.projected) if pm else f"{m.outlook.projected:g}"
+    return f"{value}: {OUTLOOK_LABELS[m.outlook.on_track]}"
+
+
+def coverage_text(m: MeasureResult) -> str:
+    if m.coverage is None:
+        return ""
+    return m.coverage.label + (" (chưa đủ)" if m.coverage.partial else "")
 
 
 def measure_row(plan: Plan, m: MeasureResult, cols: list[Col]) -> list[Any]:
@@ -99,6 +144,10 @@ def measure_row(plan: Plan, m: MeasureResult, cols: list[Col]) -> list[Any]:
         "milestone_year": st.milestone_year,
         "target": st.target,
         "value": m.value,
+        "verdict": VERDICT_TEXT.get(m.verdict or "", ""),
+        "gap": m.gap,
+        "outlook": outlook_text(pm, m),
+        "coverage": coverage_text(m),
         "source": SOURCE_LABELS.get(m.source, m.source),
         "district_aggregate": m.district_aggregate,
         "department_value": m.department_value,
@@ -181,35 +230,25 @@ def trend_years(result: ConsolidationResult) -> list[int]:
 def measures_sheet(
     ws: Worksheet, result: ConsolidationResult, plan: Plan, measures: list[MeasureResult], years: list[int]
 ) -> None:
-    """The measure table, printed two pages across: page 1 ends with the progress status (what the
-    People's Committee reads), page 2 repeats code and name and holds how the status was computed and
-    the yearly values. The national header block and the title sit within page 1's columns."""
+    """The measure table: page 1 ends with the outlook (what the People's Committee reads); the
+    next pages repeat code and name and hold how the status was computed and the yearly values."""
     cols = measure_columns(plan, years)
-    status_col = next(j for j, c in enumerate(cols, start=1) if c.key == "status")
-    header_block(
-        ws,
-        plan,
-        result.year,
-        status_col,
-        f"KẾT QUẢ VÀ ĐÁNH GIÁ TIẾN ĐỘ CÁC CHỈ TIÊU NĂM {result.year}",
-        "(Toàn tỉnh; đánh giá theo phương pháp đo tiến độ SDG, R = tốc độ thực tế / tốc độ cần đạt)",
-        left_cols=REPEATED_COLS,
-    )
-    last = table(ws, cols, [measure_row(plan, m, cols) for m in measures])
+    keys = [c.key for c in cols]
+    status_col = keys.index("status") + 1
+    page1 = keys.index(PAGE1_LAST) + 1
+    value_keys = [k for k in keys if k in VALUE_KEYS or k.startswith(("trend_", "target_"))]
+    formats = []
+    for m in measures:
+        pm = plan.measure_by_code.get(m.code)
+        fmt = dict.fromkeys(value_keys, number_format(pm))
+        fmt["gap"] = number_format(pm, gap=True)
+        formats.append(fmt)
+    last = table(ws, cols, [measure_row(plan, m, cols) for m in measures], formats=formats)
     for i, m in enumerate(measures):
-        status_cell(ws.cell(row=FIRST_ROW + i, column=status_col), m.status.status)
-        dim = ws.row_dimensions[FIRST_ROW + i]
+        r = FIRST_ROW + i
+        status_cell(ws.cell(row=r, column=status_col), m.status.status)
+        dim = ws.row_dimensions[r]
         dim.height = max(dim.height or 0, 48)
-    if status_col < len(cols):
-        c = put(
-            ws,
-            5,
-            status_col + 1,
-            f"KẾT QUẢ VÀ ĐÁNH GIÁ TIẾN ĐỘ CÁC CHỈ TIÊU NĂM {result.year} (tiếp theo): CƠ SỞ ĐÁNH GIÁ"
-            " VÀ GIÁ TRỊ TOÀN TỈNH QUA CÁC NĂM",
-        )
-        c.font, c.alignment = Font(name=FONT, size=13, bold=True), CENTER
-        ws.merge_cells(start_row=5, start_column=status_col + 1, end_row=5, end_column=len(cols))
     if years:
         first_trend = len(cols) - len(years) + 1
         c = put(ws, TABLE_HEADER_ROW - 1, first_trend, "Giá trị toàn tỉnh qua các năm")
@@ -221,10 +260,20 @@ def measures_sheet(
             end_column=len(cols),
         )
     page_setup(ws, landscape=True, freeze="C9", print_cols=len(cols), last_row=last)
-    pages = [(1, status_col)] + ([(status_col + 1, len(cols))] if status_col < len(cols) else [])
-    fixed_scale(ws, pages, landscape=True, repeat_cols=REPEATED_COLS)
-    ws.print_title_cols = f"A:{get_column_letter(REPEATED_COLS)}"
-    fit_header_rows(ws, REPEATED_COLS)
+    pages = [(1, page1)]
+    if page1 < len(cols):
+        pages += split_pages(ws, len(cols), landscape=True, repeat_cols=REPEATED_COLS, first=page1 + 1)
+    appendix_title(
+        ws,
+        plan,
+        result.year,
+        pages,
+        "Phụ lục I",
+        f"KẾT QUẢ THỰC HIỆN CÁC CHỈ TIÊU VỀ TRẺ EM NĂM {result.year} SO VỚI MỤC TIÊU",
+        "(Toàn tỉnh. Kết quả năm mốc: so với mục tiêu của năm; chênh lệch tính theo đơn vị của chỉ "
+        "tiêu, chỉ tiêu tỷ lệ tính bằng điểm phần trăm; đánh giá tiến độ theo phương pháp SDG)",
+    )
+    print_pages(ws, len(cols), landscape=True, repeat_cols=REPEATED_COLS, pages=pages)
 
 
 #: Columns (code, name) repeated on the left of the second printed page of "Chỉ tiêu".
@@ -232,19 +281,34 @@ REPEATED_COLS = 2
 
 
 #: The chart grid: CHARTS_PER_ROW charts across, each filling CHART_COLS columns (the last one, narrow,
-#: is the gap) and CHART_ROWS rows (the last one the gap). Charts are anchored to their cells, so they
-#: stretch with the columns and never overlap whatever the application's column width in pixels.
-CHARTS_PER_ROW = 3
-CHART_ROWS = 22
+#: is the gap) and CHART_ROWS rows (the last one the gap), CHART_ROWS_PER_PAGE rows of charts on a
+#: printed page: four charts an A4 landscape page, every text of them 12 pt before the print scale.
+#: Charts are anchored to their cells, so they stretch with the columns and never overlap.
+CHARTS_PER_ROW = 2
+CHART_ROWS = 16
 CHART_COLS = 8
-CHART_COL_WIDTH = 10.5
+CHART_COL_WIDTH = 8.2
 CHART_GAP_WIDTH = 3
-#: Rows of charts on one printed page (the page breaks fall between them).
-CHART_ROWS_PER_PAGE = 3
-#: Chart title size, points, and the longest measure name shown whole in it (the title holds the name
-#: and the target; the plan's names are up to ~130 characters, three lines at this size).
-CHART_TITLE_PT = 11
-CHART_NAME_MAX = 160
+CHART_ROWS_PER_PAGE = 2
+CHART_TEXT_PT = 12
+CHART_NAME_MAX = 75
+#: The row of years heading the chart data block (right of the printed charts).
+CHART_DATA_ROW = TABLE_HEADER_ROW
+
+
+def chart_years(plan: Plan, years: list[int]) -> list[int]:
+    """The x axis: from the first year with data to the last target year of the plan."""
+    if not years:
+        return []
+    last = max([*years, *(y for m in plan.measures for y in m.targets)])
+    return list(range(min(years), min(last, plan.period[1]) + 1))
+
+
+def target_marks(pm: Measure | None, years: list[int]) -> list[float | None]:
+    """The target drawn as a marker at its own year (a standing target: every year), not a line."""
+    if pm is None:
+        return [None] * len(years)
+    return [pm.targets.get(y, pm.standing_target) for y in years]
 
 
 def charts_sheet(
@@ -255,34 +319,37 @@ def charts_sheet(
     measures: list[MeasureResult],
     years: list[int],
 ) -> None:
-    """One line chart per measure from the trend columns of "Chỉ tiêu" (native, so Excel redraws it)."""
+    """One line chart per measure, from a data block right of the printed area (native charts, so
+    Excel and LibreOffice redraw them)."""
+    del data  # the charts draw from their own block (the years run on to the last target year)
     last_col = CHARTS_PER_ROW * CHART_COLS
-    header_block(
-        ws,
-        plan,
-        result.year,
-        last_col,
-        "XU HƯỚNG CÁC CHỈ TIÊU TOÀN TỈNH QUA CÁC NĂM",
-        "(Số liệu: trang «Chỉ tiêu»; đường nét đứt: mục tiêu áp dụng cho từng năm)",
-    )
     for j in range(1, last_col + 1):
         gap = j % CHART_COLS == 0
         ws.column_dimensions[get_column_letter(j)].width = CHART_GAP_WIDTH if gap else CHART_COL_WIDTH
-    if not years:
+    appendix_title(
+        ws,
+        plan,
+        result.year,
+        [(1, last_col)],
+        "Phụ lục II",
+        "XU HƯỚNG CÁC CHỈ TIÊU TOÀN TỈNH QUA CÁC NĂM",
+        "(Đường: giá trị toàn tỉnh; ◆: mục tiêu tại năm mốc của kế hoạch; trục tỷ lệ % từ 0 đến 100)",
+    )
+    axis = chart_years(plan, years)
+    if not axis:
         put(ws, TABLE_HEADER_ROW, 1, "Chưa có số liệu qua các năm.")
         page_setup(ws, landscape=True, freeze=None, print_cols=last_col, last_row=TABLE_HEADER_ROW)
+        print_pages(ws, last_col, landscape=True, pages=[(1, last_col)])
         return
-    total_cols = len(measure_columns(plan, years))
-    first_trend = total_cols - len(years) + 1
-    cats = Reference(data, min_col=first_trend, max_col=total_cols, min_row=TABLE_HEADER_ROW)
-    block = _target_block(ws, plan, measures, years, last_col + 2)
+    block = _chart_block(ws, plan, measures, axis, last_col + 2, result.year)
+    cats = Reference(ws, min_col=block, max_col=block + len(axis) - 1, min_row=CHART_DATA_ROW)
     for i, m in enumerate(measures):
-        row = FIRST_ROW + i
-        chart = _trend_chart(plan, m)
-        chart.add_data(Reference(data, min_col=first_trend, max_col=total_cols, min_row=row), from_rows=True)
-        chart.add_data(
-            Reference(ws, min_col=block, max_col=block + len(years) - 1, min_row=row), from_rows=True
-        )
+        row = CHART_DATA_ROW + 1 + 2 * i
+        chart = _trend_chart(plan, m, result.year)
+        for r in (row, row + 1):
+            chart.add_data(
+                Reference(ws, min_col=block, max_col=block + len(axis) - 1, min_row=r), from_rows=True
+            )
         chart.set_categories(cats)
         _style_series(chart)
         col0 = (i % CHARTS_PER_ROW) * CHART_COLS  # 0-based, as drawing anchors count
@@ -294,67 +361,111 @@ def charts_sheet(
         ws.add_chart(chart)
     rows_of_charts = (len(measures) + CHARTS_PER_ROW - 1) // CHARTS_PER_ROW
     last_row = TABLE_HEADER_ROW + rows_of_charts * CHART_ROWS
-    page_setup(ws, landscape=True, freeze=None, print_cols=last_col, last_row=last_row, repeat_header=False)
-    page_pt = HEADER_PT + CHART_ROWS * CHART_ROWS_PER_PAGE * ROW_PT
-    fixed_scale(ws, [(1, last_col)], landscape=True, tallest_pt=page_pt)
+    page_setup(ws, landscape=True, freeze=None, print_cols=last_col, last_row=last_row, repeat_rows="5:6")
+    for r in range(TABLE_HEADER_ROW, last_row + 1):
+        ws.row_dimensions[r].height = ROW_PT  # the charts' size: fixed rows, whatever the default
+    header_pt = sum(ws.row_dimensions[r].height or ROW_PT for r in range(1, TABLE_HEADER_ROW))
+    page_pt = max(HEADER_PT, header_pt) + CHART_ROWS * CHART_ROWS_PER_PAGE * ROW_PT
+    print_pages(ws, last_col, landscape=True, pages=[(1, last_col)], tallest_pt=page_pt)
     for k in range(CHART_ROWS_PER_PAGE, rows_of_charts, CHART_ROWS_PER_PAGE):
         ws.row_breaks.append(Break(id=TABLE_HEADER_ROW - 1 + k * CHART_ROWS))  # never cut a chart
 
 
-def _trend_chart(plan: Plan, m: MeasureResult) -> LineChart:
-    """An empty line chart for one measure: its title (name and milestone target) and axes."""
-    chart = LineChart()
-    pm = plan.measure_by_code.get(m.code)
-    name = pm.name if pm else m.code
-    target = ""
-    if m.status.target is not None:
-        label = requirement_text(pm) if pm else ""
-        year = f" năm {m.status.milestone_year}" if m.status.milestone_year else ""
-        target = f" — mục tiêu{year}: {label} {format(m.status.target, 'g').replace('.', ',')}"
-    chart.title = _title(f"{m.code}. {_shorten(name, CHART_NAME_MAX)}{target}")
-    chart.legend.position = "b"
-    chart.visible_cells_only = False
-    chart.y_axis.title = pm.unit if pm else ""
-    chart.x_axis.delete = False
-    chart.y_axis.delete = False
-    chart.x_axis.number_format = "0"
-    return chart
-
-
-def _style_series(chart: LineChart) -> None:
-    """The value as a line with markers, the target as a red dashed line."""
-    value, goal = chart.series
-    value.tx = SeriesLabel(v="Giá trị toàn tỉnh")
-    value.marker.symbol = "circle"
-    value.smooth = False
-    goal.tx = SeriesLabel(v="Mục tiêu")
-    goal.marker.symbol = "none"
-    goal.smooth = False
-    goal.graphicalProperties.line.solidFill = "C00000"
-    goal.graphicalProperties.line.dashStyle = "dash"
-
-
-def _target_block(
-    ws: Worksheet, plan: Plan, measures: list[MeasureResult], years: list[int], col: int
+def _chart_block(
+    ws: Worksheet, plan: Plan, measures: list[MeasureResult], axis: list[int], col: int, year: int
 ) -> int:
-    """The milestone target of each measure for each trend year, right of the printed charts, so a
-    chart can draw the target as a dashed line. Returns the first year column."""
-    c = put(ws, TABLE_HEADER_ROW - 1, col, "Mục tiêu áp dụng cho từng năm (dùng để vẽ đường mục tiêu)")
+    """Two rows per measure (values, targets at their years) under a row of years, outside the print
+    area. Returns the first year column."""
+    c = put(ws, CHART_DATA_ROW - 1, col, "Số liệu của biểu đồ (giá trị toàn tỉnh; mục tiêu tại năm mốc)")
     c.font = F_BOLD
-    cols = [Col("code", "Mã", 6)] + [Col(f"target_{y}", y, 8, NUM) for y in years]
-    rows = []
+    cols = [Col("code", "Mã", 6)] + [Col(f"y_{y}", y, 8, NUM) for y in axis]
+    rows: list[list[Any]] = []
     for m in measures:
         pm = plan.measure_by_code.get(m.code)
-        rows.append([m.code] + [pm.milestone(y)[1] if pm else None for y in years])
-    table(ws, cols, rows, first_col=col)
+        series = {**m.trend, **({year: m.value} if m.value is not None else {})}
+        rows.append([m.code] + [series.get(y) for y in axis])
+        rows.append([f"{m.code} mục tiêu", *target_marks(pm, axis)])
+    table(ws, cols, rows, header_row=CHART_DATA_ROW, first_col=col)
     return col + 1
 
 
-def _title(text: str) -> Title:
-    """A chart title in CHART_TITLE_PT bold (the default 14 pt would leave little room to the plot)."""
-    font = CharacterProperties(sz=CHART_TITLE_PT * 100, b=True)
-    para = Paragraph(pPr=ParagraphProperties(defRPr=font), r=[RegularTextRun(rPr=font, t=text)])
-    return Title(tx=Text(rich=RichText(p=[para])), overlay=False)
+def chart_subtitle(pm: Measure | None, m: MeasureResult, year: int) -> str:
+    """The target with the verdict (the progress status where the year is no milestone), the
+    outlook: short, under the name."""
+    parts = []
+    if pm is not None and m.status.target is not None:
+        when = f" {m.status.milestone_year}" if m.status.milestone_year else " hằng năm"
+        target = format_target(pm, m.status.target).lower() + ("%" if pm.unit == "%" else "")
+        verdict = f": {VERDICT_TEXT[m.verdict]}" if m.verdict else ""
+        parts.append(f"Mục tiêu{when} {target}{verdict}")
+    if not m.verdict:
+        parts.append(f"tiến độ: {m.status.label.lower()}")
+    if m.outlook:
+        parts.append(f"{m.outlook.year}: {OUTLOOK_LABELS[m.outlook.on_track]}")
+    text = "; ".join(parts)
+    return text[:1].upper() + text[1:]
+
+
+def _trend_chart(plan: Plan, m: MeasureResult, year: int) -> LineChart:
+    """An empty line chart for one measure: name, target and verdict/status in the title; axes from 0
+    (a percentage of a whole from 0 to 100)."""
+    chart = LineChart()
+    pm = plan.measure_by_code.get(m.code)
+    name = pm.name if pm else m.code
+    chart.title = _title(f"{m.code}. {_shorten(name, CHART_NAME_MAX)}", chart_subtitle(pm, m, year))
+    chart.legend.position = "b"
+    chart.legend.txPr = _text_props()
+    chart.visible_cells_only = False
+    chart.x_axis.delete = False
+    chart.y_axis.delete = False
+    chart.x_axis.number_format = "0"
+    chart.y_axis.number_format = "General"
+    chart.y_axis.scaling.min = 0
+    if pm is not None and pm.proportion and pm.unit == "%" and _peak(pm, m) > 10:
+        chart.y_axis.scaling.max = 100
+        chart.y_axis.majorUnit = 20
+    chart.x_axis.txPr = chart.y_axis.txPr = _text_props()
+    return chart
+
+
+def _peak(pm: Measure, m: MeasureResult) -> float:
+    values = [*m.trend.values(), *pm.targets.values()]
+    if pm.standing_target is not None:
+        values.append(pm.standing_target)
+    return max(values, default=0.0)
+
+
+def _style_series(chart: LineChart) -> None:
+    """The value as a line with markers; the target as a red diamond at its year, no line."""
+    value, goal = chart.series
+    value.tx = SeriesLabel(v="Giá trị toàn tỉnh")
+    value.marker.symbol = "circle"
+    value.marker.size = 7
+    value.smooth = False
+    value.graphicalProperties.line.solidFill = "1F4E79"
+    value.graphicalProperties.line.width = 28575
+    goal.tx = SeriesLabel(v="Mục tiêu")
+    goal.marker.symbol = "diamond"
+    goal.marker.size = 11
+    goal.marker.graphicalProperties = GraphicalProperties(solidFill="C00000")
+    goal.marker.graphicalProperties.line.solidFill = "C00000"
+    goal.smooth = False
+    goal.graphicalProperties.line.noFill = True
+
+
+def _text_props(pt: int = CHART_TEXT_PT) -> RichText:
+    font = CharacterProperties(sz=pt * 100)
+    return RichText(p=[Paragraph(pPr=ParagraphProperties(defRPr=font), endParaRPr=font)])
+
+
+def _title(text: str, subtitle: str = "", *, bold: bool = True) -> Title:
+    """A chart title at CHART_TEXT_PT (the name bold, then the subtitle line)."""
+    font = CharacterProperties(sz=CHART_TEXT_PT * 100, b=bold)
+    paras = [Paragraph(pPr=ParagraphProperties(defRPr=font), r=[RegularTextRun(rPr=font, t=text)])]
+    if subtitle:
+        sub = CharacterProperties(sz=CHART_TEXT_PT * 100, b=False, i=True)
+        paras.append(Paragraph(pPr=ParagraphProperties(defRPr=sub), r=[RegularTextRun(rPr=sub, t=subtitle)]))
+    return Title(tx=Text(rich=RichText(p=paras)), overlay=False)
 
 
 def _shorten(text: str, n: int) -> str:

@@ -8,6 +8,7 @@ from typing import Any
 
 from openpyxl.chart import BarChart, Reference
 from openpyxl.chart.marker import DataPoint
+from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from xltoolkit.consolidation.results import ConsolidationResult, MeasureResult
@@ -22,16 +23,21 @@ from xltoolkit.summary.sheets import (
     STATUS_COLOURS,
     TABLE_HEADER_ROW,
     TOTAL_FILL,
+    WRAP,
     Col,
+    agency_label,
+    fit_header_rows,
     header_block,
     page_setup,
+    print_pages,
     put,
+    reporting_period,
     short_label,
     status_cell,
     table,
     text_lines,
 )
-from xltoolkit.workbook.styles import BOX
+from xltoolkit.workbook.styles import BOX, FONT
 
 OVERVIEW_SHEET = "Tổng quan"
 
@@ -93,27 +99,121 @@ COMPLETENESS_LABELS = {
 }
 
 
+def cutoff_text(result: ConsolidationResult, plan: Plan) -> str:
+    """The reporting period (Nghị định 09/2019/NĐ-CP, Điều 12) and the cut-off of the figures."""
+    start, end = reporting_period(result.year)
+    used = [s.received_at for s in result.submissions if s.year == result.year and s.state == "accepted"]
+    cut = f"; số liệu tổng hợp từ các báo cáo nhận đến ngày {max(used):%d/%m/%Y}" if used else ""
+    return (
+        f"Kỳ báo cáo: từ ngày {start:%d/%m/%Y} đến ngày {end:%d/%m/%Y} (Điều 12 Nghị định số "
+        f"09/2019/NĐ-CP); hạn gửi báo cáo: ngày {plan.deadline_for(result.year):%d/%m/%Y}{cut}."
+    )
+
+
 def overview_sheet(
     ws: Worksheet, result: ConsolidationResult, plan: Plan, measures: list[MeasureResult]
 ) -> None:
+    """The first sheet: the national header block (once in the workbook), then the sections."""
     header_block(
         ws,
         plan,
         result.year,
         6,
         f"BÁO CÁO TỔNG HỢP KẾT QUẢ THỰC HIỆN CÁC CHỈ TIÊU VỀ TRẺ EM NĂM {result.year}",
-        f"({plan.name})",
+        f"({plan.name})\n{cutoff_text(result, plan)}",
     )
-    for col, width in zip("ABCDEF", (7, 44, 14, 14, 14, 40), strict=True):
+    for col, width in zip("ABCDEF", OVERVIEW_WIDTHS, strict=True):
         ws.column_dimensions[col].width = width
-    _status_section(ws, measures)
+    fit_header_rows(ws, 2)
+    ws.row_dimensions[6].height = LINE_PT * text_lines(str(ws["A6"].value), sum(OVERVIEW_WIDTHS)) + 6
+    _status_section(ws, plan, measures)
     _completeness_section(ws, result, plan)
     last = _reconciliation_section(ws, plan, measures)
-    page_setup(ws, landscape=False, freeze=None, print_cols=6, last_row=last)
+    last = _review_section(ws, result, plan, last + 2)
+    last = _attention_section(ws, result, plan, last + 2)
+    # Sections with their own table headers: no row repeats (the header block is printed once).
+    page_setup(ws, landscape=False, freeze=None, print_cols=6, last_row=last, repeat_header=False)
+    print_pages(ws, 6, landscape=False, pages=[(1, 6)])
 
 
-def _status_section(ws: Worksheet, measures: list[MeasureResult]) -> None:
-    """I. Status counts with a bar chart."""
+#: Column widths of the overview: one A4 portrait page wide at a print scale of at least 80%.
+OVERVIEW_WIDTHS = (6, 32, 11, 11, 11, 15)
+
+
+def _review_section(ws: Worksheet, result: ConsolidationResult, plan: Plan, row: int) -> int:
+    """IV. Met or not at this year's milestones: indicators (24) and their parts (35)."""
+    year = result.year
+    kind = f" ({result.review.kind_label.upper()})" if result.review else ""
+    put(ws, row, 1, f"IV. KẾT QUẢ SO VỚI MỤC TIÊU NĂM {year}{kind}").font = F_BOLD
+    ind_met = sum(i.verdict == "met" for i in result.indicators)
+    ind_target = sum(bool(i.measures) for i in result.indicators)
+    judged = [m for m in measures_with_milestone(result)]
+    met = sum(m.verdict == "met" for m in judged)
+    cols = [Col("no", "STT", 6, INT), Col("label", "Nội dung", 32, wrap=True)]
+    cols += [Col("count", "Đạt", 11, INT), Col("of", "Có mục tiêu năm mốc", 11, INT)]
+    cols += [Col("total", "Tổng số trong kế hoạch", 11, INT)]
+    rows: list[list[Any]] = [
+        [1, "Chỉ tiêu của kế hoạch", ind_met, ind_target, len(plan.indicators)],
+        [2, "Nội dung chỉ tiêu (các phần của chỉ tiêu)", met, len(judged), len(plan.measures)],
+    ]
+    last = table(ws, cols, rows, header_row=row + 1)
+    missed = [i for i in result.indicators if i.verdict == "not_met"]
+    text = (
+        "Chỉ tiêu không đạt: " + ", ".join(f"chỉ tiêu {i.number}" for i in missed) + "."
+        if missed
+        else "Không có chỉ tiêu nào không đạt mục tiêu năm mốc."
+    )
+    c = put(ws, last + 1, 1, text)
+    c.alignment = WRAP
+    ws.merge_cells(start_row=last + 1, start_column=1, end_row=last + 1, end_column=6)
+    ws.row_dimensions[last + 1].height = LINE_PT * text_lines(text, sum(OVERVIEW_WIDTHS)) + 4
+    return last + 1
+
+
+def measures_with_milestone(result: ConsolidationResult) -> list[MeasureResult]:
+    """Measures judged this year (a milestone and a value)."""
+    return [m for m in result.measures if m.verdict is not None]
+
+
+def _attention_section(ws: Worksheet, result: ConsolidationResult, plan: Plan, row: int) -> int:
+    """V. Đơn vị cần quan tâm, with the rule that selects them, in words."""
+    from xltoolkit.summary.units import attention, attention_rule
+
+    put(ws, row, 1, "V. ĐƠN VỊ CẦN QUAN TÂM").font = F_BOLD
+    rule = attention_rule(result.year)
+    c = put(ws, row + 1, 1, f"(Cách chọn: {rule[0].lower()}{rule[1:]})")
+    c.alignment = WRAP
+    c.font = Font(name=FONT, size=12, italic=True)
+    ws.merge_cells(start_row=row + 1, start_column=1, end_row=row + 1, end_column=6)
+    ws.row_dimensions[row + 1].height = LINE_PT * text_lines(str(c.value), sum(OVERVIEW_WIDTHS)) + 4
+    cols = [Col("no", "STT", 6, INT), Col("name", "Đơn vị", 32, wrap=True)]
+    cols += [
+        Col("last", "Ở nhóm cuối / được xếp hạng", 11),
+        Col("not_met", "Số chỉ tiêu không đạt", 11, INT),
+    ]
+    cols += [Col("codes", "Chỉ tiêu ở nhóm cuối (mã)", 26, wrap=True)]
+    found = attention(plan, result)
+    rows: list[list[Any]] = [
+        [k, agency_label(plan, a.agency), f"{len(a.last)}/{a.ranked}", len(a.not_met), ", ".join(a.last)]
+        for k, a in enumerate(found, start=1)
+    ]
+    if not rows:
+        rows = [["", "Không có đơn vị nào theo tiêu chí trên.", "", None, ""]]
+    header = row + 2
+    last = table(ws, cols, rows, header_row=header)
+    for r in range(header, last + 1):
+        ws.merge_cells(start_row=r, start_column=5, end_row=r, end_column=6)
+        ws.cell(row=r, column=6).border = BOX
+        lines = text_lines(str(ws.cell(row=r, column=5).value or ""), 26)
+        if r > header:
+            ws.row_dimensions[r].height = max(18, LINE_PT * lines + 2)
+    for col, width in zip("ABCDEF", OVERVIEW_WIDTHS, strict=True):
+        ws.column_dimensions[col].width = width  # the tables above set their own; keep one page wide
+    return last
+
+
+def _status_section(ws: Worksheet, plan: Plan, measures: list[MeasureResult]) -> None:
+    """I. Status counts (of the measures: the parts of the plan's indicators) with a bar chart."""
     put(ws, TABLE_HEADER_ROW - 1, 1, "I. ĐÁNH GIÁ TIẾN ĐỘ SO VỚI MỤC TIÊU").font = F_BOLD
     total = len(measures)
     counts = {k: sum(1 for m in measures if m.status.status == k) for k in STATUS_LABELS}
@@ -121,9 +221,15 @@ def _status_section(ws: Worksheet, measures: list[MeasureResult]) -> None:
         [i, label, counts[key], (counts[key] / total) if total else None]
         for i, (key, label) in enumerate(STATUS_LABELS.items(), start=1)
     ]
-    rows.append(["", "Tổng số chỉ tiêu", total, 1.0 if total else None])
-    cols = [Col("no", "STT", 7, INT), Col("label", "Mức đánh giá", 44), Col("count", "Số chỉ tiêu", 14, INT)]
-    cols.append(Col("share", "Tỷ lệ", 14, "0.0%"))
+    rows.append(
+        ["", f"Tổng số ({len(plan.indicators)} chỉ tiêu gồm {total} nội dung)", total, 1.0 if total else None]
+    )
+    cols = [
+        Col("no", "STT", 6, INT),
+        Col("label", "Mức đánh giá", 32),
+        Col("count", "Số nội dung chỉ tiêu", 11, INT),
+    ]
+    cols.append(Col("share", "Tỷ lệ", 11, "0.0%"))
     table(ws, cols, rows)
     for i, key in enumerate(STATUS_LABELS):
         status_cell(ws.cell(row=FIRST_ROW + i, column=2), key)
@@ -133,7 +239,6 @@ def _status_section(ws: Worksheet, measures: list[MeasureResult]) -> None:
     chart = BarChart()
     chart.type = "bar"
     chart.style = 10
-    chart.title = "Số chỉ tiêu theo mức đánh giá"
     chart.legend = None
     chart.add_data(
         Reference(ws, min_col=3, min_row=FIRST_ROW, max_row=STATUS_TOTAL_ROW - 1), titles_from_data=False
@@ -147,8 +252,11 @@ def _status_section(ws: Worksheet, measures: list[MeasureResult]) -> None:
     chart.x_axis.delete = False
     chart.y_axis.delete = False
     chart.y_axis.majorGridlines = None
+    chart.y_axis.scaling.min = 0
     chart.x_axis.scaling.orientation = "maxMin"  # same top-to-bottom order as the table
-    chart.height, chart.width = STATUS_CHART_CM, 16
+    chart.height, chart.width = STATUS_CHART_CM, 15
+    chart.title = _chart_title("Số nội dung chỉ tiêu theo mức đánh giá tiến độ")
+    chart.x_axis.txPr = chart.y_axis.txPr = _chart_text()
     ws.add_chart(chart, f"A{STATUS_CHART_ROW}")
 
 
@@ -159,8 +267,8 @@ def _completeness_section(ws: Worksheet, result: ConsolidationResult, plan: Plan
     put(
         ws, COMPLETENESS_HEADER_ROW - 1, 1, f"II. TÌNH HÌNH GỬI BÁO CÁO (hạn: ngày {deadline:%d/%m/%Y})"
     ).font = F_BOLD
-    cols = [Col("no", "STT", 7, INT), Col("label", "Nội dung", 44, wrap=True)]
-    cols += [Col("count", "Số đơn vị", 14, INT), Col("list", "Danh sách", 14, wrap=True)]
+    cols = [Col("no", "STT", 6, INT), Col("label", "Nội dung", 32, wrap=True)]
+    cols += [Col("count", "Số đơn vị", 11, INT), Col("list", "Danh sách", 11, wrap=True)]
     rows = [
         [
             COMPLETENESS_NUMBERS[key],
@@ -189,31 +297,58 @@ def _reconciliation_section(ws: Worksheet, plan: Plan, measures: list[MeasureRes
         "III. CHỈ TIÊU CÓ CHÊNH LỆCH GIỮA SỐ LIỆU SỞ, NGÀNH VÀ TỔNG HỢP CẤP HUYỆN",
     ).font = F_BOLD
     cols = [
-        Col("code", "Mã", 7),
-        Col("name", "Chỉ tiêu", 44, wrap=True),
-        Col("dept", "Số liệu sở, ngành", 14, NUM),
+        Col("code", "Mã", 6),
+        Col("name", "Chỉ tiêu", 32, wrap=True),
+        Col("dept", "Số liệu sở, ngành", 11, NUM),
     ]
     cols += [
-        Col("agg", "Tổng hợp cấp huyện", 14, NUM),
-        Col("diff", "Chênh lệch so với số liệu sở, ngành", 14, "0.0%"),
+        Col("agg", "Tổng hợp cấp huyện", 11, NUM),
+        Col("diff", "Chênh lệch (huyện − sở, ngành)", 11, NUM),
     ]
     rows: list[list[Any]] = []
-    for m in measures:
-        if m.reconciliation_flag:
-            diff = None
-            if m.department_value and m.district_aggregate is not None:
-                diff = (m.district_aggregate - m.department_value) / m.department_value
-            rows.append([m.code, measure_name(plan, m.code), m.department_value, m.district_aggregate, diff])
+    flagged = [m for m in measures if m.reconciliation_flag]
+    for m in flagged:
+        diff = None
+        if m.department_value is not None and m.district_aggregate is not None:
+            diff = m.district_aggregate - m.department_value  # in the unit: percentage points for %
+        rows.append([m.code, measure_name(plan, m.code), m.department_value, m.district_aggregate, diff])
     if not rows:
         rows.append(["", "Không có chỉ tiêu nào chênh lệch vượt ngưỡng.", None, None, None])
     last = table(ws, cols, rows, header_row=RECONCILIATION_HEADER_ROW)
+    for i, m in enumerate(flagged):
+        pm = plan.measure_by_code.get(m.code)
+        for j, fmt in ((3, number_format(pm)), (4, number_format(pm)), (5, number_format(pm, gap=True))):
+            ws.cell(row=RECONCILIATION_HEADER_ROW + 1 + i, column=j).number_format = fmt
     tol = plan.checks.reconciliation_tolerance
-    put(
-        ws, last + 1, 2, f"(Ngưỡng cảnh báo: chênh lệch trên {tol:.0%} so với số liệu của sở, ngành chủ trì.)"
+    note = (
+        f"(Ngưỡng cảnh báo: chênh lệch trên {tol:.0%} so với số liệu của sở, ngành chủ trì; chênh lệch "
+        "tính theo đơn vị của chỉ tiêu, chỉ tiêu tỷ lệ tính bằng điểm phần trăm.)"
     )
+    c = put(ws, last + 1, 2, note)  # column A stays the (empty) row key
+    c.alignment = WRAP
+    ws.merge_cells(start_row=last + 1, start_column=2, end_row=last + 1, end_column=6)
+    ws.row_dimensions[last + 1].height = LINE_PT * text_lines(note, sum(OVERVIEW_WIDTHS[1:])) + 4
     return last + 1
 
 
 def measure_name(plan: Plan, code: str) -> str:
     m = plan.measure_by_code.get(code)
     return m.name if m else code
+
+
+def number_format(pm: Any, *, gap: bool = False) -> str:
+    from xltoolkit.summary.measures import number_format as fmt
+
+    return fmt(pm, gap=gap)
+
+
+def _chart_text() -> Any:
+    from xltoolkit.summary.measures import _text_props
+
+    return _text_props()
+
+
+def _chart_title(text: str) -> Any:
+    from xltoolkit.summary.measures import _title
+
+    return _title(text)

@@ -8,9 +8,10 @@ key in column A, so tests and the add-in read them back without guessing.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import functools
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import PurePath
 from typing import Any
 
@@ -198,6 +199,66 @@ def header_block(
     ws.row_dimensions[6].height = 30
 
 
+def appendix_title(
+    ws: Worksheet,
+    plan: Plan,
+    year: int,
+    pages: Sequence[tuple[int, int]],
+    label: str,
+    title: str,
+    subtitle: str,
+) -> None:
+    """The title of an appendix sheet: «Phụ lục …»/«Biểu …», what it is attached to, the reporting
+    period, then the title; within the first printed page's columns, with a «(tiếp theo)» title on
+    each further page across (the national header block is on the first sheet only)."""
+    first, last = pages[0]
+    start, end = reporting_period(year)
+    consolidator = plan.agency_by_id[plan.consolidator].name
+    lines = (
+        (1, label, Font(name=FONT, size=13, bold=True)),
+        (
+            2,
+            f"(Kèm theo Báo cáo tổng hợp năm {year} của {consolidator})",
+            Font(name=FONT, size=12, italic=True),
+        ),
+        (
+            3,
+            f"Kỳ báo cáo: từ ngày {start:%d/%m/%Y} đến ngày {end:%d/%m/%Y}",
+            Font(name=FONT, size=12, italic=True),
+        ),
+        (5, title, Font(name=FONT, size=13, bold=True)),
+        (6, subtitle, Font(name=FONT, size=12, italic=True)),
+    )
+    for row, text, font in lines:
+        c = put(ws, row, first, text)
+        c.font, c.alignment = font, CENTER
+        if last > first:
+            ws.merge_cells(start_row=row, start_column=first, end_row=row, end_column=last)
+    ws["A1"].font = F_NORMAL  # the document font, also where column A is hidden
+    for a, b in pages[1:]:
+        c = put(ws, 5, a, f"{label} (tiếp theo)")
+        c.font, c.alignment = Font(name=FONT, size=13, bold=True), CENTER
+        if b > a:
+            ws.merge_cells(start_row=5, start_column=a, end_row=5, end_column=b)
+    ws.row_dimensions[5].height = max(36.0, text_lines(title, _width(ws, first, last) * 0.85) * 18.0)
+    ws.row_dimensions[6].height = max(30.0, text_lines(subtitle, _width(ws, first, last)) * LINE_PT + 4)
+    ws.row_dimensions[2].height = max(ROW_PT, text_lines(lines[1][1], _width(ws, first, last)) * LINE_PT + 2)
+
+
+def reporting_period(year: int) -> tuple[date, date]:
+    """Nghị định 09/2019/NĐ-CP, Điều 12: a yearly report's figures run 15/12 of the previous year
+    to 14/12 of the year."""
+    return date(year - 1, 12, 15), date(year, 12, 14)
+
+
+def _width(ws: Worksheet, first: int, last: int) -> float:
+    return sum(
+        ws.column_dimensions[get_column_letter(j)].width or 9
+        for j in range(first, last + 1)
+        if not ws.column_dimensions[get_column_letter(j)].hidden
+    )
+
+
 def fit_header_rows(ws: Worksheet, left_cols: int) -> None:
     """Give the issuing body (row 2) room for a second line when its name is wider than the left block
     (call once the column widths are set)."""
@@ -222,21 +283,30 @@ def table(
     *,
     header_row: int = TABLE_HEADER_ROW,
     first_col: int = 1,
+    header: bool = True,
+    formats: Sequence[Mapping[str, str]] | None = None,
 ) -> int:
     """Write a boxed table with a header row; returns the last row written.
+
+    `formats[i]`: number formats of row i by column key, over the column's own (a measure's decimals,
+    set through the style cache: much quicker than setting `number_format` cell by cell afterwards).
 
     A row whose text wraps is made tall enough for it (`text_lines`), so nothing prints cut or on top
     of the next row.
     """
     for j, col in enumerate(cols, start=first_col):
-        c = put(ws, header_row, j, col.header)
-        c.font, c.fill, c.alignment, c.border = F_BOLD, HEAD_FILL, CENTER, BOX
+        if header:
+            c = put(ws, header_row, j, col.header)
+            c.font, c.fill, c.alignment, c.border = F_BOLD, HEAD_FILL, CENTER, BOX
         ws.column_dimensions[get_column_letter(j)].width = col.width
-    ws.row_dimensions[header_row].height = 48
+    if header:
+        ws.row_dimensions[header_row].height = 48
     r, lines = header_row, 1
-    for r, values in enumerate(rows, start=header_row + 1):
+    for i, (r, values) in enumerate(enumerate(rows, start=header_row + 1)):
+        own = formats[i] if formats is not None and i < len(formats) else {}
         for j, (col, value) in enumerate(zip(cols, values, strict=True), start=first_col):
-            put(ws, r, j, value, col.fmt, border=BOX, alignment=WRAP if col.wrap else CENTER)
+            fmt = own.get(col.key, col.fmt)
+            put(ws, r, j, value, fmt, border=BOX, alignment=WRAP if col.wrap else CENTER)
             if isinstance(value, str) and (len(value) > col.width * CHARS_PER_WIDTH or "\n" in value):
                 lines = max(lines, text_lines(value, col.width))
         if lines > 1:
@@ -253,14 +323,81 @@ def page_setup(
     print_cols: int,
     last_row: int,
     repeat_header: bool = True,
+    repeat_rows: str | None = None,
 ) -> None:
-    """A4, fit to one page wide, repeated table header, frozen panes for reading on screen."""
-    title_rows = f"{TABLE_HEADER_ROW}:{TABLE_HEADER_ROW}" if repeat_header else None
+    """A4, repeated table header, «Trang x/y» in the footer, frozen panes for reading on screen.
+    The scale is set by `print_pages` (fit-to-width would shrink wide tables below 9 pt)."""
+    title_rows = repeat_rows or (f"{TABLE_HEADER_ROW}:{TABLE_HEADER_ROW}" if repeat_header else None)
     a4_page(ws, landscape=landscape, title_rows=title_rows)
+    page_footer(ws)
     ws.print_area = f"A1:{get_column_letter(print_cols)}{max(last_row, TABLE_HEADER_ROW)}"
     if freeze:
         ws.freeze_panes = freeze
     ws.sheet_view.zoomScale = 90
+
+
+def page_footer(ws: Worksheet) -> None:
+    """«Trang x/y» centred in the footer of every page (&P page, &N pages of the sheet)."""
+    for footer in (ws.oddFooter, ws.firstFooter):
+        footer.center.text = "Trang &P/&N"
+        footer.center.size = 12
+        footer.center.font = f"{FONT},Regular"
+
+
+#: The smallest print scale, percent: 12 pt text prints at 9.6 pt (never below 9 pt).
+MIN_SCALE = 80
+
+
+def split_pages(
+    ws: Worksheet,
+    last_col: int,
+    *,
+    landscape: bool,
+    repeat_cols: int = 0,
+    scale: int = MIN_SCALE,
+    first: int = 1,
+) -> list[tuple[int, int]]:
+    """Columns 1..`last_col` grouped into pages across that each fit at `scale` percent (with the
+    repeated columns on every page after the first); a column wider than a page gets a page alone."""
+    printable_cm = (29.7 if landscape else 21.0) - 2 * MARGIN_IN * 2.54
+    room = printable_cm / (scale / 100) * 0.97
+    repeat = _width_cm(ws, 1, repeat_cols) if repeat_cols else 0.0
+    pages: list[tuple[int, int]] = []
+    start, used = first, (repeat if first > 1 else 0.0)
+    for j in range(first, last_col + 1):
+        w = _width_cm(ws, j, j)
+        if j > start and used + w > room:
+            pages.append((start, j - 1))
+            start, used = j, repeat
+        used += w
+    pages.append((start, last_col))
+    return pages
+
+
+def print_pages(
+    ws: Worksheet,
+    last_col: int,
+    *,
+    landscape: bool,
+    repeat_cols: int = 0,
+    pages: Sequence[tuple[int, int]] | None = None,
+    tallest_pt: float | None = None,
+) -> int:
+    """Split a sheet into readable pages across and print it at one fixed scale; returns the scale."""
+    pages = list(pages or split_pages(ws, last_col, landscape=landscape, repeat_cols=repeat_cols))
+    scale = fixed_scale(ws, pages, landscape=landscape, repeat_cols=repeat_cols, tallest_pt=tallest_pt)
+    if repeat_cols and len(pages) > 1:
+        ws.print_title_cols = f"A:{get_column_letter(repeat_cols)}"
+    return scale
+
+
+def _width_cm(ws: Worksheet, first: int, last: int) -> float:
+    px = 0.0
+    for j in range(first, last + 1):
+        dim = ws.column_dimensions[get_column_letter(j)]
+        if not dim.hidden:
+            px += (dim.width or 9) * PX_PER_WIDTH + 5
+    return px * 2.54 / 96
 
 
 def fixed_scale(
@@ -277,13 +414,7 @@ def fixed_scale(
     given, the tallest page (`tallest_pt` points of rows). Returns it."""
     printable_cm = (29.7 if landscape else 21.0) - 2 * MARGIN_IN * 2.54
 
-    def width_cm(first: int, last: int) -> float:
-        px = sum(
-            (ws.column_dimensions[get_column_letter(j)].width or 9) * PX_PER_WIDTH + 5
-            for j in range(first, last + 1)
-        )
-        return px * 2.54 / 96
-
+    width_cm = functools.partial(_width_cm, ws)
     widest = max(
         width_cm(a, b) + (width_cm(1, repeat_cols) if a > 1 and repeat_cols else 0) for a, b in pages
     )

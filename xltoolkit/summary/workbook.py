@@ -3,26 +3,28 @@ screen after consolidating a year.
 
 Layout (the add-in and the tests read these tables back; keep them stable):
 
-- every sheet: national header block rows 1-3, title rows 5-6, table header row `TABLE_HEADER_ROW` (8),
-  data from row 9, the row key in column A; all text cells are stored as text (never formulas).
+- printed as an appendix: the first sheet ("Tổng quan") carries the national header block once; every
+  other sheet is titled «Phụ lục …» / «Biểu …» (rows 1-3: label, what it is attached to, the reporting
+  period; rows 5-6: title), every page has «Trang x/y» in its footer, the table header row repeats, and
+  each sheet prints at one fixed scale of at least `MIN_SCALE` (12 pt text at 9 pt or more): a wide
+  table is split into pages across (code and name repeated) instead of being shrunk.
+- every table: header row `TABLE_HEADER_ROW` (8), data from row 9, the row key in column A; all text
+  cells are stored as text (never formulas). Where the key is an agency id, column A is hidden.
 - "Tổng quan": status counts in rows 9-14 (order of `STATUS_LABELS`, count in column C, share in D),
   total in row 15, bar chart below it (`STATUS_CHART_ROW`); completeness table at
-  `COMPLETENESS_HEADER_ROW` (rows in the fixed order of `COMPLETENESS_KEYS`, STT in A, Vietnamese label
-  in B, count in C, agencies in D; the keys themselves are not written);
-  reconciliation flags at `RECONCILIATION_HEADER_ROW` (measure code in A).
-- "Chỉ tiêu": one row per measure, columns `measure_columns(...)` (a trend column per year, its header
-  the year as a number); status label coloured by status. Printed two pages across at a fixed scale,
-  page 1 ending with the status column (header block and title within it), page 2 repeating A:B.
-- "Xu hướng": one native line chart per measure, drawn from the trend columns of "Chỉ tiêu"; page breaks
-  between rows of charts.
-- "Cấp huyện": measures down (code in A), one column per district (agency ids in hidden row 7).
-- "Tiếp nhận", "Lỗi kiểm tra", "Nhiệm vụ", "Kinh phí": agency id in A; see summary_lists.py (budget
-  total row keyed `BUDGET_TOTAL_KEY`, its Vietnamese label, merged over A:B); "Lỗi kiểm tra" keeps the
-  English issue code in a hidden column.
+  `COMPLETENESS_HEADER_ROW`; reconciliation flags at `RECONCILIATION_HEADER_ROW` (measure code in A);
+  then the review of the year (indicators and their parts met) and «Đơn vị cần quan tâm».
+- "Chỉ tiêu" (Phụ lục I): one row per measure, columns `measure_columns(...)`; page 1 ends with the
+  outlook; values with each measure's decimals; gaps in the measure's unit (points for %).
+- "Xu hướng" (Phụ lục II): one native line chart per measure drawn from a data block right of the
+  printed area; targets as markers at their years; four charts a page.
+- "Cấp huyện", "Xếp hạng", "Theo đơn vị" (Phụ lục III-V): units that lag (see units.py).
+- "Nhiệm vụ", "Kinh phí" (Phụ lục VI-VII), "Tiếp nhận", "Lỗi kiểm tra" (Biểu 01-02): see lists.py
+  (budget total row keyed `BUDGET_TOTAL_KEY`; hashes and issue codes kept in hidden columns).
 
-Modules: this one assembles the workbook; `summary_overview.py` and `summary_measures.py` write the
-overview, measure and chart sheets, `summary_lists.py` the sheets that list things, and
-`summary_sheets.py` holds the shared building blocks (header block, tables, print setup).
+Modules: this one assembles the workbook; `overview.py` and `measures.py` write the overview,
+measure and chart sheets, `lists.py` the sheets that list things, `units.py` the units that lag, and
+`sheets.py` holds the shared building blocks (header block, appendix titles, tables, print setup).
 
 Size: tables are styled by copying one cached style array per combination and long lists are
 bounded (older superseded files counted in one row, issue rows capped), so a large year stays quick.
@@ -73,6 +75,7 @@ from xltoolkit.summary.overview import (
     completeness,
     overview_sheet,
 )
+from xltoolkit.summary.units import RANKING_SHEET, SCORECARD_SHEET, ranking_sheet, scorecard_sheet
 from xltoolkit.workbook.xlio import FIXED_TIME, save_atomic
 
 __all__ = [
@@ -108,10 +111,12 @@ SHEETS = (
     MEASURES_SHEET,
     CHARTS_SHEET,
     DISTRICTS_SHEET,
-    SUBMISSIONS_SHEET,
-    ISSUES_SHEET,
+    RANKING_SHEET,
+    SCORECARD_SHEET,
     NARRATIVES_SHEET,
     BUDGET_SHEET,
+    SUBMISSIONS_SHEET,
+    ISSUES_SHEET,
 )
 
 
@@ -136,6 +141,8 @@ def build_summary(result: ConsolidationResult, plan: Plan) -> Workbook:
     measures_sheet(sheets[MEASURES_SHEET], result, plan, measures, years)
     charts_sheet(sheets[CHARTS_SHEET], sheets[MEASURES_SHEET], result, plan, measures, years)
     districts_sheet(sheets[DISTRICTS_SHEET], result, plan)
+    ranking_sheet(sheets[RANKING_SHEET], result, plan)
+    scorecard_sheet(sheets[SCORECARD_SHEET], result, plan)
     submissions_sheet(sheets[SUBMISSIONS_SHEET], result, plan)
     issues_sheet(sheets[ISSUES_SHEET], result, plan)
     narratives_sheet(sheets[NARRATIVES_SHEET], result, plan)
