@@ -19,7 +19,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from xltoolkit.errors import PlanError
-from xltoolkit.plan.expressions import AGENCY_REFS, ELEMENT_ID, Side, parse_side
+from xltoolkit.plan.expressions import AGENCY_REFS, ELEMENT_ID, Side, holds, parse_side
 
 Comparison = Literal["<", "<=", ">="]
 RuleOperator = Literal["<", "<=", "==", ">=", ">"]
@@ -167,6 +167,9 @@ class ValidationRule(_Model):
     @cached_property
     def right_side(self) -> Side:
         return parse_side(self.right)
+
+    def holds(self, left: float, right: float) -> bool:
+        return holds(left, self.operator, right)
 
     @cached_property
     def elements(self) -> tuple[str, ...]:
