@@ -169,8 +169,11 @@ def test_every_template_in_libreoffice(
     for agency in plan.agencies:
         lay = build_layout(plan, agency, TEMPLATE_YEAR)
         values, reads, want = {}, [], {}
+        typed: dict[str, int] = {}
         for i, m in enumerate(lay.measures):
-            num, den = 3 + i, 1000 + 37 * i
+            # a figure shared by several measures is one element, typed once (8b's base is 8a's count)
+            num = typed.setdefault(m.numerator_element or "", 3 + i)
+            den = typed.setdefault(m.denominator_element or "", 1000 + 37 * i)
             values[f"TU_{m.code}"], values[f"MAU_{m.code}"] = num, den
             ref = f"{DATA_SHEET}!{lay.columns['value']}{lay.measure_rows[m.code]}"
             reads.append(ref)
