@@ -79,7 +79,6 @@ def test_data_validation_and_required_marking(templates_dir: Path, plan: Plan) -
     wb = _open(templates_dir, plan, "so-yt")
     ws = wb[DATA_SHEET]
     lay = build_layout(plan, plan.agency("so-yt"), TEMPLATE_YEAR)
-    row = lay.measure_rows["3a"]
     num, den = lay.input_by_name["TU_3a"].ref, lay.input_by_name["MAU_3a"].ref
     rules = {}
     for dv in ws.data_validations.dataValidation:
