@@ -213,8 +213,12 @@ def _plan_jobs(
                     num, den = counts[code]
                     counts[code] = (int(num * rng.uniform(1.25, 1.4)) + 2, den)
             values: dict[str, Any] = {}
+            typed: dict[str, int | None] = {}  # one value per data element, whichever measure names it
             for m in measures:
                 num, den = counts[m.code]
+                num = typed.setdefault(m.numerator_element or m.code, num) or 0
+                if m.denominator_element:
+                    den = typed.setdefault(m.denominator_element, den)
                 data.counts[(year, agency.id, m.code)] = (num, den)
                 values[input_names.numerator(m.code)] = num
                 if m.denominator:
