@@ -10,13 +10,17 @@ PY=${PYTHON:-python3.11}
 command -v "$PY" >/dev/null 2>&1 || PY=python3
 VENV=${XLTOOLKIT_VENV:-.venv}
 
-if ! command -v soffice >/dev/null 2>&1 || ! /usr/bin/python3 -c "import uno" >/dev/null 2>&1; then
+# LibreOffice Calc opens the workbooks, Writer the report document (both headless, driven through UNO or
+# --convert-to); poppler's pdftoppm renders pages when a test or an officer looks at them.
+LO_PACKAGES="libreoffice-calc-nogui libreoffice-writer-nogui python3-uno fonts-liberation fonts-dejavu-core poppler-utils"
+missing=""
+for pkg in $LO_PACKAGES; do dpkg -s "$pkg" >/dev/null 2>&1 || missing="$missing $pkg"; done
+if [ -n "$missing" ] || ! command -v soffice >/dev/null 2>&1 || ! /usr/bin/python3 -c "import uno" >/dev/null 2>&1; then
   SUDO=""
   [ "$(id -u)" = 0 ] || SUDO="sudo"
-  echo "== installing LibreOffice headless and python3-uno (Debian packages)"
+  echo "== installing LibreOffice headless (Calc, Writer), python3-uno and poppler (Debian packages)"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
-    libreoffice-calc-nogui python3-uno fonts-liberation >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $LO_PACKAGES >/dev/null
 fi
 
 # The add-in's browser tests (pytest -m browser) drive Debian's Chromium through Playwright; the

@@ -13,7 +13,7 @@ import pytest
 
 from xltoolkit.plan.model import Plan
 from xltoolkit.template.render import template_filename
-from xltoolkit.validation.read import FileFault, read_file, scan_sheet
+from xltoolkit.validation.read import FileRefused, read_file, scan_sheet
 from xltoolkit.validation.validate import validate_paths, validate_workbook
 from xltoolkit.workbook.layout import DATA_SHEET, build_layout
 
@@ -31,7 +31,7 @@ def filled(tmp_path_factory: pytest.TempPathFactory, templates_dir: Path, plan: 
 def _sheet_part(path: Path, sheet: str) -> str:
     with zipfile.ZipFile(path) as z:
         wb = z.read("xl/workbook.xml").decode()
-        order = re.findall(r'<sheet name="([^"]+)"', wb)
+        order = re.findall(r'<sheet\b[^>]*?\bname="([^"]+)"', wb)
     return f"xl/worksheets/sheet{order.index(sheet) + 1}.xml"
 
 
@@ -115,9 +115,9 @@ def test_entity_declaration_in_a_sheet_is_refused(filled: Path, tmp_path: Path) 
         return bomb + re.sub(rb"^<\?xml[^>]*\?>", b"", xml)
 
     out = _rewrite(filled, tmp_path / "dtd.xlsx", _sheet_part(filled, DATA_SHEET), attack)
-    with pytest.raises(FileFault) as err:
+    with pytest.raises(FileRefused) as err:
         read_file(out)
-    assert err.value.code == "unsafe-xml"
+    assert err.value.issue.code == "unsafe-xml"
 
 
 def test_lying_size_header_is_caught(filled: Path, tmp_path: Path) -> None:

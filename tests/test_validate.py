@@ -203,7 +203,10 @@ def test_to_dict_contract(corpus: list[Case], plan: Plan) -> None:
     for f in d["files"]:
         assert set(f) == {"path", "agency", "year", "valid", "issues"}
         for i in f["issues"]:
-            assert set(i) == {"code", "severity", "sheet", "cell", "message"}
+            assert set(i) == {"code", "severity", "sheet", "cell", "measure", "message"}
+    by_cell = {(i["sheet"], i["cell"]): i for i in d["files"][1]["issues"]}
+    measured = [i for i in report.files[1].issues if i.measure]
+    assert measured and all(by_cell[(i.sheet, i.cell)]["measure"] == i.measure for i in measured)
     assert d["files"][0]["valid"] is True and d["files"][1]["valid"] is False
     assert (
         not report.valid

@@ -21,7 +21,9 @@ cell_values = st.one_of(
     st.integers(min_value=-50, max_value=5000),
     st.floats(min_value=-10, max_value=5000, allow_nan=False).map(lambda x: round(x, 1)),
     st.sampled_from(["9,5", "1.234", "95%", " 12 ", "abc", "", True]),
+    st.sampled_from([1e9, 1e9 + 1, 1e12, 1e308, -1e308]),  # absurd magnitudes (issue 9)
 )
+MAX = 1e9
 
 
 def frame(code: str, num_raw, den_raw, prev: float | None = None) -> pd.DataFrame:
@@ -56,10 +58,13 @@ def frame(code: str, num_raw, den_raw, prev: float | None = None) -> pd.DataFram
                 "pmax": pmax if (is_num and pmax) else math.nan,
                 "prev": prev if (is_num and prev is not None) else math.nan,
                 "prev_year": 2025.0 if (is_num and prev is not None) else math.nan,
+                "vmax": MAX,
             }
         )
     df = pd.DataFrame(rows, columns=list(ROW_FIELDS))
-    return add_rates(df.astype({"value": float, "partner": float, "scale": float, "pmax": float}))
+    return add_rates(
+        df.astype({"value": float, "partner": float, "scale": float, "pmax": float, "vmax": float})
+    )
 
 
 def oracle(code: str, num_raw, den_raw, prev: float | None) -> set[tuple[str, str]]:
@@ -79,13 +84,15 @@ def oracle(code: str, num_raw, den_raw, prev: float | None) -> set[tuple[str, st
                 out.add((f, "negative-value"))
             if float(raw) != int(raw):
                 out.add((f, "not-whole-number"))
+            if abs(raw) > MAX:
+                out.add((f, "value-out-of-range"))
     n, d = vals.get("numerator"), vals.get("denominator")
     if n is not None and d is not None:
         if d != 0 and n > d:
             out.add(("numerator", "numerator-exceeds-denominator"))
         if d == 0 and n != 0:
             out.add(("denominator", "zero-denominator"))
-        if n >= 0 and d > 0 and n <= d:
+        if n >= 0 and d > 0 and n <= d and d <= MAX:
             rate = n / d * m.scale
             pmax = plausible_max(PLAN, code)
             if pmax is not None and rate > pmax:

@@ -29,6 +29,12 @@ class Issue:
     cell: str | None = None
     measure: str | None = None
 
+    def __post_init__(self) -> None:
+        if self.code not in MESSAGES:
+            raise ValueError(f"issue code {self.code!r} is not in the catalogue (xltoolkit/issues.py)")
+        if self.severity not in SEVERITY_LABELS:
+            raise ValueError(f"unknown severity {self.severity!r}")
+
     @property
     def is_error(self) -> bool:
         return self.severity == "error"
@@ -39,6 +45,7 @@ class Issue:
             "severity": self.severity,
             "sheet": self.sheet,
             "cell": self.cell,
+            "measure": self.measure,
             "message": self.message,
         }
 
@@ -53,6 +60,8 @@ SEVERITY: dict[str, Severity] = {
     "implausible-value": "warning",
     "yoy-jump": "warning",
     "missing-task-result": "warning",
+    "unsafe-hyperlink": "warning",
+    "no-feedback-copy": "warning",
 }
 
 RETURN_TEMPLATE = "Hãy dùng lại biểu mẫu gốc đã được gửi, điền số liệu và gửi lại."
@@ -71,21 +80,31 @@ MESSAGES: dict[str, str] = {
     "«Sổ làm việc Excel (*.xlsx)» rồi gửi lại; tốt nhất là điền vào biểu mẫu .xlsx gốc.",
     "encrypted-workbook": "Tệp đã được đặt mật khẩu mở tệp nên không đọc được. Trong Excel chọn Tệp > "
     "Thông tin > Bảo vệ sổ làm việc > Mã hóa bằng mật khẩu, xóa mật khẩu, lưu rồi gửi lại.",
-    "corrupt-zip": "Tệp .xlsx bị hỏng (không giải nén được). Hãy mở tệp bằng Excel, lưu lại rồi gửi lại.",
+    "corrupt-zip": "Tệp .xlsx bị hỏng (không giải nén được; có thể tệp bị lỗi khi sao chép hoặc gửi qua "
+    "thư). Hãy mở tệp gốc bằng Excel, lưu lại dạng .xlsx (Tệp > Lưu thành) rồi gửi lại.",
     "corrupt-xml": "Nội dung tệp .xlsx bị hỏng. Hãy mở tệp bằng Excel, lưu lại rồi gửi lại.",
-    "corrupt-workbook": "Không đọc được nội dung bảng tính ({reason}). Hãy mở tệp bằng Excel, lưu lại "
-    "rồi gửi lại.",
+    "corrupt-workbook": "Nội dung bảng tính bị hỏng (có thể tệp bị lỗi khi sao chép hoặc gửi qua thư). "
+    "Hãy mở tệp gốc bằng Excel, lưu lại dạng .xlsx (Tệp > Lưu thành) rồi gửi lại.",
     "zip-bomb": "Tệp có nội dung nén bất thường (kích thước giải nén quá lớn) nên bị từ chối vì lý do "
     "an toàn. " + RETURN_TEMPLATE,
     "unsafe-xml": "Tệp chứa cấu trúc XML không an toàn (khai báo thực thể) nên bị từ chối. "
     + RETURN_TEMPLATE,
     "unsupported-format": "Tệp ở định dạng {kind} không được hỗ trợ. Hãy mở bằng Excel, chọn Tệp > "
     "Lưu thành > «Sổ làm việc Excel (*.xlsx)» rồi gửi lại.",
-    "read-failed": "Không đọc được nội dung tệp ({reason}). Hãy mở tệp bằng Excel, lưu lại dạng .xlsx rồi "
-    "gửi lại; nếu vẫn lỗi, hãy dùng lại biểu mẫu gốc.",
+    "validator-crashed": "Không kiểm tra được tệp {name} ({reason}). Tệp đã được lưu lại; hãy báo cho "
+    "người quản trị công cụ.",
+    "read-failed": "Không đọc được nội dung tệp (tệp bị hỏng hoặc có cấu trúc lạ). Hãy mở tệp bằng Excel, "
+    "lưu lại dạng .xlsx (Tệp > Lưu thành) rồi gửi lại; nếu vẫn lỗi, hãy dùng lại biểu mẫu gốc.",
     "not-a-workbook": "Tệp không phải là sổ làm việc Excel (.xlsx). " + RETURN_TEMPLATE,
     "macro-enabled": "Tệp có chứa macro (.xlsm). Số liệu vẫn được đọc, macro không được chạy. "
     "Lần sau hãy lưu dạng .xlsx (Sổ làm việc Excel).",
+    "external-link": "Tệp có {count} liên kết ra ngoài ({kind}). Biểu mẫu không được chứa liên kết tới "
+    "tệp hay chương trình khác: hãy xóa các liên kết (Dữ liệu > Sửa liên kết > Ngắt liên kết) hoặc dùng lại "
+    "biểu mẫu gốc, rồi gửi lại.",
+    "unsafe-hyperlink": "Ô {cell} chứa liên kết không an toàn («{target}»); liên kết đã bị bỏ khỏi bản "
+    "kiểm tra gửi lại. Không chèn liên kết vào biểu mẫu.",
+    "no-feedback-copy": "Không tạo bản sao có đánh dấu lỗi cho tệp này: tệp không mở được an toàn (xem lỗi "
+    "của tệp). Hãy sửa theo lỗi đó rồi gửi lại.",
     "duplicate-file": "Tệp này trùng nội dung với tệp «{other}» trong cùng lần kiểm tra; "
     "chỉ cần gửi một tệp.",
     # ---- metadata and integrity
@@ -103,6 +122,8 @@ MESSAGES: dict[str, str] = {
     "wrong-year": "Đây là biểu mẫu năm {found}, không phải năm {expected}. Hãy điền vào biểu mẫu năm "
     "{expected} rồi gửi lại.",
     "sheet-missing": "Thiếu trang «{sheet}» của biểu mẫu (bị xóa hoặc đổi tên). " + RETURN_TEMPLATE,
+    "sheet-renamed": "Trang «{sheet}» của biểu mẫu đã bị đổi tên thành «{found}» (tên có thể trông giống "
+    "hệt nhưng khác cách gõ dấu), nên không đọc được số liệu trên trang này. " + RETURN_TEMPLATE,
     "sheet-unprotected": "Trang «{sheet}» đã bị bỏ khóa bảo vệ. Số liệu vẫn được kiểm tra; lần sau "
     "không mở khóa bảo vệ trang.",
     "locked-cell-changed": "Ô {cell} là nội dung cố định của biểu mẫu nhưng đã bị sửa: cần là «{expected}», "
@@ -113,6 +134,9 @@ MESSAGES: dict[str, str] = {
     "rows-shifted": "Các dòng trên trang «{sheet}» đã bị chèn hoặc xóa: {detail}. Không chèn, xóa dòng "
     "trong biểu mẫu. " + RETURN_TEMPLATE,
     "name-missing": "Ô nhập liệu «{name}» ({label}) không còn trong tệp (tên vùng bị xóa). "
+    + RETURN_TEMPLATE,
+    "name-redirected": "Tên vùng «{name}» của ô nhập liệu {cell} đã bị sửa để trỏ tới ô {found}: các tên "
+    "vùng (Name Manager) của sổ làm việc đã bị thay đổi nên không thể tin số liệu đọc được. "
     + RETURN_TEMPLATE,
     "fingerprint-mismatch": "Dấu kiểm tra của biểu mẫu không khớp với nội dung: biểu mẫu đã bị sửa ngoài "
     "các ô nhập liệu hoặc không phải biểu mẫu gốc. " + RETURN_TEMPLATE,
@@ -128,6 +152,10 @@ MESSAGES: dict[str, str] = {
     "negative-value": "Ô {cell} ({what}) là số âm ({found}). Hãy gõ số không âm vào ô {cell}.",
     "not-whole-number": "Ô {cell} ({what}) phải là số nguyên (số lượng) nhưng đang là {found}. Hãy gõ số "
     "nguyên, ví dụ {example}, vào ô {cell}.",
+    "formula-in-input": "Ô {cell} là ô nhập liệu nhưng đang chứa công thức «{formula}». Ô nhập liệu chỉ "
+    "được chứa số hoặc chữ gõ trực tiếp: hãy xóa công thức và gõ giá trị vào ô {cell}.",
+    "value-out-of-range": "Ô {cell} ({what}) là {found}, lớn bất thường (không thể vượt quá {limit}). Hãy "
+    "kiểm tra lại số đã gõ vào ô {cell} (có thể gõ thừa chữ số).",
     "numerator-exceeds-denominator": "Chỉ tiêu {measure}: Tử số ({numerator}, ô {cell}) lớn hơn Mẫu số "
     "({denominator}, ô {partner_cell}). Tử số không thể lớn hơn Mẫu số: hãy kiểm tra và sửa một trong hai ô.",
     "zero-denominator": "Chỉ tiêu {measure}: Mẫu số ở ô {cell} bằng 0 nhưng Tử số (ô {partner_cell}) là "
@@ -142,17 +170,28 @@ MESSAGES: dict[str, str] = {
 }
 
 
-class _Blank(dict):
+#: Message variants of a code (same code, same severity, wording fitted to the cell): `issue(variant=…)`.
+VARIANTS: dict[str, str] = {
+    "number-as-text:whole": "Ô {cell} ({what}) phải là số nguyên (số lượng) nhưng đang chứa chữ «{raw}». "
+    "Hãy xóa ô {cell} rồi gõ số lượng nguyên không âm chỉ bằng chữ số (ví dụ 1250), không gõ phần thập "
+    "phân hay ký hiệu.",
+}
+
+
+class _Blank(dict[str, Any]):
     def __missing__(self, key: str) -> str:
         return "…"
 
 
 def severity_of(code: str) -> Severity:
+    if code not in MESSAGES:
+        raise ValueError(f"issue code {code!r} is not in the catalogue (xltoolkit/issues.py)")
     return SEVERITY.get(code, "error")
 
 
-def message(code: str, **kw: Any) -> str:
-    return MESSAGES.get(code, code).format_map(_Blank(kw))
+def message(code: str, variant: str | None = None, **kw: Any) -> str:
+    template = VARIANTS[f"{code}:{variant}"] if variant else MESSAGES[code]
+    return template.format_map(_Blank(kw))
 
 
 def issue(
@@ -160,11 +199,12 @@ def issue(
     sheet: str | None = None,
     cell: str | None = None,
     measure: str | None = None,
-    severity: Severity | None = None,
+    *,
+    variant: str | None = None,
     **kw: Any,
 ) -> Issue:
-    """Build an Issue with its Vietnamese message; `kw` fills the message's placeholders."""
+    """Build an Issue with its catalogue severity and Vietnamese message; `kw` fills the placeholders."""
     kw.setdefault("cell", cell or "")
     kw.setdefault("sheet", sheet or "")
     kw.setdefault("measure", measure or "")
-    return Issue(code, severity or severity_of(code), message(code, **kw), sheet, cell, measure)
+    return Issue(code, severity_of(code), message(code, variant, **kw), sheet, cell, measure)

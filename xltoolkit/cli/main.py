@@ -107,6 +107,7 @@ def templates(plan: Plan, year: int, out_dir: Path | None, agencies: tuple[str, 
 # `xltoolkit --help` lists them all.
 for _command in (validate, consolidate_command, demo_command, addin):
     main.add_command(_command)
+main.add_command(__import__("xltoolkit.cli.report", fromlist=["report_command"]).report_command)
 
 
 if __name__ == "__main__":

@@ -85,6 +85,7 @@ class Measure(_Model):
     sources: tuple[str, ...] = ()
     #: Below this denominator a unit's rate is «số nhỏ»: shown, but given no verdict or rank.
     min_denominator: float | None = Field(None, ge=0)
+    decimals: int | None = Field(None, ge=0, le=6)  # shown decimals; default: see plan/review.py
 
     @field_validator("code")
     @classmethod
@@ -204,6 +205,19 @@ class DistrictDefaults(_Model):
     tasks: tuple[str, ...] = ()
 
 
+class ReportInfo(_Model):
+    """The consolidator's report document (Nghị định 30/2020/NĐ-CP): who issues it, to whom."""
+
+    place: str = ""  # the date line's place name; default: the province
+    parent_body: str = ""  # cơ quan chủ quản, above the issuing body
+    symbol: str = ""  # after «/BC-» in the document number
+    recipients: tuple[str, ...] = ()  # «Kính gửi»
+    distribution: tuple[str, ...] = ("Như trên;", "Lưu: VT.")  # «Nơi nhận»
+    signer_authority: str = ""  # e.g. «KT. GIÁM ĐỐC»
+    signer_title: str = ""  # e.g. «PHÓ GIÁM ĐỐC»
+    signer_name: str = ""
+
+
 class Plan(_Model):
     id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
     version: str = Field(min_length=1)
@@ -224,6 +238,7 @@ class Plan(_Model):
     validation_rules: tuple[ValidationRule, ...] = ()
     #: Data sources offered per measure: id -> Vietnamese label (no commas: Excel list items).
     sources: dict[str, str] = Field(default_factory=dict)
+    report: ReportInfo = ReportInfo()
 
     @model_validator(mode="before")
     @classmethod

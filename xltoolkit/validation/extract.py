@@ -13,11 +13,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from xltoolkit.issues import Issue, issue
-from xltoolkit.plan.model import Plan
+from xltoolkit.plan.model import Measure, Plan
 from xltoolkit.plan.rules import BUDGET_RULES, InputRule, measure_rules, plausible_max
+from xltoolkit.validation.batch import KeyedCache
 from xltoolkit.validation.read import WorkbookData, split_ref
 from xltoolkit.vn_numbers import TextNumber, parse_number_text
-from xltoolkit.workbook.layout import TemplateLayout
+from xltoolkit.workbook import names
+from xltoolkit.workbook.layout import Input, TemplateLayout
 
 #: Columns of the batch frame (one row per numeric input of every file in the run).
 ROW_FIELDS = (
@@ -38,10 +40,13 @@ ROW_FIELDS = (
     "pmax",
     "prev",
     "prev_year",
+    "vmax",
 )
 
-BUDGET_NAMES = {"budget_state": "KP_NSNN", "budget_mobilised": "KP_HUYDONG"}
-BUDGET_KEYS = {"budget_state": "state", "budget_mobilised": "mobilised"}
+#: Plausible maxima of any input (the plan gives none per input): far above any real district or
+#: province, far below what would overflow a sum. Counts of people or cases; budgets in million VND.
+MAX_COUNT = 1e9
+MAX_BUDGET_MILLION_VND = 1e9
 
 
 @dataclass
@@ -54,7 +59,7 @@ class InputCell:
     sheet: str
     cell: str
     raw: Any
-    kind: str  # number | empty | text | other
+    kind: str  # number | empty | text | other | formula
     value: float
     parsed: TextNumber | None
     rule: InputRule
@@ -120,98 +125,111 @@ def _locate(wbd: WorkbookData, name: str) -> tuple[str, str] | None:
     return dest
 
 
-_STEPS: dict[int, tuple[TemplateLayout, tuple, tuple]] = {}
+#: Per measure: the measure, ((rule, input name), ...), its source name and its notes name.
+MeasureSteps = tuple[tuple[Measure, tuple[tuple[InputRule, str], ...], str, str], ...]
+_STEPS: KeyedCache[int, tuple[MeasureSteps, tuple[Input, ...]]] = KeyedCache()
 
 
-def _steps(lay: TemplateLayout) -> tuple[tuple, tuple]:
-    """Per measure (measure, ((rule, name), ...), source name, notes name), and the task inputs.
+def _steps(lay: TemplateLayout) -> tuple[MeasureSteps, tuple[Input, ...]]:
+    """The measure steps and the task inputs of a layout.
 
     Built once per layout object (integrity.expected() hands every file of an agency and year the
-    same one), not rebuilt for each of thousands of files. The layout is kept in the value, so its
-    id cannot be reused by another object while the entry exists.
+    same one), not rebuilt for each of thousands of files.
     """
-    hit = _STEPS.get(id(lay))
-    if hit is None or hit[0] is not lay:
+
+    def make() -> tuple[MeasureSteps, tuple[Input, ...]]:
         measures = tuple(
             (
                 m,
-                tuple(
-                    (rule, f"{'TU' if rule.field == 'numerator' else 'MAU'}_{m.code}")
-                    for rule in measure_rules(m)
-                ),
-                f"NGUON_{m.code}",
-                f"GHICHU_{m.code}",
+                tuple((rule, names.measure_field(rule.field, m.code)) for rule in measure_rules(m)),
+                names.source(m.code),
+                names.notes(m.code),
             )
             for m in lay.measures
         )
-        tasks = tuple(inp for inp in lay.inputs if inp.kind == "task")
-        if len(_STEPS) > 512:
-            _STEPS.clear()
-        hit = _STEPS[id(lay)] = (lay, measures, tasks)
-    return hit[1], hit[2]
+        return measures, tuple(inp for inp in lay.inputs if inp.kind == "task")
+
+    return _STEPS.get(id(lay), lay, make)
 
 
 def extract(wbd: WorkbookData, lay: TemplateLayout, reported_missing: set[str]) -> Extracted:
     """Read every input of the layout through its defined name. Missing names are reported once."""
-    out = Extracted()
-
-    def cell_of(name: str, code: str | None, label: str) -> tuple[str, str] | None:
-        dest = _locate(wbd, name)
-        if dest is None and name not in reported_missing:
-            inp = lay.input_by_name.get(name)
-            sheet, ref = (inp.sheet, inp.ref) if inp else (None, None)
-            out.issues.append(issue("name-missing", sheet, ref, code, name=name, label=label or name))
-            reported_missing.add(name)
-        return dest
-
-    def numeric(name: str, rule: InputRule, code: str | None, label: str) -> InputCell | None:
-        dest = cell_of(name, code, label)
-        if dest is None:
-            return None
-        raw = wbd.value(*dest)
-        kind, value, parsed = classify(raw, rule.whole)
-        ic = InputCell(rule.field, code, name, dest[0], dest[1], raw, kind, value, parsed, rule, label)
-        out.inputs.append(ic)
-        return ic
-
+    reader = _Reader(wbd, lay, reported_missing)
     measure_steps, task_inputs = _steps(lay)
     for m, rules, src_name, notes_name in measure_steps:
+        reader.measure(m.code, rules, src_name, notes_name)
+    out = reader.out
+    for rule in BUDGET_RULES:
+        ic = reader.numeric(names.BUDGET_NAMES[rule.field], rule, None, rule.label)
+        if ic is not None:
+            out.budget[rule.field] = ic
+    for inp in task_inputs:
+        dest = reader.cell_of(inp.name, None, inp.label)
+        result = reader.text(dest)
+        out.tasks.append({"no": int(inp.code or 0), "task": inp.label, "result": result})
+        if dest and result is None and not reader.formula(dest):
+            out.issues.append(issue("missing-task-result", dest[0], dest[1], no=inp.code))
+    for name, attr in names.TEXT_NAMES:
+        setattr(out, attr, reader.text(_locate(wbd, name)))
+    return out
+
+
+class _Reader:
+    """Reads inputs by name into `out`; a formula in an input cell is reported, its cached value unused."""
+
+    def __init__(self, wbd: WorkbookData, lay: TemplateLayout, reported_missing: set[str]) -> None:
+        self.wbd, self.lay, self.reported = wbd, lay, reported_missing
+        self.out = Extracted()
+
+    def cell_of(self, name: str, code: str | None, label: str) -> tuple[str, str] | None:
+        dest = _locate(self.wbd, name)
+        if dest is None and name not in self.reported:
+            inp = self.lay.input_by_name.get(name)
+            sheet, ref = (inp.sheet, inp.ref) if inp else (None, None)
+            self.out.issues.append(issue("name-missing", sheet, ref, code, name=name, label=label or name))
+            self.reported.add(name)
+        return dest
+
+    def formula(self, dest: tuple[str, str], code: str | None = None) -> bool:
+        """True (and reported) when the input cell holds a formula: its cached value could be forged."""
+        sd = self.wbd.sheets.get(dest[0])
+        found = sd.formulas.get(dest[1]) if sd is not None and sd.formulas else None
+        if found is None:
+            return False
+        self.out.issues.append(issue("formula-in-input", dest[0], dest[1], code, formula=found[:200]))
+        return True
+
+    def text(self, dest: tuple[str, str] | None) -> str | None:
+        if dest is None or self.formula(dest):
+            return None
+        return text_of(self.wbd.value(*dest))
+
+    def numeric(self, name: str, rule: InputRule, code: str | None, label: str) -> InputCell | None:
+        dest = self.cell_of(name, code, label)
+        if dest is None:
+            return None
+        if self.formula(dest, code):
+            raw, kind, value, parsed = None, "formula", math.nan, None
+        else:
+            raw = self.wbd.value(*dest)
+            kind, value, parsed = classify(raw, rule.whole)
+        ic = InputCell(rule.field, code, name, dest[0], dest[1], raw, kind, value, parsed, rule, label)
+        self.out.inputs.append(ic)
+        return ic
+
+    def measure(self, code: str, rules: tuple[tuple[InputRule, str], ...], src: str, notes: str) -> None:
         num = den = None
         for rule, name in rules:
-            ic = numeric(name, rule, m.code, rule.label)
+            ic = self.numeric(name, rule, code, rule.label)
             if rule.field == "numerator":
                 num = ic
             else:
                 den = ic
         value_cell = None
-        if num is not None and lay.columns:
-            value_cell = f"{lay.columns['value']}{split_ref(num.cell)[0]}"
-        src = _locate(wbd, src_name)
-        notes = _locate(wbd, notes_name)
-        out.measures.append(
-            MeasureCells(
-                m.code,
-                num,
-                den,
-                value_cell,
-                text_of(wbd.value(*src)) if src else None,
-                text_of(wbd.value(*notes)) if notes else None,
-            )
-        )
-    for rule in BUDGET_RULES:
-        ic = numeric(BUDGET_NAMES[rule.field], rule, None, rule.label)
-        if ic is not None:
-            out.budget[rule.field] = ic
-    for inp in task_inputs:
-        dest = cell_of(inp.name, None, inp.label)
-        result = text_of(wbd.value(*dest)) if dest else None
-        out.tasks.append({"no": int(inp.code or 0), "task": inp.label, "result": result})
-        if dest and result is None:
-            out.issues.append(issue("missing-task-result", dest[0], dest[1], no=inp.code))
-    for name, attr in (("KHO_KHAN", "difficulties"), ("NGUOI_LAP", "reporter"), ("DIEN_THOAI", "phone")):
-        dest = _locate(wbd, name)
-        setattr(out, attr, text_of(wbd.value(*dest)) if dest else None)
-    return out
+        if num is not None and self.lay.columns:
+            value_cell = f"{self.lay.columns['value']}{split_ref(num.cell)[0]}"
+        source, note = self.text(_locate(self.wbd, src)), self.text(_locate(self.wbd, notes))
+        self.out.measures.append(MeasureCells(code, num, den, value_cell, source, note))
 
 
 def previous(history: Any, agency: str, code: str, year: int) -> tuple[float, float]:
@@ -228,14 +246,11 @@ def previous(history: Any, agency: str, code: str, year: int) -> tuple[float, fl
     return float(v), float(y)
 
 
-_PMAX: dict[tuple[str, str], float | None] = {}
+_PMAX: KeyedCache[tuple[str, str], float | None] = KeyedCache(4096)
 
 
 def _pmax(plan: Plan, code: str) -> float | None:
-    key = (plan.digest, code)
-    if key not in _PMAX:
-        _PMAX[key] = plausible_max(plan, code)
-    return _PMAX[key]
+    return _PMAX.get((plan.digest, code), plan, lambda: plausible_max(plan, code))
 
 
 def batch_rows(
@@ -283,6 +298,7 @@ def batch_rows(
                 pmax if pmax is not None else nan,
                 prev,
                 prev_year,
+                MAX_COUNT if m else MAX_BUDGET_MILLION_VND,
             )
         )
     return rows

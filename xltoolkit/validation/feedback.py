@@ -15,29 +15,57 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 
 from xltoolkit.errors import XltoolkitError
-from xltoolkit.issues import Issue
+from xltoolkit.issues import SEVERITY_FILLS, SEVERITY_LABELS, Issue, issue
+from xltoolkit.validation.ooxml import safe_link
 from xltoolkit.validation.results import FileReport, ValidationReport
 from xltoolkit.workbook.layout import RESULT_SHEET
 from xltoolkit.workbook.styles import a4_page
 from xltoolkit.workbook.xlio import save_atomic
 
-ERROR_FILL = PatternFill("solid", fgColor="F8CBAD")
-WARNING_FILL = PatternFill("solid", fgColor="FFE699")
+FILLS = {severity: PatternFill("solid", fgColor=rgb) for severity, rgb in SEVERITY_FILLS.items()}
 FONT = "Times New Roman"
-SEVERITY_LABEL = {"error": "Lỗi", "warning": "Cảnh báo"}
 HEADERS = ("Mức độ", "Trang", "Ô", "Nội dung", "Mã")
 
 
 def annotated_path(src: Path, out_dir: Path) -> Path:
     """`out_dir/<name>.xlsx`; never the original itself, even when out_dir is its folder."""
-    target = out_dir / f"{src.stem}.xlsx"
-    if target.resolve() == src.resolve():
-        target = out_dir / f"{src.stem}-kiem-tra.xlsx"
-    return target
+    return feedback_paths([src], out_dir)[0]
 
 
-def annotate_file(report: FileReport, out_dir: str | Path) -> Path | None:
-    """Write the annotated copy of one file; None when the file could not be opened as a workbook."""
+def feedback_paths(sources: list[Path], out_dir: Path) -> list[Path]:
+    """A distinct copy path for each source, none of them any source's own path.
+
+    `x.xlsx` and `x.xlsm` side by side, or two `x.xlsx` in two subfolders, must not share a copy,
+    and with `out_dir` the sources' folder a copy must not land on another returned file.
+    """
+    inputs = {_key(p) for p in sources}
+    taken: set[Path] = set()
+    out = []
+    for src in sources:
+        candidates = [
+            f"{src.stem}.xlsx",
+            f"{src.stem}-kiem-tra.xlsx",
+            f"{src.stem}-{src.suffix.lstrip('.').lower()}-kiem-tra.xlsx",
+            f"{src.parent.name}-{src.stem}-kiem-tra.xlsx",
+        ]
+        candidates += [f"{src.stem}-kiem-tra-{n}.xlsx" for n in range(2, len(sources) + 2)]
+        target = next(out_dir / c for c in candidates if _key(out_dir / c) not in inputs | taken)
+        taken.add(_key(target))
+        out.append(target)
+    return out
+
+
+def _key(path: Path) -> Path:
+    return path.resolve()
+
+
+def annotate_file(
+    report: FileReport, out_dir: str | Path, target: Path | None = None, inputs: set[Path] | None = None
+) -> Path | None:
+    """Write the annotated copy of one file; None when the file could not be opened as a workbook.
+
+    `inputs`: the resolved paths of every file of the run; a copy is never written over one.
+    """
     src = Path(report.path)
     if report.sha256 is None:
         return None  # refused before reading (not a workbook, encrypted, bomb...): nothing to annotate
@@ -45,8 +73,18 @@ def annotate_file(report: FileReport, out_dir: str | Path) -> Path | None:
         wb = openpyxl.load_workbook(src)
     except Exception:
         return None
+    _drop_unsafe_links(wb)
+    _mark_cells(wb, report.issues)
+    _write_result_sheet(wb, report)
+    target = target or annotated_path(src, Path(out_dir))
+    if _key(target) in (inputs or set()) | {_key(src)}:
+        raise XltoolkitError("annotate-overwrite", "Không được ghi đè lên tệp gốc.")
+    return save_atomic(wb, target)
+
+
+def _mark_cells(wb: openpyxl.Workbook, found: list[Issue]) -> None:
     by_cell: dict[tuple[str, str], list[Issue]] = defaultdict(list)
-    for i in report.issues:
+    for i in found:
         if i.sheet and i.cell and i.sheet in wb.sheetnames:
             by_cell[(i.sheet, i.cell)].append(i)
     for (sheet, ref), issues in by_cell.items():
@@ -56,16 +94,23 @@ def annotate_file(report: FileReport, out_dir: str | Path) -> Path | None:
             continue
         if not hasattr(cell, "fill"):
             continue  # a merged cell's hidden part
-        cell.fill = ERROR_FILL if any(i.is_error for i in issues) else WARNING_FILL
-        text = "\n".join(f"[{SEVERITY_LABEL[i.severity]}] {i.message}" for i in issues)
+        cell.fill = FILLS["error" if any(i.is_error for i in issues) else "warning"]
+        text = "\n".join(f"[{SEVERITY_LABELS[i.severity]}] {i.message}" for i in issues)
         comment = Comment(text[:30000], "xltoolkit")
         comment.width, comment.height = 420, 160
         cell.comment = comment
-    _write_result_sheet(wb, report)
-    target = annotated_path(src, Path(out_dir))
-    if target.resolve() == src.resolve():
-        raise XltoolkitError("annotate-overwrite", "Không được ghi đè lên tệp gốc.")
-    return save_atomic(wb, target)
+
+
+def _drop_unsafe_links(wb: openpyxl.Workbook) -> None:
+    """javascript:, file: and other non-web links never travel back in a copy (the issue warns)."""
+    for ws in wb.worksheets:
+        for cell in list(getattr(ws, "_cells", {}).values()):
+            link = getattr(cell, "hyperlink", None)
+            if link is not None and link.target and not safe_link(link.target):
+                cell.hyperlink = None
+        # openpyxl writes the sheet's own list, filled while loading: filter it too
+        kept = [h for h in getattr(ws, "_hyperlinks", []) if not h.target or safe_link(h.target)]
+        ws._hyperlinks = kept
 
 
 def _write_result_sheet(wb: openpyxl.Workbook, report: FileReport) -> None:
@@ -92,7 +137,7 @@ def _write_result_sheet(wb: openpyxl.Workbook, report: FileReport) -> None:
         c.font = Font(name=FONT, size=12, bold=True)
     order = sorted(report.issues, key=lambda i: (not i.is_error, i.sheet or "", _row_of(i.cell)))
     for r, i in enumerate(order, start=4):
-        values = (SEVERITY_LABEL[i.severity], i.sheet or "", i.cell or "", i.message, i.code)
+        values = (SEVERITY_LABELS[i.severity], i.sheet or "", i.cell or "", i.message, i.code)
         for j, v in enumerate(values, start=1):
             c = ws.cell(row=r, column=j, value=v)
             c.font = Font(name=FONT, size=11, color="C00000" if i.is_error and j == 1 else None)
@@ -110,10 +155,14 @@ def _row_of(cell: str | None) -> tuple[int, str]:
 
 
 def annotate_report(report: ValidationReport, out_dir: str | Path) -> list[Path]:
-    """Annotated copies of every readable file of a run (files refused at file level are skipped)."""
+    """Annotated copies of every readable file of a run; a file without one gets an issue saying why."""
+    sources = [Path(f.path) for f in report.files]
+    inputs = {_key(p) for p in sources}
     out = []
-    for f in report.files:
-        p = annotate_file(f, out_dir)
+    for f, target in zip(report.files, feedback_paths(sources, Path(out_dir)), strict=True):
+        p = annotate_file(f, out_dir, target, inputs)
         if p is not None:
             out.append(p)
+        else:
+            f.issues.append(issue("no-feedback-copy"))
     return out

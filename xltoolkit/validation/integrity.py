@@ -9,13 +9,14 @@ officer changed (a full diff on every file would cost time for nothing).
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from openpyxl.utils import column_index_from_string
 
 from xltoolkit.issues import Issue, issue
 from xltoolkit.plan.model import Agency, Plan
+from xltoolkit.validation.batch import KeyedCache, memo
 from xltoolkit.validation.read import SheetData, WorkbookData, make_ref, split_ref
 from xltoolkit.vn_numbers import format_vi
 from xltoolkit.workbook.layout import (
@@ -25,6 +26,7 @@ from xltoolkit.workbook.layout import (
     META_SHEET,
     SUPPORTED_TEMPLATE_VERSIONS,
     TEMPLATE_FORMAT,
+    Cell,
     TemplateLayout,
     build_layout,
     canonical_cell,
@@ -32,39 +34,65 @@ from xltoolkit.workbook.layout import (
     canonical_value,
     fingerprint_lines,
 )
+from xltoolkit.workbook.names import INPUT_NAME
 
-#: Labels repeat across every file of a run: canonical text is computed once per (sheet, ref, value).
-_canonical_cell = lru_cache(maxsize=1 << 16, typed=True)(canonical_cell)
-_canonical_value = lru_cache(maxsize=1 << 16, typed=True)(canonical_value)
 
-INPUT_NAME = re.compile(r"^((TU|MAU|NGUON|GHICHU|NV)_\w+|KP_NSNN|KP_HUYDONG|KHO_KHAN|NGUOI_LAP|DIEN_THOAI)$")
+def _nfc(value: object) -> object:
+    """Text in one Unicode form: «Số liệu» typed with combining marks must equal the template's."""
+    return unicodedata.normalize("NFC", value) if isinstance(value, str) else value
+
+
+#: Labels repeat across every file of a run: canonical text is computed once per (sheet, ref, value),
+#: so normalising inside the cached function costs nothing on the hits.
+@memo(1 << 16)
+def _canonical_cell(sheet: str, ref: str, value: object) -> str:
+    return canonical_cell(sheet, ref, _nfc(value))
+
+
+@memo(1 << 16)
+def _canonical_value(value: object) -> str:
+    return canonical_value(_nfc(value))
+
+
 MAX_CHANGES_PER_SHEET = 30
+_FINGERPRINT = re.compile(r"[0-9a-f]{64}")
 
-_LAYOUTS: dict[tuple[int, str, str, int], tuple[TemplateLayout, dict]] = {}
+
+@dataclass(frozen=True)
+class LayoutIndex:
+    """Lookup tables of one expected layout: what the diff and the fingerprint walk compare against."""
+
+    cells: dict[tuple[str, str], tuple[str, Cell]]  # (sheet, ref) -> (canonical value, cell)
+    names: dict[str, tuple[str, str]]  # input name -> (sheet, ref)
+    merges: set[tuple[str, str]]
+    inputs: set[tuple[str, str]]
+    addin_cols: set[str]
 
 
-def expected(plan: Plan, agency: Agency, year: int) -> tuple[TemplateLayout, dict]:
+_LAYOUTS: KeyedCache[tuple[int, str, str, int], tuple[TemplateLayout, LayoutIndex]] = KeyedCache()
+
+
+def expected(plan: Plan, agency: Agency, year: int) -> tuple[TemplateLayout, LayoutIndex]:
     """The layout for (agency, year) and its lookup tables, computed once per run and reused."""
     key = (id(plan), plan.digest, agency.id, year)
-    hit = _LAYOUTS.get(key)
-    if hit is None:
-        lay = build_layout(plan, agency, year)
-        cells = {}
-        for c in lay.cells:
-            v = canonical_value(c.formula or c.value)
-            if v:
-                cells[(c.sheet, c.ref)] = (v, c)
-        extra = {
-            "cells": cells,
-            "names": {i.name: (i.sheet, i.ref) for i in lay.inputs},
-            "merges": {(s, r) for s, r in lay.merges},
-            "inputs": {(i.sheet, i.ref) for i in lay.inputs},
-            "addin_cols": {lay.columns[k] for k in ("addin_value", "addin_status")} if lay.columns else set(),
-        }
-        if len(_LAYOUTS) > 512:
-            _LAYOUTS.clear()
-        hit = _LAYOUTS[key] = (lay, extra)
-    return hit
+    return _LAYOUTS.get(key, plan, lambda: _index(build_layout(plan, agency, year)))
+
+
+def _index(lay: TemplateLayout) -> tuple[TemplateLayout, LayoutIndex]:
+    cells = {}
+    for c in lay.cells:
+        v = _canonical_value(c.formula or c.value)
+        if v:
+            cells[(c.sheet, c.ref)] = (v, c)
+    addin = {lay.columns[k] for k in ("addin_value", "addin_status")} if lay.columns else set()
+    index = LayoutIndex(
+        cells=cells,
+        names={i.name: (i.sheet, i.ref) for i in lay.inputs},
+        merges={(s, r) for s, r in lay.merges},
+        inputs={(i.sheet, i.ref) for i in lay.inputs},
+        addin_cols=addin,
+    )
+    return lay, index
 
 
 # ------------------------------------------------------------------------------------ metadata
@@ -77,6 +105,11 @@ class MetaResult:
     year: int | None = None
     issues: list[Issue] = field(default_factory=list)
     fatal: bool = False
+
+    def fail(self, found: Issue) -> MetaResult:
+        self.issues.append(found)
+        self.fatal = True
+        return self
 
 
 def _text(v: object) -> str:
@@ -94,114 +127,104 @@ def read_meta(sheet: SheetData) -> dict[str, str]:
 
 
 def check_meta(wbd: WorkbookData, plan: Plan, year: int | None, agency: str | None) -> MetaResult:
-    """Metadata present and well formed, our plan, a supported version, the expected agency/year."""
+    """Metadata present and well formed, our plan, a supported version, the expected agency/year.
+
+    The first fault that leaves us unable to tell which template the file follows ends the check.
+    """
     res = MetaResult()
     ms = wbd.sheets.get(META_SHEET)
     if ms is None:
-        res.issues.append(issue("not-a-template"))
-        res.fatal = True
-        return res
+        return res.fail(issue("not-a-template"))
     meta = res.meta = read_meta(ms)
-    if meta.get("format") != TEMPLATE_FORMAT:
-        res.issues.append(issue("not-a-template", META_SHEET, "B1"))
-        res.fatal = True
-        return res
-    version = meta.get("template_version", "")
-    if version not in SUPPORTED_TEMPLATE_VERSIONS:
-        res.issues.append(
-            issue(
-                "unsupported-template-version",
-                META_SHEET,
-                "B2",
-                found=version or "?",
-                supported=", ".join(sorted(SUPPORTED_TEMPLATE_VERSIONS)),
-            )
-        )
-        res.fatal = True
-        return res
-    if meta.get("plan_id") != plan.id:
-        res.issues.append(
-            issue("wrong-plan", META_SHEET, "B3", found=meta.get("plan_id", ""), expected=plan.id)
-        )
-        res.fatal = True
-        return res
-    found_agency = plan.agency_by_id.get(meta.get("agency_id", ""))
-    if found_agency is None:
-        res.issues.append(issue("unknown-agency", META_SHEET, "B6", found=meta.get("agency_id", "")))
-        res.fatal = True
-        return res
-    res.agency = found_agency
-    y = meta.get("year", "")
-    if not y.isdigit() or not plan.period[0] <= int(y) <= plan.period[1]:
-        res.issues.append(issue("meta-invalid", META_SHEET, "B9", detail=f"năm «{y}» không hợp lệ"))
-        res.fatal = True
-        return res
-    res.year = int(y)
-    if (found_agency.code or "") != meta.get("agency_code", ""):
-        res.issues.append(issue("meta-invalid", META_SHEET, "B7", detail="mã đơn vị không khớp với cơ quan"))
-        res.fatal = True
-    fp = meta.get("fingerprint", "")
-    if wbd.structure_known and not re.fullmatch(r"[0-9a-f]{64}", fp):
-        res.issues.append(issue("meta-invalid", META_SHEET, "B11", detail="thiếu dấu kiểm tra"))
-        res.fatal = True
-    if agency is not None:
-        want = plan.agency(agency)
-        if want.id != found_agency.id:
-            res.issues.append(
-                issue(
-                    "wrong-agency",
-                    META_SHEET,
-                    "B6",
-                    found_name=plan.body_name(found_agency),
-                    expected_name=plan.body_name(want),
-                )
-            )
-            res.fatal = True
-    if year is not None and res.year != year:
-        res.issues.append(issue("wrong-year", META_SHEET, "B9", found=res.year, expected=year))
-        res.fatal = True
+    found = _identify(meta, plan)
+    if isinstance(found, Issue):
+        return res.fail(found)
+    res.agency, res.year = found
+    res.issues += _well_formed(meta, found[0], wbd.structure_known)
+    res.issues += _expected(plan, found[0], found[1], agency, year)
+    res.fatal = bool(res.issues)
     if meta.get("plan_digest") != plan.digest:
+        found_version = meta.get("plan_version", "?")
         res.issues.append(
-            issue(
-                "plan-version-differs",
-                META_SHEET,
-                "B4",
-                found=meta.get("plan_version", "?"),
-                expected=plan.version,
-            )
+            issue("plan-version-differs", META_SHEET, "B4", found=found_version, expected=plan.version)
         )
     return res
+
+
+def _identify(meta: dict[str, str], plan: Plan) -> tuple[Agency, int] | Issue:
+    """Which template this is (agency, year), or the issue saying why that cannot be told."""
+    if meta.get("format") != TEMPLATE_FORMAT:
+        return issue("not-a-template", META_SHEET, "B1")
+    version = meta.get("template_version", "")
+    if version not in SUPPORTED_TEMPLATE_VERSIONS:
+        supported = ", ".join(sorted(SUPPORTED_TEMPLATE_VERSIONS))
+        return issue(
+            "unsupported-template-version", META_SHEET, "B2", found=version or "?", supported=supported
+        )
+    if meta.get("plan_id") != plan.id:
+        return issue("wrong-plan", META_SHEET, "B3", found=meta.get("plan_id", ""), expected=plan.id)
+    found_agency = plan.agency_by_id.get(meta.get("agency_id", ""))
+    if found_agency is None:
+        return issue("unknown-agency", META_SHEET, "B6", found=meta.get("agency_id", ""))
+    y = meta.get("year", "")
+    if not y.isdigit() or not plan.period[0] <= int(y) <= plan.period[1]:
+        return issue("meta-invalid", META_SHEET, "B9", detail=f"năm «{y[:12]}» không hợp lệ")
+    return found_agency, int(y)
+
+
+def _well_formed(meta: dict[str, str], found: Agency, structure_known: bool) -> list[Issue]:
+    out = []
+    if (found.code or "") != meta.get("agency_code", ""):
+        out.append(issue("meta-invalid", META_SHEET, "B7", detail="mã đơn vị không khớp với cơ quan"))
+    if structure_known and not _FINGERPRINT.fullmatch(meta.get("fingerprint", "")):
+        out.append(issue("meta-invalid", META_SHEET, "B11", detail="thiếu dấu kiểm tra"))
+    return out
+
+
+def _expected(
+    plan: Plan, found: Agency, found_year: int, agency: str | None, year: int | None
+) -> list[Issue]:
+    """The agency and year the caller expects, when it says."""
+    out = []
+    if agency is not None:
+        want = plan.agency(agency)
+        if want.id != found.id:
+            names = {"found_name": plan.body_name(found), "expected_name": plan.body_name(want)}
+            out.append(issue("wrong-agency", META_SHEET, "B6", **names))
+    if year is not None and found_year != year:
+        out.append(issue("wrong-year", META_SHEET, "B9", found=found_year, expected=year))
+    return out
 
 
 # ---------------------------------------------------------------------------------- fingerprint
 
 
-@lru_cache(maxsize=1 << 14)
+@memo()
 def _is_input_name(name: str) -> bool:
     """Every file of a run carries the same ~150 names: matched once each, not once per file."""
     return INPUT_NAME.match(name) is not None
 
 
-@lru_cache(maxsize=1 << 14)
+@memo()
 def _name_line(name: str, sheet: str, ref: str) -> str:
     return canonical_name(name, f"'{sheet}'!${ref}")
 
 
-def _skip_refs(wbd: WorkbookData, extra: dict) -> set[tuple[str, str]]:
-    skip = set(extra["inputs"])
+def _skip_refs(wbd: WorkbookData, extra: LayoutIndex) -> set[tuple[str, str]]:
+    skip = set(extra.inputs)
     for name, dest in wbd.names.items():
         if _is_input_name(name):
             skip.add(dest)
     return skip
 
 
-def found_cells(wbd: WorkbookData, lay: TemplateLayout, extra: dict) -> dict[tuple[str, str], object]:
+def found_cells(wbd: WorkbookData, lay: TemplateLayout, extra: LayoutIndex) -> dict[tuple[str, str], object]:
     """Locked content of the file: (sheet, ref) -> value or formula, skipping inputs and add-in columns.
 
     Walks the value grid directly (this runs for every file of a run, so no per-cell parsing).
     """
     skip = _skip_refs(wbd, extra)
-    addin = {column_index_from_string(c) for c in extra["addin_cols"]}
+    addin = {column_index_from_string(c) for c in extra.addin_cols}
     out: dict[tuple[str, str], object] = {}
     for sheet in FINGERPRINTED_SHEETS:
         sd = wbd.sheets.get(sheet)
@@ -244,12 +267,14 @@ def file_lines(wbd: WorkbookData, meta: dict[str, str], cells: dict[tuple[str, s
 def check_structure(
     wbd: WorkbookData, plan: Plan, agency: Agency, year: int, meta: dict[str, str], secret: bytes | None
 ) -> tuple[list[Issue], bool]:
-    """Sheets present and protected, fingerprint matching; returns (issues, integrity_ok)."""
+    """Sheets present and protected, fingerprint matching; returns (issues, integrity_ok).
+
+    With the provincial secret configured the HMAC is always checked: the file's own
+    `fingerprint_keyed` flag can raise the check (no secret: unverifiable) but never lower it.
+    """
     lay, extra = expected(plan, agency, year)
-    issues: list[Issue] = []
-    missing = [s for s in lay.sheets if s not in wbd.sheets]
-    for s in missing:
-        issues.append(issue("sheet-missing", s))
+    issues = _missing_sheets(wbd, lay, extra)
+    missing = bool(issues)
     if not wbd.structure_known:
         return issues, not missing
     for s in FINGERPRINTED_SHEETS:
@@ -257,21 +282,57 @@ def check_structure(
         if sd is not None and s in lay.sheets and sd.protected is False:
             issues.append(issue("sheet-unprotected", s))
     cells = found_cells(wbd, lay, extra)
-    keyed = meta.get("fingerprint_keyed") == "1"
-    if keyed and not secret:
+    unverifiable = not secret and meta.get("fingerprint_keyed") == "1"
+    if unverifiable:
         issues.append(issue("fingerprint-unverifiable", META_SHEET, "B11"))
         matches = False
     else:
-        fp = fingerprint_lines(file_lines(wbd, meta, cells), secret if keyed else None)
-        matches = fp == meta.get("fingerprint")
+        matches = fingerprint_lines(file_lines(wbd, meta, cells), secret or None) == meta.get("fingerprint")
     if matches and not missing:
         return issues, True
     changes = diff_layout(wbd, lay, extra, cells)
-    if not changes and keyed and not secret:
+    if not changes and unverifiable:
         return issues, not missing
     if not changes and not missing:
         changes = [issue("fingerprint-mismatch", META_SHEET, "B11")]
     return issues + changes, False
+
+
+def _missing_sheets(wbd: WorkbookData, lay: TemplateLayout, extra: LayoutIndex) -> list[Issue]:
+    """Sheets of the layout not in the file; one that was renamed is named by where its inputs went."""
+    out = []
+    for s in lay.sheets:
+        if s in wbd.sheets:
+            continue
+        went = {wbd.names[n][0] for n, (sheet, _) in extra.names.items() if sheet == s and n in wbd.names}
+        went -= set(lay.sheets)
+        if len(went) == 1 and (found := went.pop()):
+            out.append(issue("sheet-renamed", s, found=found))
+        else:
+            out.append(issue("sheet-missing", s))
+    return out
+
+
+def redirected_names(
+    wbd: WorkbookData, lay: TemplateLayout, extra: LayoutIndex, rows_moved: bool
+) -> dict[str, tuple[str, str]]:
+    """Input names pointing at another cell of the template than their own.
+
+    Inserted or deleted rows move names too (the measure codes then move with them): a name on
+    another row counts as redirected only when no measure code moved, or when it changed sheet.
+    """
+    out = {}
+    for name, (sheet, ref) in extra.names.items():
+        got = wbd.names.get(name)
+        if got is None or got == (sheet, ref) or got[0] not in lay.sheets:
+            continue
+        try:
+            same_row = split_ref(got[1])[0] == split_ref(ref)[0]
+        except ValueError:
+            continue
+        if got[0] != sheet or same_row or (sheet == DATA_SHEET and not rows_moved):
+            out[name] = got
+    return out
 
 
 # ---------------------------------------------------------------------------------- layout diff
@@ -288,23 +349,29 @@ def _shown(v: str) -> str:
 
 
 def diff_layout(
-    wbd: WorkbookData, lay: TemplateLayout, extra: dict, raw_cells: dict[tuple[str, str], object]
+    wbd: WorkbookData, lay: TemplateLayout, extra: LayoutIndex, raw_cells: dict[tuple[str, str], object]
 ) -> list[Issue]:
     """Cell-level differences from the expected layout: moved rows, renamed names, edited cells."""
     cells = {k: c for k, v in raw_cells.items() if (c := _canonical_value(v))}
     issues: list[Issue] = []
-    shifted = _shifted_rows(wbd, lay, extra)
+    code_moves = _code_moves(wbd, lay)
+    redirected = redirected_names(wbd, lay, extra, bool(code_moves))
+    shifted = _shifted_rows(wbd, lay, extra, redirected, code_moves)
     issues += shifted
     shifted_sheets = {i.sheet for i in shifted}
-    for name, (sheet, ref) in extra["names"].items():
+    for name, (sheet, ref) in extra.names.items():
+        inp = lay.input_by_name[name]
         if name not in wbd.names:
-            inp = lay.input_by_name[name]
             issues.append(issue("name-missing", sheet, ref, inp.code, name=name, label=inp.label or name))
+        elif name in redirected:
+            found = redirected[name][1]
+            issues.append(issue("name-redirected", sheet, ref, inp.code, name=name, found=found))
+    blind = set(redirected.values())  # hidden from the walk by the altered names: not the officer's edit
     per_sheet: dict[str, int] = {}
-    exp_cells = extra["cells"]
+    exp_cells = extra.cells
     for key in sorted(set(exp_cells) | set(cells), key=lambda k: (k[0], split_ref(k[1]))):
         sheet, ref = key
-        if sheet in shifted_sheets or sheet not in wbd.sheets:
+        if sheet in shifted_sheets or sheet not in wbd.sheets or key in blind:
             continue
         want = exp_cells[key][0] if key in exp_cells else ""
         got = cells.get(key, "")
@@ -323,18 +390,42 @@ def diff_layout(
     found_merges = {
         (s, r) for s in FINGERPRINTED_SHEETS if s in wbd.sheets for r in (wbd.sheets[s].merges or [])
     }
-    for s, r in sorted(found_merges ^ extra["merges"]):
+    for s, r in sorted(found_merges ^ extra.merges):
         if s not in shifted_sheets and s in wbd.sheets:
             issues.append(issue("merge-changed", s, r.split(":")[0]))
     return issues
 
 
-def _shifted_rows(wbd: WorkbookData, lay: TemplateLayout, extra: dict) -> list[Issue]:
+def _code_moves(wbd: WorkbookData, lay: TemplateLayout) -> list[tuple[int, int, str]]:
+    """Measure codes of the data sheet found on another row: (template row, row now, code)."""
+    data = wbd.sheets.get(DATA_SHEET)
+    if data is None or not lay.columns:
+        return []
+    col = lay.columns["code"]
+    where: dict[str, int] = {}
+    for ref, v in data.cells():
+        if ref.rstrip("0123456789") == col:
+            where.setdefault(canonical_value(v), split_ref(ref)[0])
+    out = []
+    for code, row in lay.measure_rows.items():
+        at_row = where.get(code)
+        if at_row is not None and at_row != row:
+            out.append((row, at_row, code))
+    return out
+
+
+def _shifted_rows(
+    wbd: WorkbookData,
+    lay: TemplateLayout,
+    extra: LayoutIndex,
+    redirected: dict[str, tuple[str, str]],
+    code_moves: list[tuple[int, int, str]],
+) -> list[Issue]:
     """Defined names or measure codes now on other rows: rows were inserted or deleted."""
     moves: dict[str, list[tuple[int, int, str]]] = {}
-    for name, (sheet, ref) in extra["names"].items():
+    for name, (sheet, ref) in extra.names.items():
         got = wbd.names.get(name)
-        if got is None or got == (sheet, ref):
+        if got is None or got == (sheet, ref) or name in redirected:
             continue
         try:
             want_row, got_row = split_ref(ref)[0], split_ref(got[1])[0]
@@ -342,17 +433,8 @@ def _shifted_rows(wbd: WorkbookData, lay: TemplateLayout, extra: dict) -> list[I
             want_row, got_row = split_ref(ref)[0], -1
         if got[0] == sheet and got_row != want_row:
             moves.setdefault(sheet, []).append((want_row, got_row, name))
-    data = wbd.sheets.get(DATA_SHEET)
-    if data is not None and lay.columns:
-        col = lay.columns["code"]
-        where = {}
-        for ref, v in data.cells():
-            if ref.rstrip("0123456789") == col:
-                where.setdefault(canonical_value(v), split_ref(ref)[0])
-        for code, row in lay.measure_rows.items():
-            got_row = where.get(code)
-            if got_row is not None and got_row != row:
-                moves.setdefault(DATA_SHEET, []).append((row, got_row, code))
+    if code_moves:
+        moves.setdefault(DATA_SHEET, []).extend(code_moves)
     out = []
     for sheet, items in moves.items():
         items.sort()

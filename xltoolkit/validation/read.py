@@ -18,28 +18,31 @@ import io
 import re
 import zipfile
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from openpyxl.utils import column_index_from_string, get_column_letter
 
+from xltoolkit.issues import Issue, issue
+from xltoolkit.validation.batch import memo
 from xltoolkit.validation.ooxml import (
-    PROTECT,
-    FileFault,
-    attrs,
-    is_true,
+    FileRefused,
+    external_links,
     parse_destination,
     parse_xml,
     read_member,
     read_package,
+    refuse,
     scan_sheet,
     scannable,
+    sheet_protected,
+    unsafe_hyperlinks,
 )
+from xltoolkit.vn_numbers import format_vi_grouped
 from xltoolkit.workbook.layout import DATA_SHEET, GUIDE_SHEET, META_SHEET, REPORT_SHEET
 
 __all__ = [
-    "FileFault",
+    "FileRefused",
     "SheetData",
     "WorkbookData",
     "from_values",
@@ -70,7 +73,7 @@ VALUE_SHEETS = (GUIDE_SHEET, DATA_SHEET, REPORT_SHEET, META_SHEET)
 STRUCTURE_SHEETS = (GUIDE_SHEET, DATA_SHEET, REPORT_SHEET)
 
 
-@lru_cache(maxsize=4096)
+@memo(4096)
 def split_ref(ref: str) -> tuple[int, int]:
     """'H11' -> (row 11, column 8), 1-based."""
     m = re.fullmatch(r"\$?([A-Z]{1,3})\$?(\d+)", ref.upper())
@@ -79,7 +82,7 @@ def split_ref(ref: str) -> tuple[int, int]:
     return int(m.group(2)), column_index_from_string(m.group(1))
 
 
-@lru_cache(maxsize=4096)
+@memo(4096)
 def make_ref(row: int, col: int) -> str:
     return f"{get_column_letter(col)}{row}"
 
@@ -144,7 +147,7 @@ class RawFile:
     path: Path
     data: bytes
     sha256: str
-    warnings: list[FileFault] = field(default_factory=list)
+    issues: list[Issue] = field(default_factory=list)
 
 
 # ------------------------------------------------------------------------------ cheap file checks
@@ -158,27 +161,31 @@ def is_lock_file(path: Path) -> bool:
 def load_bytes(path: Path, max_bytes: int = MAX_FILE_BYTES) -> RawFile:
     """Read the file once (read-only) and classify it from its size and first bytes."""
     if is_lock_file(path):
-        raise FileFault("lock-file", "warning")
+        raise refuse("lock-file")
     try:
         size = path.stat().st_size
     except OSError as e:
-        raise FileFault("file-unreadable", reason=str(e)) from None
+        raise refuse("file-unreadable", reason=str(e)) from None
     if size == 0:
-        raise FileFault("empty-file")
+        raise refuse("empty-file")
     if size > max_bytes:
-        raise FileFault("file-too-large", size=size, limit=max_bytes)
+        raise refuse(
+            "file-too-large",
+            size_mb=format_vi_grouped(size / 2**20, 1),
+            limit_mb=format_vi_grouped(max_bytes / 2**20, 0),
+        )
     try:
         with path.open("rb") as f:
             data = f.read(max_bytes + 1)
     except OSError as e:
-        raise FileFault("file-unreadable", reason=str(e)) from None
+        raise refuse("file-unreadable", reason=str(e)) from None
     raw = RawFile(path, data, hashlib.sha256(data).hexdigest())
     if data.startswith(OLE_MAGIC):
         if "EncryptedPackage".encode("utf-16-le") in data:
-            raise FileFault("encrypted-workbook")
-        raise FileFault("legacy-xls")
+            raise refuse("encrypted-workbook")
+        raise refuse("legacy-xls")
     if not data.startswith(ZIP_MAGIC):
-        raise FileFault("not-a-zip")
+        raise refuse("not-a-zip")
     return raw
 
 
@@ -188,19 +195,21 @@ def open_zip(raw: RawFile) -> zipfile.ZipFile:
         z = zipfile.ZipFile(io.BytesIO(raw.data))
         infos = z.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError):
-        raise FileFault("corrupt-zip") from None
+        raise refuse("corrupt-zip") from None
     if len(infos) > MAX_MEMBERS:
-        raise FileFault("zip-bomb", reason="members")
+        raise refuse("zip-bomb")
     total = 0
+    if len({info.filename for info in infos}) != len(infos):
+        raise refuse("corrupt-zip")  # two members of one name: readers would disagree on which counts
     for info in infos:
         total += info.file_size
         ratio = info.file_size / max(info.compress_size, 1)
         if info.file_size > MAX_MEMBER_BYTES or total > MAX_TOTAL_BYTES:
-            raise FileFault("zip-bomb", reason="size")
+            raise refuse("zip-bomb")
         if info.file_size > RATIO_MIN_BYTES and ratio > MAX_RATIO:
-            raise FileFault("zip-bomb", reason="ratio")
+            raise refuse("zip-bomb")
         if info.flag_bits & 0x1:
-            raise FileFault("encrypted-workbook")
+            raise refuse("encrypted-workbook")
     return z
 
 
@@ -208,12 +217,13 @@ def open_zip(raw: RawFile) -> zipfile.ZipFile:
 
 
 def read_file(path: str | Path, *, engine: str = "calamine") -> tuple[RawFile, WorkbookData]:
-    """Read a returned workbook into WorkbookData; raises FileFault for file-level problems."""
+    """Read a returned workbook into WorkbookData; file-level problems raise FileRefused (an Issue)."""
     raw = load_bytes(Path(path))
     z = open_zip(raw)
     pkg = read_package(z)
     if pkg.macros:
-        raw.warnings.append(FileFault("macro-enabled", "warning"))
+        raw.issues.append(issue("macro-enabled"))
+    raw.issues += external_links(z)
     sheets: dict[str, SheetData] = {}
     scanned = set()
     for name, (part, state) in pkg.sheets.items():
@@ -223,13 +233,16 @@ def read_file(path: str | Path, *, engine: str = "calamine") -> tuple[RawFile, W
             scanned.add(part)
             if name in STRUCTURE_SHEETS:
                 sd.formulas, sd.merges, sd.protected = scan_sheet(xml)
+                if b"<hyperlink " in xml:  # memchr-fast; only then are the sheet's links read
+                    raw.issues += unsafe_hyperlinks(z, part, name, xml)
             else:
                 if not scannable(xml, b"<worksheet"):
                     parse_xml(xml)  # a DTD in a sheet only calamine reads: defusedxml judges it
-                prot = PROTECT.search(xml)
-                sd.protected = bool(prot) and is_true(attrs(prot.group(1)).get("sheet"))
+                sd.protected = sheet_protected(xml)
         sheets[name] = sd
-    for part in ("xl/sharedStrings.xml", "xl/styles.xml"):
+    # parts other readers parse (calamine: strings, styles; openpyxl for feedback: document properties)
+    small = ("xl/sharedStrings.xml", "xl/styles.xml", *(n for n in z.NameToInfo if n.startswith("docProps/")))
+    for part in small:
         if part in z.NameToInfo:
             xml = read_member(z, part)
             scanned.add(part)
@@ -257,8 +270,8 @@ def _values_calamine(raw: RawFile, sheets: dict[str, SheetData]) -> None:
                 start = sh.start or (0, 0)
                 sheets[name].grid = sh.to_python(skip_empty_area=True)
                 sheets[name].origin = (start[0] + 1, start[1] + 1)
-    except Exception as e:  # calamine raises its own error types for broken parts
-        raise FileFault("corrupt-workbook", reason=type(e).__name__) from None
+    except Exception:  # calamine raises its own error types for broken parts
+        raise refuse("corrupt-workbook") from None
 
 
 def _values_openpyxl(raw: RawFile, sheets: dict[str, SheetData]) -> None:
@@ -274,8 +287,8 @@ def _values_openpyxl(raw: RawFile, sheets: dict[str, SheetData]) -> None:
                     grid.append([None if isinstance(v, str) and v.startswith("=") else v for v in row])
                 sheets[name].grid = grid
         wb.close()
-    except Exception as e:
-        raise FileFault("corrupt-workbook", reason=type(e).__name__) from None
+    except Exception:
+        raise refuse("corrupt-workbook") from None
 
 
 def from_values(

@@ -36,7 +36,11 @@ def empty_values() -> pd.DataFrame:
     )
 
 
-def rows_frame(rows: list[tuple]) -> pd.DataFrame:
+#: One measure row of a file, in VALUE_COLUMNS order.
+ValueRow = tuple[Any, ...]
+
+
+def rows_frame(rows: list[ValueRow]) -> pd.DataFrame:
     if not rows:
         return empty_values()
     df = pd.DataFrame.from_records(rows, columns=VALUE_COLUMNS)
@@ -62,7 +66,7 @@ class FileReport:
     issues: list[Issue] = field(default_factory=list)
     sha256: str | None = None
     meta: dict[str, str] = field(default_factory=dict)
-    value_rows: list[tuple] = field(default_factory=list, repr=False)  # VALUE_COLUMNS order
+    value_rows: list[ValueRow] = field(default_factory=list, repr=False)  # VALUE_COLUMNS order
     tasks: list[dict[str, Any]] = field(default_factory=list)
     budget: dict[str, float | None] | None = None
     difficulties: str | None = None
@@ -76,7 +80,7 @@ class FileReport:
 
     @property
     def values(self) -> pd.DataFrame:
-        """One row per measure (VALUE_COLUMNS); built on access so a 3,300-file run pays only once."""
+        """One row per measure (VALUE_COLUMNS); built on access, only by those who need it."""
         return rows_frame(self.value_rows)
 
     @property

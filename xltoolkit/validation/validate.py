@@ -1,6 +1,6 @@
 """Validate returned workbooks: the public API used by the CLI, the consolidator and the Excel add-in.
 
-Pipeline, cheapest first, so a 3,300-file run stays within a few seconds:
+Pipeline, cheapest first:
   1. per file: size/magic/zip-directory checks (read.py) -> WorkbookData (calamine + package XML);
   2. per file: metadata, fingerprint, and only on mismatch a cell diff (integrity.py);
   3. per file: inputs found by defined name (extract.py), as rows of one batch frame;
@@ -11,11 +11,8 @@ The add-in path (`validate_values`) enters at step 2 with a WorkbookData built f
 
 from __future__ import annotations
 
-import gc
 import math
-from collections.abc import Iterable, Iterator, Mapping
-from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,9 +22,18 @@ import pandas as pd
 from xltoolkit import config
 from xltoolkit.issues import Issue, issue
 from xltoolkit.plan.model import Plan, load_plan
-from xltoolkit.validation.extract import ROW_FIELDS, Extracted, InputCell, batch_rows, extract
+from xltoolkit.validation.batch import gc_paused, map_chunks
+from xltoolkit.validation.extract import (
+    MAX_BUDGET_MILLION_VND,
+    MAX_COUNT,
+    ROW_FIELDS,
+    Extracted,
+    InputCell,
+    batch_rows,
+    extract,
+)
 from xltoolkit.validation.integrity import check_meta, check_structure, expected
-from xltoolkit.validation.read import FileFault, WorkbookData, from_values, is_lock_file, read_file
+from xltoolkit.validation.read import FileRefused, WorkbookData, from_values, is_lock_file, read_file
 from xltoolkit.validation.results import FileReport, ValidationReport
 from xltoolkit.validation.schema import add_rates, run_checks
 from xltoolkit.vn_numbers import format_vi, format_vi_grouped
@@ -35,11 +41,20 @@ from xltoolkit.workbook.layout import DATA_SHEET, GUIDE_SHEET, META_SHEET, REPOR
 
 History = Mapping[tuple[str, str], Mapping[int, float]]
 
-__all__ = ["FileReport", "ValidationReport", "validate_paths", "validate_values", "validate_workbook"]
+__all__ = [
+    "FileReport",
+    "ValidationReport",
+    "gc_paused",
+    "validate_paths",
+    "validate_values",
+    "validate_workbook",
+]
 
 #: Files a folder is searched for (other spreadsheet formats are listed so they get a clear message).
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
 MAX_ISSUES_PER_FILE = 300
+#: Structure issues after which no input can be read where it belongs.
+_UNREADABLE = {"sheet-missing", "sheet-renamed"}
 
 
 @dataclass
@@ -146,14 +161,8 @@ def _run(
 ) -> ValidationReport:
     plan = plan or load_plan()
     secret = secret if secret is not None else config.fingerprint_secret()
-    job = (plan, year, agency, secret, engine)
-    if workers > 1 and len(paths) >= 8 * workers:
-        size = max(1, len(paths) // (workers * 4))
-        chunks = [paths[i : i + size] for i in range(0, len(paths), size)]
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            pendings = [p for part in pool.map(_prepare_chunk, chunks, [job] * len(chunks)) for p in part]
-    else:
-        pendings = _prepare_chunk(paths, job)
+    job = _Job(plan, year, agency, secret, engine)
+    pendings = map_chunks(_prepare_chunk, paths, job, workers)
     seen: dict[str, str] = {}
     for pending in pendings:
         sha = pending.report.sha256
@@ -164,67 +173,64 @@ def _run(
         else:
             seen[sha] = pending.report.path
     with gc_paused():
-        _batch(pendings, plan, history)
+        _batch_safely(pendings, plan, history)
     return ValidationReport([p.report for p in pendings])
 
 
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Reading allocates many short-lived objects and no cycles worth chasing: the cyclic GC cost
-    ~15% of the per-file time, so it is paused for the loop (reference counting still frees). The
-    batch stage too: its issues and frames would otherwise trigger full collections over every
-    file's objects (measured up to +0.5 s for 1,650 files). The consolidator's intake uses it too."""
-    was = gc.isenabled()
-    gc.disable()
+def _batch_safely(pendings: list[_Pending], plan: Plan, history: History | None) -> None:
+    """The batch stage; should it fail on some unforeseen value, each file again on its own, and a
+    file that still fails gets a report saying so: one file never costs the others theirs."""
+    before = {id(p): list(p.report.issues) for p in pendings}
     try:
-        yield
-    finally:
-        if was:
-            gc.enable()
+        _batch(pendings, plan, history)
+        return
+    except Exception:
+        pass
+    for p in pendings:
+        p.report.issues = list(before[id(p)])
+        try:
+            _batch([p], plan, history)
+        except Exception:
+            p.report.issues = [*before[id(p)], issue("read-failed")]
+            p.report.integrity_ok, p.report.value_rows, p.report.budget = False, [], None
 
 
-def _prepare_chunk(paths: list[Path], job: tuple) -> list[_Pending]:
-    """Per-file stage for a list of files (run in this process or in a worker process)."""
-    plan, year, agency, secret, engine = job
-    with gc_paused():
-        return [_prepare(path, plan, year, agency, secret, engine) for path in paths]
+@dataclass(frozen=True)
+class _Job:
+    """What every file of a run is checked against (sent once per chunk to a worker process)."""
+
+    plan: Plan
+    year: int | None
+    agency: str | None
+    secret: bytes | None
+    engine: str
 
 
-def _prepare(
-    path: Path, plan: Plan, year: int | None, agency: str | None, secret: bytes | None, engine: str
-) -> _Pending:
+def _prepare_chunk(paths: list[Path], job: _Job) -> list[_Pending]:
+    return [_prepare(path, job) for path in paths]
+
+
+def _prepare(path: Path, job: _Job) -> _Pending:
     """Read and check one file; whatever happens, the result is a report, never an exception."""
     pending = _Pending(FileReport(path=str(path)))
     rep = pending.report
     try:
-        raw, wbd = read_file(path, engine=engine)
-    except FileFault as fault:
-        rep.issues.append(_fault_issue(fault))
+        raw, wbd = read_file(path, engine=job.engine)
+    except FileRefused as refused:
+        rep.issues.append(refused.issue)
         return pending
-    except Exception as e:  # an unforeseen file shape must not stop the other files
-        rep.issues.append(issue("read-failed", reason=type(e).__name__))
+    except Exception:  # an unforeseen file shape must not stop the other files
+        rep.issues.append(issue("read-failed"))
         return pending
     rep.sha256 = raw.sha256
-    rep.issues += [_fault_issue(w) for w in raw.warnings]
+    rep.issues += raw.issues
     try:
-        _check_workbook(pending, wbd, plan, year, agency, secret)
-    except Exception as e:
-        rep.issues.append(issue("read-failed", reason=type(e).__name__))
+        _check_workbook(pending, wbd, job.plan, job.year, job.agency, job.secret)
+    except Exception:
+        rep.issues.append(issue("read-failed"))
         rep.integrity_ok, pending.extracted = False, None
     pending.wbd = pending.layout = None  # not needed by the batch stage; keeps workers' results small
     return pending
-
-
-def _fault_issue(fault: FileFault) -> Issue:
-    d = dict(fault.details)
-    if "size" in d:
-        d["size_mb"] = format_vi_grouped(d["size"] / 2**20, 1)
-        d["limit_mb"] = format_vi_grouped(d["limit"] / 2**20, 0)
-    if d.get("kind") == "xlsb":
-        d["kind"] = "Sổ làm việc nhị phân (.xlsb)"
-    elif d.get("kind") == "ods":
-        d["kind"] = "OpenDocument (.ods)"
-    return issue(fault.code, severity="warning" if fault.severity == "warning" else None, **d)
 
 
 def _check_workbook(
@@ -250,8 +256,13 @@ def _check_workbook(
     rep.issues += structure
     rep.integrity_ok = ok
     lay, _ = expected(plan, meta.agency, meta.year)
-    reported = {(i.sheet, i.cell) for i in structure if i.code == "name-missing"}
-    already = {inp.name for inp in lay.inputs if (inp.sheet, inp.ref) in reported}
+    # Inputs already reported (name gone or altered, sheet gone or renamed) are not read at all:
+    # one clear error each, not a «Chưa nhập» per input, and never a value read through an altered name.
+    gone = {i.sheet for i in structure if i.code in _UNREADABLE}
+    reported = {(i.sheet, i.cell) for i in structure if i.code in ("name-missing", "name-redirected")}
+    already = {inp.name for inp in lay.inputs if (inp.sheet, inp.ref) in reported or inp.sheet in gone}
+    for name in already:
+        wbd.names.pop(name, None)
     pending.wbd, pending.layout = wbd, lay
     pending.extracted = extract(wbd, lay, already)
     rep.issues += pending.extracted.issues
@@ -275,7 +286,9 @@ def _batch(pendings: list[_Pending], plan: Plan, history: History | None) -> Non
     columns = zip(*rows, strict=True) if rows else ([] for _ in ROW_FIELDS)
     df = pd.DataFrame({k: list(col) for k, col in zip(ROW_FIELDS, columns, strict=True)})
     if not df.empty:
-        df = add_rates(df.astype({"value": float, "partner": float, "scale": float, "pmax": float}))
+        df = add_rates(
+            df.astype({"value": float, "partner": float, "scale": float, "pmax": float, "vmax": float})
+        )
         failures = run_checks(df, plan.checks)
     else:
         failures = []
@@ -302,7 +315,7 @@ def _batch(pendings: list[_Pending], plan: Plan, history: History | None) -> Non
 _SHEET_ORDER = {s: i for i, s in enumerate((GUIDE_SHEET, DATA_SHEET, REPORT_SHEET, META_SHEET))}
 
 
-def _issue_order(i: Issue) -> tuple:
+def _issue_order(i: Issue) -> tuple[int, int, int, str]:
     """File-level issues first, then by sheet in template order, then row and column."""
     if not i.sheet:
         return (0, 0, 0, "")
@@ -338,14 +351,17 @@ def _value_issue(code: str, ic: InputCell, p: _Pending, row: dict[str, float], p
     kw: dict[str, Any] = {"what": _what(ic), "hint": _hint(ic)}
     sheet, cell = ic.sheet, ic.cell
     partner = _partner(p, ic)
+    variant = None
     if code == "number-as-text" and ic.parsed is not None:
         kw["raw"], kw["meant"] = str(ic.raw), format_vi(ic.parsed.value)
-        tail = " (không gõ ký hiệu %)" if ic.parsed.percent else ""
+        kw["tail"] = " (không gõ ký hiệu %)" if ic.parsed.percent else ""
         if ic.rule.whole and not float(ic.parsed.value).is_integer():
-            tail += "; lưu ý ô này phải là số nguyên"
-        kw["tail"] = tail
+            variant = "whole"  # a count: never suggest retyping the decimal
     elif code == "not-a-number":
         kw["raw"] = str(ic.raw)
+    elif code == "value-out-of-range":
+        kw["found"] = format_vi_grouped(ic.value, 0)
+        kw["limit"] = format_vi_grouped(MAX_COUNT if ic.code else MAX_BUDGET_MILLION_VND, 0)
     elif code in ("negative-value", "not-whole-number"):
         kw["found"] = format_vi(ic.value)
         kw["example"] = format_vi(max(round(ic.value), 0))
@@ -370,7 +386,7 @@ def _value_issue(code: str, ic: InputCell, p: _Pending, row: dict[str, float], p
             "prev": format_vi_grouped(row["prev"]) if not math.isnan(row["prev"]) else "",
             "prev_year": int(row["prev_year"]) if not math.isnan(row["prev_year"]) else "",
         }
-    return issue(code, sheet, cell, ic.code, **kw)
+    return issue(code, sheet, cell, ic.code, variant=variant, **kw)
 
 
 def _finish(p: _Pending, plan: Plan, rate_of: dict[int, float]) -> None:

@@ -1,0 +1,89 @@
+"""The report document the province signs: drafted from the ledger, laid out as a Word file.
+
+`make_report` is the one entry point the CLI (and later the add-in) calls: it reads the year's
+consolidation from the workspace ledger, reviews it against the plan (plan/review.py), drafts the
+document (build.py) and writes it atomically (docx_writer.py). It never prints or exits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from xltoolkit import workspace as ws
+from xltoolkit.consolidation.results import ConsolidationResult
+from xltoolkit.errors import XltoolkitError
+from xltoolkit.plan.model import Plan
+from xltoolkit.plan.review import YearReview, review_year
+from xltoolkit.report.build import build_report
+from xltoolkit.report.document import ReportDocument, ReportResult
+
+__all__ = [
+    "ReportDocument",
+    "ReportResult",
+    "build_report",
+    "default_report_path",
+    "load_result",
+    "make_report",
+    "review_of",
+]
+
+
+def default_report_path(workspace: str | Path, year: int) -> Path:
+    return ws.year_dir(workspace, year) / f"bao-cao-{int(year)}.docx"
+
+
+def review_of(result: ConsolidationResult, plan: Plan) -> YearReview:
+    """The review of a consolidation: each measure's provincial series, this year's value last."""
+    series: dict[str, Mapping[int, float | None]] = {
+        m.code: {**m.trend, result.year: m.value} for m in result.measures
+    }
+    return review_year(plan, result.year, series)
+
+
+def load_result(
+    plan: Plan, year: int, workspace: str | Path, returned: str | Path | None
+) -> ConsolidationResult:
+    """The year's consolidation from the ledger (files of the returned folder included, as
+    `consolidate` reports them); nothing is taken in or written."""
+    from xltoolkit.consolidation.intake import build_result, returned_files, sha256_file
+    from xltoolkit.consolidation.ledger import Ledger
+
+    lo, hi = plan.period
+    if not lo <= year <= hi:
+        raise XltoolkitError("year-outside-plan", f"Năm {year} nằm ngoài giai đoạn của kế hoạch ({lo}-{hi}).")
+    folder = Path(returned) if returned else ws.returned_dir(workspace, year)
+    hashes = [sha256_file(p) for p in returned_files(folder)] if folder.is_dir() else []
+    with Ledger(workspace, create=False) as led:
+        if led.conn is None:
+            raise XltoolkitError(
+                "ledger-not-found",
+                f"Chưa có sổ theo dõi trong thư mục {workspace}: "
+                f"hãy tổng hợp (consolidate) năm {year} trước.",
+            )
+        return build_result(led, plan, year, hashes)
+
+
+def make_report(
+    plan: Plan,
+    year: int,
+    *,
+    workspace: str | Path = ws.DEFAULT_WORKSPACE,
+    output: str | Path | None = None,
+    returned: str | Path | None = None,
+    write: bool = True,
+) -> ReportResult:
+    """Draft the year's report from the workspace ledger and save it as a Word document."""
+    from xltoolkit.report.docx_writer import write_docx
+
+    result = load_result(plan, year, workspace, returned)
+    if not result.received:
+        raise XltoolkitError(
+            "nothing-received",
+            f"Sổ theo dõi chưa có báo cáo nào được sử dụng cho năm {year}: chưa thể lập báo cáo.",
+        )
+    document = build_report(result, plan, review_of(result, plan))
+    path = None
+    if write:
+        path = write_docx(document, Path(output) if output else default_report_path(workspace, year))
+    return ReportResult(path, document)
