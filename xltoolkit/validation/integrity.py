@@ -26,6 +26,7 @@ from xltoolkit.workbook.layout import (
     META_SHEET,
     SUPPORTED_TEMPLATE_VERSIONS,
     TEMPLATE_FORMAT,
+    TEMPLATE_VERSION,
     Cell,
     TemplateLayout,
     build_layout,
@@ -35,6 +36,9 @@ from xltoolkit.workbook.layout import (
     fingerprint_lines,
 )
 from xltoolkit.workbook.names import INPUT_NAME
+
+#: Template versions this validator reads: only the current one (see `_identify` on version 1).
+READABLE_VERSIONS = frozenset({TEMPLATE_VERSION})
 
 
 def _nfc(value: object) -> object:
@@ -156,10 +160,18 @@ def _identify(meta: dict[str, str], plan: Plan) -> tuple[Agency, int] | Issue:
     if meta.get("format") != TEMPLATE_FORMAT:
         return issue("not-a-template", META_SHEET, "B1")
     version = meta.get("template_version", "")
-    if version not in SUPPORTED_TEMPLATE_VERSIONS:
-        supported = ", ".join(sorted(SUPPORTED_TEMPLATE_VERSIONS))
+    if version not in READABLE_VERSIONS:
+        # A version-1 file (denominators typed in every measure row) is refused, not read: its layout
+        # builder is gone, and reading it through today's names would take a base figure from one
+        # measure row for all. Values of version-1 files already in the ledger still count.
+        old = version in SUPPORTED_TEMPLATE_VERSIONS
         return issue(
-            "unsupported-template-version", META_SHEET, "B2", found=version or "?", supported=supported
+            "unsupported-template-version",
+            META_SHEET,
+            "B2",
+            variant="older" if old else None,
+            found=version or "?",
+            supported=", ".join(sorted(READABLE_VERSIONS)),
         )
     if meta.get("plan_id") != plan.id:
         return issue("wrong-plan", META_SHEET, "B3", found=meta.get("plan_id", ""), expected=plan.id)
@@ -235,7 +247,8 @@ def found_cells(wbd: WorkbookData, lay: TemplateLayout, extra: LayoutIndex) -> d
         r0, c0 = sd.origin
         for i, line in enumerate(sd.grid):
             row = r0 + i
-            cols = skip_cols if row >= FIRST_DATA_ROW else ()
+            # the add-in's columns below the first data row, but not the measure table's header
+            cols = skip_cols if row >= FIRST_DATA_ROW and row != lay.header_row else ()
             for j, v in enumerate(line):
                 if v is None or v == "" or (c0 + j) in cols:
                     continue
