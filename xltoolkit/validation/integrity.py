@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from typing import Any
 
 from openpyxl.utils import column_index_from_string
 
@@ -201,7 +202,10 @@ def _expected(
     if agency is not None:
         want = plan.agency(agency)
         if want.id != found.id:
-            names = {"found_name": plan.body_name(found), "expected_name": plan.body_name(want)}
+            names: dict[str, Any] = {
+                "found_name": plan.body_name(found),
+                "expected_name": plan.body_name(want),
+            }
             out.append(issue("wrong-agency", META_SHEET, "B6", **names))
     if year is not None and found_year != year:
         out.append(issue("wrong-year", META_SHEET, "B9", found=found_year, expected=year))

@@ -317,11 +317,12 @@ def _batch(pendings: list[_Pending], plan: Plan, history: History | None) -> Non
             p, obj = owners[row]
             add(p, _value_issue(code, obj, p, {k: v[row] for k, v in numbers.items()}, plan))
     rule_df, rule_owners = rule_frame(plan, rule_files)
+    lefts, rights = rule_df["left"].tolist(), rule_df["right"].tolist()
     for row in run_rule_checks(rule_df):
         idx, rule = rule_owners[row]
         p = pendings[idx]
         assert p.extracted is not None
-        left, right = float(rule_df["left"].iat[row]), float(rule_df["right"].iat[row])
+        left, right = float(lefts[row]), float(rights[row])
         for found in _rule_issues(rule, left, right, p.extracted, plan):
             add(p, found)
     for p in pendings:
@@ -444,7 +445,7 @@ def _measure_issue(code: str, mc: MeasureCells, row: dict[str, float], plan: Pla
             partner_cell=num.cell if num else "?",
         )
     sheet = num.sheet if num else (den.sheet if den else None)
-    kw = {
+    kw: dict[str, Any] = {
         "value": format_vi_grouped(row["rate"]),
         "unit": m.unit,
         "limit": format_vi_grouped(row["pmax"]) if not math.isnan(row["pmax"]) else "",
