@@ -241,9 +241,13 @@ def test_element_values_are_stored_with_status_and_reason(plan: Plan, tmp_path: 
     with _ledger(tmp_path, [rec]) as led:
         df = led.element_values(upto_year=TEMPLATE_YEAR)
         values = led.values(year=TEMPLATE_YEAR)
+
+    def plain(x: Any) -> Any:
+        return None if pd.isna(x) else x
+
     got = {
-        e: (None if pd.isna(v) else v, s, r)
-        for e, v, s, r in zip(df["element"], df["value"], df["status"], df["reason"], strict=True)
+        e: (plain(v), plain(st_), plain(r))
+        for e, v, st_, r in zip(df["element"], df["value"], df["status"], df["reason"], strict=True)
     }
     assert got == {"deaths_neonatal": (12.0, None, None), "live_births": (None, NO_DATA, "Chưa có.")}
     assert values["no_data"].tolist() == [True]

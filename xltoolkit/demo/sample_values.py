@@ -219,8 +219,11 @@ def make_consistent(plan: Plan, agency: Agency, values: dict[str, int]) -> dict[
     """Repair broken rules by raising the smaller side (or setting an administrative count), a few
     passes, so nested figures (age groups, deaths by age) hold as in a real report."""
     values = dict(values)
+    rules = plan.rules_for(agency)
+    # figures an administrative count fixes (communes): never raised, the other side gives way
+    pinned = {r.left_side.elements[0] for r in rules if r.operator == "==" and len(r.left_side.elements) == 1}
     for _ in range(10):
-        broken = evaluate_rules(plan, values, agency=agency, rules=plan.rules_for(agency))
+        broken = evaluate_rules(plan, values, agency=agency, rules=rules)
         if not broken:
             break
         for v in broken:
@@ -228,6 +231,9 @@ def make_consistent(plan: Plan, agency: Agency, values: dict[str, int]) -> dict[
             gap = math.ceil(abs(v.left - v.right))
             if r.operator == "==" and len(r.left_side.elements) == 1:
                 values[r.left_side.elements[0]] = int(v.right)
+            elif r.operator in ("<", "<=") and r.right_side.elements and r.right_side.elements[-1] in pinned:
+                left = r.left_side.elements[-1]
+                values[left] = max(values[left] - gap - (1 if r.operator == "<" else 0), 0)
             elif r.operator in ("<", "<=") and r.right_side.elements:
                 values[r.right_side.elements[-1]] += gap + (1 if r.operator == "<" else 0)
             elif r.operator in (">", ">=") and r.left_side.elements:

@@ -58,6 +58,8 @@ ValueRow = tuple[Any, ...]
 def rows_frame(rows: list[ValueRow]) -> pd.DataFrame:
     if not rows:
         return empty_values()
+    width = len(VALUE_COLUMNS)
+    rows = [r if len(r) == width else (*r, False) for r in rows]  # rows of before `no_data`
     df = pd.DataFrame.from_records(rows, columns=VALUE_COLUMNS)
     df["year"] = df["year"].astype("Int64")
     for col in ("numerator", "denominator", "value"):
