@@ -276,3 +276,16 @@ def test_v4_ledger_migrates_to_v5_keeping_measure_values(tmp_path: Path) -> None
             ["tp-tan-an", "3a", 7.0, False]
         ]
         assert led.element_values().empty
+
+
+def test_element_jump_against_its_own_history(plan: Plan, templates_dir: Path, tmp_path: Path) -> None:
+    lay = build_layout(plan, plan.agency(AGENCY), TEMPLATE_YEAR)
+    path = _filled(plan, templates_dir, tmp_path, {}, "jump.xlsx")
+    total = consistent_values(plan, AGENCY)["children_total"]
+    steady = {(AGENCY, "children_total"): {TEMPLATE_YEAR - 1: total * 1.1}}
+    jumped = {(AGENCY, "children_total"): {TEMPLATE_YEAR - 2: total / 3}}
+    cell = lay.element_cells["children_total"].value
+    for history, want in ((steady, set()), (jumped, {("yoy-jump", "warning", cell)})):
+        rep = validate_workbook(path, plan, year=TEMPLATE_YEAR, secret=b"", history=history).files[0]
+        got = {(i.code, i.severity, i.cell) for i in rep.issues if i.code == "yoy-jump"}
+        assert got == want
