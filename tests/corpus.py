@@ -47,7 +47,28 @@ def fill_with_libreoffice(jobs: list[tuple[Path, Path, dict[str, Any]]]) -> list
     return [o for _, o, _ in jobs]
 
 
-def consistent(plan: Plan, agency_id: str, values: dict[str, Any]) -> dict[str, Any]:
+def element_keys(plan: Plan, agency_id: str) -> dict[str, str]:
+    """Element id -> the one TU_/MAU_ name it is typed under in test inputs: the first measure's.
+
+    A shared base figure is one cell with several names; giving it one key means a fault typed
+    under any of its names afterwards (`dict | faults`) is what the cell ends up holding.
+    """
+    out: dict[str, str] = {}
+    for m in plan.measures_for(plan.agency(agency_id)):
+        for key, ref in ((f"TU_{m.code}", m.numerator_element), (f"MAU_{m.code}", m.denominator_element)):
+            if ref:
+                out.setdefault(ref, key)
+    return out
+
+
+def measure_input(plan: Plan, values: dict[str, Any], agency_id: str, code: str, part: str) -> Any:
+    """What test inputs typed for a measure's numerator ('TU') or denominator ('MAU')."""
+    m = plan.measure_by_code[code]
+    ref = m.numerator_element if part == "TU" else m.denominator_element
+    return values[element_keys(plan, agency_id)[ref or ""]]
+
+
+def consistent(plan: Plan, agency_id: str, values: dict[str, Any], *, one_key: bool = True) -> dict[str, Any]:
     """`values` with its TU_/MAU_ counts made consistent with the plan's data elements and rules.
 
     A base figure shared by several measures is one cell: it takes the largest value the measures
@@ -68,6 +89,9 @@ def consistent(plan: Plan, agency_id: str, values: dict[str, Any]) -> dict[str, 
         out[f"TU_{m.code}"] = elements[m.numerator_element or ""]
         if m.denominator_element:
             out[f"MAU_{m.code}"] = elements[m.denominator_element]
+    if one_key:
+        keep = set(element_keys(plan, agency_id).values())
+        out = {k: v for k, v in out.items() if not k.startswith(("TU_", "MAU_")) or k in keep}
     return out
 
 
@@ -99,7 +123,7 @@ def clean_values(plan: Plan, agency_id: str, year: int, seed: int = 0) -> dict[s
     rules = plan.rules_for(plan.agency(agency_id))
     pinned = {r.left_side.elements[0] for r in rules if r.operator == "==" and len(r.left_side.elements) == 1}
     for _ in range(3):  # a shared numerator may sit on a small base: widen the base, repair again
-        values = consistent(plan, agency_id, values)
+        values = consistent(plan, agency_id, values, one_key=False)
         for m in lay.measures:
             num, den = values[f"TU_{m.code}"], values.get(f"MAU_{m.code}")
             limit = plausible_max(plan, m.code) or m.scale
@@ -108,6 +132,7 @@ def clean_values(plan: Plan, agency_id: str, year: int, seed: int = 0) -> dict[s
                     values[f"TU_{m.code}"] = int(den * 0.5 * limit / m.scale)
                 else:
                     values[f"MAU_{m.code}"] = int(num * m.scale / (0.5 * limit)) + 1
+    values = consistent(plan, agency_id, values)
     values["KP_NSNN"] = round(rnd.uniform(10, 900), 2)
     values["KP_HUYDONG"] = round(rnd.uniform(0, 300), 1)
     for inp in lay.inputs:
@@ -436,6 +461,8 @@ __all__ = [
     "build_corpus",
     "clean_values",
     "consistent",
+    "element_keys",
     "fill_with_libreoffice",
     "fill_workbook",
+    "measure_input",
 ]

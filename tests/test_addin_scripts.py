@@ -34,6 +34,7 @@ from .addin_support import (
     sheet_rows,
 )
 from .conftest import TEMPLATE_YEAR
+from .corpus import consistent
 
 AGENCY = "h-ben-luc"
 RED = bridge.ERROR_FILL.lstrip("#")
@@ -67,7 +68,7 @@ def clean_values(plan: Plan, agency_id: str, year: int = TEMPLATE_YEAR) -> dict[
     for i, _ in enumerate(plan.tasks_for(agency), start=1):
         vals[f"NV_{i}"] = "Đã hoàn thành"
     vals |= {"KP_NSNN": 120.5, "KP_HUYDONG": 30, "NGUOI_LAP": "Nguyễn Văn An", "DIEN_THOAI": "0272 3123456"}
-    return vals
+    return consistent(plan, agency_id, vals)  # one value per shared base figure, rules holding
 
 
 #: Faults an officer makes: a count typed with a thousands dot, a numerator above its denominator,

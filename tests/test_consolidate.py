@@ -48,6 +48,8 @@ def inputs(
     out = consistent(plan, agency_id, out)
     for code, (num, den) in (overrides or {}).items():
         out[f"TU_{code}"], out[f"MAU_{code}"] = num, den
+    if all(n <= d for n, d in (overrides or {}).values()):  # a deliberate fault stays as typed
+        out = consistent(plan, agency_id, out)
     for i, _ in enumerate(plan.tasks_for(agency), start=1):
         out[f"NV_{i}"] = f"Đã thực hiện nhiệm vụ {i}."
     out["KP_NSNN"] = 120.5

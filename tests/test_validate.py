@@ -20,7 +20,7 @@ from xltoolkit.validation.validate import validate_paths, validate_values, valid
 from xltoolkit.workbook.layout import DATA_SHEET, META_SHEET, build_layout
 
 from .conftest import TEMPLATE_YEAR
-from .corpus import Case, build_corpus, clean_values, fill_workbook
+from .corpus import Case, build_corpus, clean_values, fill_workbook, measure_input
 
 STRUCTURE_CODES = {"sheet-unprotected", "fingerprint-mismatch", "locked-cell-changed", "formula-changed"}
 
@@ -128,9 +128,11 @@ def test_values_are_read_by_name_and_recomputed(plan: Plan, templates_dir: Path,
         "source",
         "notes",
         "blocked",
+        "no_data",
     ]
     for m in plan.measures_for(plan.agency(agency)):
-        num, den = values[f"TU_{m.code}"], values[f"MAU_{m.code}"]
+        num = measure_input(plan, values, agency, m.code, "TU")
+        den = measure_input(plan, values, agency, m.code, "MAU")
         row = df.loc[m.code]
         assert row["numerator"] == num and row["denominator"] == den
         assert row["value"] == pytest.approx(num / den * m.scale)

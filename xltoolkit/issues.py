@@ -63,6 +63,8 @@ SEVERITY: dict[str, Severity] = {
     "unsafe-hyperlink": "warning",
     "no-feedback-copy": "warning",
     "no-data-without-reason": "warning",
+    "other-year": "warning",
+    "received-in-future": "warning",
 }
 
 RETURN_TEMPLATE = "Hãy dùng lại biểu mẫu gốc đã được gửi, điền số liệu và gửi lại."
@@ -92,6 +94,11 @@ MESSAGES: dict[str, str] = {
     + RETURN_TEMPLATE,
     "unsupported-format": "Tệp ở định dạng {kind} không được hỗ trợ. Hãy mở bằng Excel, chọn Tệp > "
     "Lưu thành > «Sổ làm việc Excel (*.xlsx)» rồi gửi lại.",
+    "other-year": "Tệp là báo cáo năm {file_year}, không thuộc kỳ tổng hợp năm {year}; đã lưu vào sổ theo "
+    "dõi năm {file_year} và được dùng khi tổng hợp năm đó.",
+    "received-in-future": "Thời điểm sửa tệp ({stamp}) ở tương lai, không tin được: tệp được tính là nhận "
+    "vào lúc được tiếp nhận lần đầu. Nếu biết ngày nhận thực tế, hãy nhập bằng --received-at.",
+    "recorded-issue": "{text}",
     "validator-crashed": "Không kiểm tra được tệp {name} ({reason}). Tệp đã được lưu lại; hãy báo cho "
     "người quản trị công cụ.",
     "read-failed": "Không đọc được nội dung tệp (tệp bị hỏng hoặc có cấu trúc lạ). Hãy mở tệp bằng Excel, "
