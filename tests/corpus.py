@@ -223,7 +223,9 @@ def build_corpus(
     bad = dict(clean_d)
     bad |= {"TU_3a": "9,5", "MAU_3b": "1.234", "TU_1": "95%", "MAU_1": " 12 ", "TU_2": "nhiều"}
     bad |= {"TU_4a": -3, "MAU_4b": 100.5, "TU_5a": 50, "MAU_5a": 10, "TU_5b": 3, "MAU_5b": 0}
-    bad |= {"TU_6": None, "TU_9": 10, "MAU_9": 100, "KP_NSNN": "12,5", "KP_HUYDONG": -1, "NV_1": None}
+    # 9: a rate above its plausible maximum (10 % of all children), its base figure left as it was
+    abused = int(measure_input(plan, clean_d, dist, "9", "MAU") * 0.1)
+    bad |= {"TU_6": None, "TU_9": abused, "KP_NSNN": "12,5", "KP_HUYDONG": -1, "NV_1": None}
     p = fill_workbook(tpl(dist), out / "values.xlsx", bad)
     lay = build_layout(plan, plan.agency(dist), year)
     row9 = lay.measure_rows["9"]

@@ -148,7 +148,7 @@ def _locate(wbd: WorkbookData, name: str) -> tuple[str, str] | None:
 
 #: Per element: (id, value name, status name, reason name, rule); per measure: (measure, source name,
 #: notes name, value cell); the task inputs.
-ElementSteps = tuple[tuple[str, str, str, str, InputRule], ...]
+ElementSteps = tuple[tuple[str, str, str, str, InputRule, str | None], ...]
 MeasureSteps = tuple[tuple[Measure, str, str, str | None], ...]
 Steps = tuple[ElementSteps, MeasureSteps, tuple[Input, ...]]
 _STEPS: KeyedCache[int, Steps] = KeyedCache()
@@ -171,7 +171,9 @@ def _steps(lay: TemplateLayout) -> Steps:
                 if inp is not None and inp.rule is not None
                 else InputRule("element", e.name, e.integer)
             )
-            elements.append((e.id, name, names.status(e.id), names.reason(e.id), rule))
+            users = [m.code for m in lay.measures if e.id in (m.numerator_element, m.denominator_element)]
+            owner = users[0] if len(users) == 1 else None  # a figure of one measure speaks of it
+            elements.append((e.id, name, names.status(e.id), names.reason(e.id), rule, owner))
         value_col = lay.columns.get("value")
         measures = tuple(
             (
@@ -260,11 +262,16 @@ class _Reader:
             self.out.inputs.append(ic)
         return ic
 
-    def element(self, element_id: str, name: str, status: str, reason: str, rule: InputRule) -> None:
-        """One element: its value, and its status and reason (a «Không có số liệu» mark: no data)."""
+    def element(
+        self, element_id: str, name: str, status: str, reason: str, rule: InputRule, owner: str | None
+    ) -> None:
+        """One element: its value, and its status and reason (a «Không có số liệu» mark: no data).
+
+        Its issues name the measure when only one measure uses it; a shared figure's name none.
+        """
         status_dest, reason_dest = _locate(self.wbd, status), _locate(self.wbd, reason)
         mark = self.text(status_dest)
-        ic = self.numeric(name, rule, None, rule.label, count=False)
+        ic = self.numeric(name, rule, owner, rule.label, count=False)
         if ic is None:
             return
         ic.element, ic.status, ic.reason = element_id, mark, self.text(reason_dest)
@@ -278,6 +285,7 @@ class _Reader:
                         "no-data-without-reason",
                         reason_dest[0],
                         reason_dest[1],
+                        owner,
                         what=rule.label,
                         status_cell=ic.status_cell or "",
                     )
