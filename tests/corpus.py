@@ -20,6 +20,7 @@ import openpyxl
 from openpyxl.workbook.defined_name import DefinedName
 
 from xltoolkit.demo import libreoffice
+from xltoolkit.demo.sample_values import make_consistent
 from xltoolkit.plan.model import Plan
 from xltoolkit.plan.rules import plausible_max
 from xltoolkit.template.render import template_filename
@@ -46,19 +47,92 @@ def fill_with_libreoffice(jobs: list[tuple[Path, Path, dict[str, Any]]]) -> list
     return [o for _, o, _ in jobs]
 
 
+def element_keys(plan: Plan, agency_id: str) -> dict[str, str]:
+    """Element id -> the one TU_/MAU_ name it is typed under in test inputs: the first measure's.
+
+    A shared base figure is one cell with several names; giving it one key means a fault typed
+    under any of its names afterwards (`dict | faults`) is what the cell ends up holding.
+    """
+    out: dict[str, str] = {}
+    for m in plan.measures_for(plan.agency(agency_id)):
+        for key, ref in ((f"TU_{m.code}", m.numerator_element), (f"MAU_{m.code}", m.denominator_element)):
+            if ref:
+                out.setdefault(ref, key)
+    return out
+
+
+def measure_input(plan: Plan, values: dict[str, Any], agency_id: str, code: str, part: str) -> Any:
+    """What test inputs typed for a measure's numerator ('TU') or denominator ('MAU')."""
+    m = plan.measure_by_code[code]
+    ref = m.numerator_element if part == "TU" else m.denominator_element
+    return values[element_keys(plan, agency_id)[ref or ""]]
+
+
+def consistent(plan: Plan, agency_id: str, values: dict[str, Any], *, one_key: bool = True) -> dict[str, Any]:
+    """`values` with its TU_/MAU_ counts made consistent with the plan's data elements and rules.
+
+    A base figure shared by several measures is one cell: it takes the largest value the measures
+    naming it give, broken rules are repaired by raising the larger side (or setting the administrative
+    count), then every measure's TU_/MAU_ is written from its elements, so what a test expects per
+    measure is what the file holds.
+    """
+    agency = plan.agency(agency_id)
+    measures = plan.measures_for(agency)
+    elements: dict[str, int] = {}
+    for m in measures:
+        for key, ref in ((f"TU_{m.code}", m.numerator_element), (f"MAU_{m.code}", m.denominator_element)):
+            if ref and isinstance(values.get(key), int):
+                elements[ref] = max(elements.get(ref, values[key]), values[key])
+    elements = make_consistent(plan, agency, elements)
+    out = dict(values)
+    for m in measures:
+        out[f"TU_{m.code}"] = elements[m.numerator_element or ""]
+        if m.denominator_element:
+            out[f"MAU_{m.code}"] = elements[m.denominator_element]
+    if one_key:
+        keep = set(element_keys(plan, agency_id).values())
+        out = {k: v for k, v in out.items() if not k.startswith(("TU_", "MAU_")) or k in keep}
+    return out
+
+
 def clean_values(plan: Plan, agency_id: str, year: int, seed: int = 0) -> dict[str, Any]:
-    """Plausible inputs for every input of the agency's template (rates below plausible maxima)."""
+    """Plausible inputs for every input of the agency's template (rates below plausible maxima),
+    one value per data element: denominators first, then numerators against them."""
     rnd = random.Random(f"{agency_id}-{year}-{seed}")
     lay = build_layout(plan, plan.agency(agency_id), year)
     values: dict[str, Any] = {}
+    dens: dict[str, int] = {}
     for m in lay.measures:
-        den = rnd.randint(200, 5000)
-        limit = plausible_max(plan, m.code) or m.scale
-        top = min(den, int(den * 0.9 * limit / m.scale)) if m.denominator else 50
-        values[f"TU_{m.code}"] = rnd.randint(0, max(top, 0))
-        if m.denominator:
+        if m.denominator_element:
+            dens.setdefault(m.denominator_element, rnd.randint(2000, 5000))
+    nums: dict[str, int] = {}
+    for m in lay.measures:
+        el = m.numerator_element or ""
+        if m.denominator_element:
+            den = dens[m.denominator_element]
+            limit = plausible_max(plan, m.code) or m.scale
+            top = min(den, int(den * 0.5 * limit / m.scale))
             values[f"MAU_{m.code}"] = den
+        else:
+            top = 50
+        value = dens.get(el, nums.get(el))
+        if value is None:
+            value = nums[el] = rnd.randint(0, max(top, 0))
+        values[f"TU_{m.code}"] = value
         values[f"NGUON_{m.code}"] = "Sổ theo dõi của đơn vị"
+    rules = plan.rules_for(plan.agency(agency_id))
+    pinned = {r.left_side.elements[0] for r in rules if r.operator == "==" and len(r.left_side.elements) == 1}
+    for _ in range(3):  # a shared numerator may sit on a small base: widen the base, repair again
+        values = consistent(plan, agency_id, values, one_key=False)
+        for m in lay.measures:
+            num, den = values[f"TU_{m.code}"], values.get(f"MAU_{m.code}")
+            limit = plausible_max(plan, m.code) or m.scale
+            if den and num * m.scale / den > 0.9 * limit:
+                if m.denominator_element in pinned:  # an administrative count: lower the numerator
+                    values[f"TU_{m.code}"] = int(den * 0.5 * limit / m.scale)
+                else:
+                    values[f"MAU_{m.code}"] = int(num * m.scale / (0.5 * limit)) + 1
+    values = consistent(plan, agency_id, values)
     values["KP_NSNN"] = round(rnd.uniform(10, 900), 2)
     values["KP_HUYDONG"] = round(rnd.uniform(0, 300), 1)
     for inp in lay.inputs:
@@ -149,7 +223,9 @@ def build_corpus(
     bad = dict(clean_d)
     bad |= {"TU_3a": "9,5", "MAU_3b": "1.234", "TU_1": "95%", "MAU_1": " 12 ", "TU_2": "nhiều"}
     bad |= {"TU_4a": -3, "MAU_4b": 100.5, "TU_5a": 50, "MAU_5a": 10, "TU_5b": 3, "MAU_5b": 0}
-    bad |= {"TU_6": None, "TU_9": 10, "MAU_9": 100, "KP_NSNN": "12,5", "KP_HUYDONG": -1, "NV_1": None}
+    # 9: a rate above its plausible maximum (10 % of all children), its base figure left as it was
+    abused = int(measure_input(plan, clean_d, dist, "9", "MAU") * 0.1)
+    bad |= {"TU_6": None, "TU_9": abused, "KP_NSNN": "12,5", "KP_HUYDONG": -1, "NV_1": None}
     p = fill_workbook(tpl(dist), out / "values.xlsx", bad)
     lay = build_layout(plan, plan.agency(dist), year)
     row9 = lay.measure_rows["9"]
@@ -381,4 +457,14 @@ def _libreoffice_cases(plan: Plan, tpl: Any, out: Path, year: int) -> list[Case]
     ]
 
 
-__all__ = ["REPORT_SHEET", "Case", "build_corpus", "clean_values", "fill_with_libreoffice", "fill_workbook"]
+__all__ = [
+    "REPORT_SHEET",
+    "Case",
+    "build_corpus",
+    "clean_values",
+    "consistent",
+    "element_keys",
+    "fill_with_libreoffice",
+    "fill_workbook",
+    "measure_input",
+]

@@ -20,7 +20,7 @@ from xltoolkit.plan.model import Plan
 from xltoolkit.plan.status import STATUS_LABELS, assess
 from xltoolkit.template.render import template_filename
 from xltoolkit.validation.validate import validate_workbook
-from xltoolkit.workbook.layout import DATA_SHEET, FIRST_DATA_ROW, RESULT_SHEET, build_layout
+from xltoolkit.workbook.layout import DATA_SHEET, RESULT_SHEET, build_layout
 
 from .addin_support import (
     SCRIPT_URL,
@@ -34,6 +34,7 @@ from .addin_support import (
     sheet_rows,
 )
 from .conftest import TEMPLATE_YEAR
+from .corpus import consistent
 
 AGENCY = "h-ben-luc"
 RED = bridge.ERROR_FILL.lstrip("#")
@@ -67,7 +68,7 @@ def clean_values(plan: Plan, agency_id: str, year: int = TEMPLATE_YEAR) -> dict[
     for i, _ in enumerate(plan.tasks_for(agency), start=1):
         vals[f"NV_{i}"] = "Đã hoàn thành"
     vals |= {"KP_NSNN": 120.5, "KP_HUYDONG": 30, "NGUOI_LAP": "Nguyễn Văn An", "DIEN_THOAI": "0272 3123456"}
-    return vals
+    return consistent(plan, agency_id, vals)  # one value per shared base figure, rules holding
 
 
 #: Faults an officer makes: a count typed with a thousands dot, a numerator above its denominator,
@@ -244,7 +245,8 @@ def test_status_writes_only_the_two_unlocked_columns(client: TestClient, clean: 
     first_col = ord(lay.columns["addin_value"]) - ord("A")
     for a in res.json()["actions"]:
         assert a["func"] in {"setValues", "setRangeColors", "setNumberFormat"}
-        assert a["start_column"] == first_col and a["start_row"] == FIRST_DATA_ROW - 1
+        # from the first row below the measure table's header (0-based), never over the base figures
+        assert a["start_column"] == first_col and a["start_row"] == lay.header_row
     # The replayer enforces protection: writing a locked cell would have raised.
     apply_actions(clean, res.json())
 

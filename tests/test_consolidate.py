@@ -21,26 +21,35 @@ from xltoolkit.plan.status import assess
 from xltoolkit.template.render import generate_templates, template_filename
 from xltoolkit.workbook.layout import DATA_SHEET
 
+from .corpus import consistent
 from .corpus import fill_workbook as fill
 
 YEAR = 2026
 PREV = 2025
 DISTRICTS = ("tp-tan-an", "h-ben-luc", "h-duc-hoa")
-#: measure 1 (communes fit for children, %, scale 100) per district: hand-computable sums.
+#: The measure the hand-computable sums use: 2 (children under 8 supported, %, scale 100; its own
+#: elements, which no other measure shares). Measure 1's denominator is now the administrative count
+#: of communes, which a rule fixes, so it cannot take arbitrary test figures.
+M = "2"
+#: measure M per district: hand-computable sums.
 RATE_1 = {"tp-tan-an": (10, 100), "h-ben-luc": (30, 200), "h-duc-hoa": (5, 50)}
 
 
 def inputs(
     plan: Plan, agency_id: str, overrides: dict[str, tuple[int, int]] | None = None
 ) -> dict[str, object]:
-    """Complete, plausible inputs for an agency: every measure 1 of 100 unless overridden."""
+    """Complete, plausible inputs for an agency: every measure 1 of 20 unless overridden, made
+    consistent with the plan's rules (one value per shared element); overrides typed on top."""
     agency = plan.agency(agency_id)
     out: dict[str, object] = {}
     for m in plan.measures_for(agency):
-        num, den = (overrides or {}).get(m.code, (1, 100))
-        out[f"TU_{m.code}"] = num
-        out[f"MAU_{m.code}"] = den
+        out[f"TU_{m.code}"], out[f"MAU_{m.code}"] = 1, 20
         out[f"NGUON_{m.code}"] = "Sổ theo dõi"
+    out = consistent(plan, agency_id, out)
+    for code, (num, den) in (overrides or {}).items():
+        out[f"TU_{code}"], out[f"MAU_{code}"] = num, den
+    if all(n <= d for n, d in (overrides or {}).values()):  # a deliberate fault stays as typed
+        out = consistent(plan, agency_id, out)
     for i, _ in enumerate(plan.tasks_for(agency), start=1):
         out[f"NV_{i}"] = f"Đã thực hiện nhiệm vụ {i}."
     out["KP_NSNN"] = 120.5
@@ -69,19 +78,19 @@ def corpus(tmp_path_factory: pytest.TempPathFactory, plan: Plan) -> dict[str, Pa
 
     files: dict[str, Path] = {}
     for a in DISTRICTS:
-        files[a] = fill(t(a), root / f"{a}.xlsx", inputs(plan, a, {"1": RATE_1[a]}))
+        files[a] = fill(t(a), root / f"{a}.xlsx", inputs(plan, a, {M: RATE_1[a]}))
     files["h-ben-luc-v2"] = fill(
-        t("h-ben-luc"), root / "h-ben-luc-v2.xlsx", inputs(plan, "h-ben-luc", {"1": (50, 200)})
+        t("h-ben-luc"), root / "h-ben-luc-v2.xlsx", inputs(plan, "h-ben-luc", {M: (50, 200)})
     )
     files["so-ldtbxh"] = fill(
-        t("so-ldtbxh"), root / "so-ldtbxh.xlsx", inputs(plan, "so-ldtbxh", {"1": (12, 100)})
+        t("so-ldtbxh"), root / "so-ldtbxh.xlsx", inputs(plan, "so-ldtbxh", {M: (12, 100)})
     )
     files["h-duc-hoa-bad"] = fill(
-        t("h-duc-hoa"), root / "h-duc-hoa-bad.xlsx", inputs(plan, "h-duc-hoa", {"1": (60, 50)})
+        t("h-duc-hoa"), root / "h-duc-hoa-bad.xlsx", inputs(plan, "h-duc-hoa", {M: (60, 50)})
     )
     files["cong-an"] = fill(t("cong-an"), root / "cong-an.xlsx", inputs(plan, "cong-an"))
     for a in DISTRICTS[:2]:
-        files[f"{a}-{PREV}"] = fill(t(a, PREV), root / f"{a}-{PREV}.xlsx", inputs(plan, a, {"1": (5, 100)}))
+        files[f"{a}-{PREV}"] = fill(t(a, PREV), root / f"{a}-{PREV}.xlsx", inputs(plan, a, {M: (5, 100)}))
     # locked content changed (a measure's name): integrity fails
     tampered = root / "tampered.xlsx"
     shutil.copy(files["tp-tan-an"], tampered)
@@ -118,7 +127,7 @@ def measure(result, code: str):
 def test_provincial_value_is_sum_of_counts(tmp_path: Path, corpus, plan: Plan) -> None:
     src = folder(tmp_path, corpus, {f"{a}.xlsx": a for a in DISTRICTS})
     r = run(src, tmp_path, plan)
-    m1 = measure(r, "1")
+    m1 = measure(r, M)
     num = sum(n for n, _ in RATE_1.values())
     den = sum(d for _, d in RATE_1.values())
     assert (m1.numerator_sum, m1.denominator_sum) == (num, den)
@@ -128,27 +137,27 @@ def test_provincial_value_is_sum_of_counts(tmp_path: Path, corpus, plan: Plan) -
     assert r.received == [a.id for a in plan.agencies if a.id in DISTRICTS]
     # each district's own value is recomputed from its counts
     by = {d.agency: {x.code: x for x in d.measures} for d in r.districts}
-    assert by["h-ben-luc"]["1"].value == pytest.approx(15.0)
-    assert by["h-tan-hung"]["1"].value is None  # did not report
+    assert by["h-ben-luc"][M].value == pytest.approx(15.0)
+    assert by["h-tan-hung"][M].value is None  # did not report
     assert {d.agency for d in r.districts} == {d.id for d in plan.districts}
 
 
 def test_district_with_blocking_error_is_left_out_and_listed(tmp_path: Path, corpus, plan: Plan) -> None:
-    # h-duc-hoa typed a numerator larger than its denominator for measure 1 only
+    # h-duc-hoa typed a numerator larger than its denominator for measure M only
     src = folder(tmp_path, corpus, {"a.xlsx": "tp-tan-an", "b.xlsx": "h-ben-luc", "c.xlsx": "h-duc-hoa-bad"})
     r = run(src, tmp_path, plan)
-    m1 = measure(r, "1")
+    m1 = measure(r, M)
     assert m1.districts_excluded == ["h-duc-hoa"]
     assert (m1.numerator_sum, m1.denominator_sum) == (40, 300)
-    assert "h-duc-hoa" in measure(r, "2").districts_used  # other measures of the file stay usable
+    assert "h-duc-hoa" in measure(r, "7").districts_used  # other measures of the file stay usable
     assert "h-duc-hoa" in r.received
     dh = next(d for d in r.districts if d.agency == "h-duc-hoa")
-    assert next(x for x in dh.measures if x.code == "1").value is None
+    assert next(x for x in dh.measures if x.code == M).value is None
 
 
 def test_department_value_is_official_and_reconciled(tmp_path: Path, corpus, plan: Plan) -> None:
     src = folder(tmp_path, corpus, {**{f"{a}.xlsx": a for a in DISTRICTS}, "sldtbxh.xlsx": "so-ldtbxh"})
-    m1 = measure(run(src, tmp_path, plan), "1")
+    m1 = measure(run(src, tmp_path, plan), M)
     assert m1.source == "department" and m1.value == pytest.approx(12.0)
     assert m1.district_aggregate == pytest.approx(45 / 350 * 100)
     # |12.857 − 12| = 0.857 > 5 % of 12
@@ -198,7 +207,7 @@ def test_resubmission_supersedes_and_rerun_with_old_file_does_not_flip(
     assert subs["bl.xlsx"].state == "superseded"
     assert subs["bl.xlsx"].superseded_by == subs["bl-sua.xlsx"].sha256
     assert subs["bl-sua.xlsx"].state == "accepted"
-    assert measure(r, "1").numerator_sum == 50
+    assert measure(r, M).numerator_sum == 50
     # the old file comes back in a new folder with a fresh modification time: still superseded
     again = folder(tmp_path, corpus, {"bl.xlsx": "h-ben-luc"}, name="again")
     stamp(again / "bl.xlsx", f"{YEAR}-12-14T08:00:00")
@@ -206,7 +215,7 @@ def test_resubmission_supersedes_and_rerun_with_old_file_does_not_flip(
     states = {s.sha256: s.state for s in r2.submissions}
     assert states[subs["bl-sua.xlsx"].sha256] == "accepted"
     assert states[subs["bl.xlsx"].sha256] == "superseded"
-    assert measure(r2, "1").numerator_sum == 50
+    assert measure(r2, M).numerator_sum == 50
 
 
 def test_corrupt_file_does_not_stop_the_others(tmp_path: Path, corpus, plan: Plan) -> None:
@@ -256,7 +265,7 @@ def test_integrity_failed_file_is_archived_but_not_used(tmp_path: Path, corpus, 
     assert subs["a.xlsx"].state == "accepted"  # the rejected newer file supersedes nothing
     sha = subs["a-moi.xlsx"].sha256
     assert (tmp_path / "ws" / "archive" / sha[:2] / f"{sha}.xlsx").is_file()
-    assert measure(r, "1").numerator_sum == RATE_1["tp-tan-an"][0]
+    assert measure(r, M).numerator_sum == RATE_1["tp-tan-an"][0]
 
 
 # --------------------------------------------------------------------------------- completeness/time
@@ -281,7 +290,7 @@ def test_correction_after_the_deadline_does_not_make_an_agency_late(
     r = run(src, tmp_path, plan)
     assert r.late == [] and r.received == ["h-ben-luc"]
     assert {s.original_name: s.late for s in r.submissions} == {"bl.xlsx": False, "bl-sua.xlsx": True}
-    assert measure(r, "1").numerator_sum == 50  # the correction is the accepted file
+    assert measure(r, M).numerator_sum == 50  # the correction is the accepted file
 
 
 def test_agency_with_only_a_rejected_file_is_missing(tmp_path: Path, corpus, plan: Plan) -> None:
@@ -369,16 +378,16 @@ def test_trend_and_status_read_earlier_years_from_the_ledger(tmp_path: Path, cor
     consolidate(prev, PREV, plan=plan, workspace=tmp_path / "ws")
     src = folder(tmp_path, corpus, {"a.xlsx": "tp-tan-an", "b.xlsx": "h-ben-luc"})
     r = run(src, tmp_path, plan)
-    m1 = measure(r, "1")
+    m1 = measure(r, M)
     assert m1.trend == pytest.approx({PREV: 10 / 200 * 100, YEAR: 40 / 300 * 100})
-    expected = assess(plan.measure_by_code["1"], m1.trend, YEAR)
+    expected = assess(plan.measure_by_code[M], m1.trend, YEAR)
     assert m1.status == expected
     assert (m1.status.base_year, m1.status.latest_year) == (PREV, YEAR)
     bl = next(d for d in r.districts if d.agency == "h-ben-luc")
-    s = next(x for x in bl.measures if x.code == "1").status
+    s = next(x for x in bl.measures if x.code == M).status
     assert (s.base, s.latest) == (5.0, 15.0)
     h = read_trends(plan, YEAR, workspace=tmp_path / "ws")
-    assert h.provincial["1"] == pytest.approx(m1.trend)
+    assert h.provincial[M] == pytest.approx(m1.trend)
 
 
 def test_process_pool_gives_the_same_result(tmp_path: Path, corpus, plan: Plan, monkeypatch) -> None:

@@ -22,7 +22,7 @@ from xltoolkit.summary.workbook import MEASURES_SHEET
 from xltoolkit.workbook import xlio
 
 from . import test_consolidate as base
-from .test_consolidate import PREV, YEAR, folder, run
+from .test_consolidate import PREV, YEAR, M, folder, run
 
 corpus = base.corpus  # the filled workbooks of test_consolidate, as a fixture here too
 
@@ -57,11 +57,11 @@ def test_results_stay_typed_after_the_ledger_round_trip(tmp_path: Path, corpus, 
     assert all(isinstance(b, BudgetLine) for b in r.budget)
     bad = next(f for f in r.file_issues if f.agency == "h-duc-hoa")
     issue = next(i for i in bad.issues if i.code == "numerator-exceeds-denominator")
-    assert isinstance(issue, Issue) and issue.measure == "1" and issue.is_error
+    assert isinstance(issue, Issue) and issue.measure == M and issue.is_error
     d = r.to_dict()
     assert d["narratives"] == [n.to_dict() for n in r.narratives] and d["narratives"]
     stored = next(f for f in d["files"] if f["agency"] == "h-duc-hoa")
-    assert any(i["measure"] == "1" for i in stored["issues"])
+    assert any(i["measure"] == M for i in stored["issues"])
     # the old JSON keys are all still there
     assert {"year", "plan", "received", "late", "missing", "measures", "files", "budget"} <= d.keys()
     # read again from the ledger alone (nothing new to validate): the same typed result

@@ -58,9 +58,16 @@ def test_protection_locking_and_names(templates_dir: Path, plan: Plan) -> None:
     row = lay.measure_rows["3a"]
     dest = next(iter(wb.defined_names["TU_3a"].destinations))
     assert dest == (DATA_SHEET, f"${lay.columns['numerator']}${row}")
-    for key in ("numerator", "denominator", "source", "notes"):
+    for key in ("numerator", "numerator_status", "source", "notes"):
         assert ws[f"{lay.columns[key]}{row}"].protection.locked is False
-    for key in ("code", "name", "unit", "target_2025", "target_2030", "value"):
+    # the denominator is typed once among the base figures; the measure row shows it, locked
+    mau = lay.input_by_name["MAU_3a"]
+    assert next(iter(wb.defined_names["MAU_3a"].destinations)) == (
+        DATA_SHEET,
+        "$" + mau.ref[0] + "$" + mau.ref[1:],
+    )
+    assert ws[mau.ref].protection.locked is False and mau.ref == lay.element_cells["live_births"].value
+    for key in ("code", "name", "unit", "target_2025", "target_2030", "value", "denominator"):
         assert ws[f"{lay.columns[key]}{row}"].protection.locked is True
     assert ws[f"{lay.columns['target_2025']}{row}"].value == 9.5
     assert ws[f"{lay.columns['value']}{row}"].value.startswith("=IF(")
@@ -72,8 +79,7 @@ def test_data_validation_and_required_marking(templates_dir: Path, plan: Plan) -
     wb = _open(templates_dir, plan, "so-yt")
     ws = wb[DATA_SHEET]
     lay = build_layout(plan, plan.agency("so-yt"), TEMPLATE_YEAR)
-    row = lay.measure_rows["3a"]
-    num, den = f"{lay.columns['numerator']}{row}", f"{lay.columns['denominator']}{row}"
+    num, den = lay.input_by_name["TU_3a"].ref, lay.input_by_name["MAU_3a"].ref
     rules = {}
     for dv in ws.data_validations.dataValidation:
         for rng in dv.sqref.ranges:
@@ -106,7 +112,7 @@ def test_metadata(templates_dir: Path, plan: Plan) -> None:
     meta = {r[0].value: r[1].value for r in wb[META_SHEET].iter_rows()}
     assert meta["agency_id"] == "h-ben-luc" and meta["agency_code"] == "803"
     assert meta["year"] == str(TEMPLATE_YEAR) and meta["plan_id"] == plan.id
-    assert meta["plan_version"] == plan.version and meta["template_version"] == "1"
+    assert meta["plan_version"] == plan.version and meta["template_version"] == "2"
     assert len(meta["fingerprint"]) == 64 and meta["fingerprint_keyed"] == "0"
 
 
@@ -162,8 +168,11 @@ def test_every_template_in_libreoffice(
     for agency in plan.agencies:
         lay = build_layout(plan, agency, TEMPLATE_YEAR)
         values, reads, want = {}, [], {}
+        typed: dict[str, int] = {}
         for i, m in enumerate(lay.measures):
-            num, den = 3 + i, 1000 + 37 * i
+            # a figure shared by several measures is one element, typed once (8b's base is 8a's count)
+            num = typed.setdefault(m.numerator_element or "", 3 + i)
+            den = typed.setdefault(m.denominator_element or "", 1000 + 37 * i)
             values[f"TU_{m.code}"], values[f"MAU_{m.code}"] = num, den
             ref = f"{DATA_SHEET}!{lay.columns['value']}{lay.measure_rows[m.code]}"
             reads.append(ref)

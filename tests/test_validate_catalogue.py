@@ -14,6 +14,7 @@ from xltoolkit.plan.model import Plan
 from xltoolkit.template.render import template_filename
 from xltoolkit.validation.schema import _checks
 from xltoolkit.validation.validate import validate_workbook
+from xltoolkit.workbook.layout import DATA_SHEET, build_layout
 
 from .conftest import TEMPLATE_YEAR
 from .corpus import clean_values, fill_workbook
@@ -57,9 +58,10 @@ def test_a_decimal_typed_as_text_into_a_count_asks_for_a_whole_count(
     tpl = templates_dir / template_filename(plan.agency("h-ben-luc"), TEMPLATE_YEAR)
     values = clean_values(plan, "h-ben-luc", TEMPLATE_YEAR) | {"MAU_1": "14,2", "KP_NSNN": "12,5"}
     f = validate_workbook(fill_workbook(tpl, tmp_path / "x.xlsx", values), plan).files[0]
-    count = next(i for i in f.issues if i.measure == "1" and i.code == "number-as-text")
+    communes = build_layout(plan, plan.agency("h-ben-luc"), TEMPLATE_YEAR).element_cells["communes_total"]
+    count = next(i for i in f.issues if i.cell == communes.value and i.code == "number-as-text")  # MAU_1
     assert count.is_error and "14,2" in count.message  # shows what was typed …
     assert not re.search(r"gõ lại 14,2|gõ 14,2", count.message)  # … but never suggests retyping it
     assert "số nguyên" in count.message
-    budget = next(i for i in f.issues if i.code == "number-as-text" and i.measure is None)
+    budget = next(i for i in f.issues if i.code == "number-as-text" and i.sheet != DATA_SHEET)
     assert "12,5" in budget.message.split("»", 1)[1]  # a decimal budget: the number meant is suggested

@@ -51,12 +51,13 @@ def test_exit_zero_when_all_valid_and_text_output(files: dict[str, Path]) -> Non
     assert json.loads(wrong_year.output)["files"][0]["issues"][0]["code"] == "wrong-year"
 
 
-def test_text_output_groups_by_file_and_sheet(files: dict[str, Path]) -> None:
+def test_text_output_groups_by_file_and_sheet(files: dict[str, Path], plan: Plan) -> None:
     res = CliRunner().invoke(main, ["validate", str(files["bad"]), str(files["not"])])
     assert res.exit_code == 1
     out = res.output
     assert out.index(str(files["bad"])) < out.index(f"Trang «{DATA_SHEET}»") < out.index(str(files["not"]))
-    assert "(number-as-text)" in out and "(not-a-zip)" in out and "H11" in out
+    cell = build_layout(plan, plan.agency("so-yt"), TEMPLATE_YEAR).input_by_name["TU_3a"].ref
+    assert "(number-as-text)" in out and "(not-a-zip)" in out and f"{cell}:" in out
 
 
 def test_annotate_writes_marked_copies_and_leaves_originals(
@@ -71,10 +72,9 @@ def test_annotate_writes_marked_copies_and_leaves_originals(
     lay = build_layout(plan, plan.agency("so-yt"), TEMPLATE_YEAR)
     wb = openpyxl.load_workbook(out / "bad.xlsx")
     ws = wb[DATA_SHEET]
-    row = lay.measure_rows["3a"]
-    cell = ws[f"{lay.columns['numerator']}{row}"]
+    cell = ws[lay.input_by_name["TU_3a"].ref]
     assert cell.fill.fgColor.rgb.endswith("F8CBAD") and "9,5" in cell.comment.text
-    den = ws[f"{lay.columns['denominator']}{lay.measure_rows['3b']}"]
+    den = ws[lay.input_by_name["MAU_3b"].ref]  # the base figure typed once (live births)
     assert den.comment is not None and den.fill.fgColor.rgb.endswith("F8CBAD")
     result = wb[RESULT_SHEET]
     codes = [result.cell(row=r, column=5).value for r in range(4, result.max_row + 1)]

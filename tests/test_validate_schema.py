@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from xltoolkit.plan.model import Checks, Plan, load_plan
-from xltoolkit.plan.rules import BUDGET_RULES, measure_rules, plausible_max
-from xltoolkit.validation.extract import ROW_FIELDS, classify
+from xltoolkit.plan.rules import BUDGET_RULES, InputRule, measure_rules, plausible_max
+from xltoolkit.validation.extract import ROW_FIELDS, Extracted, InputCell, MeasureCells, batch_rows, classify
 from xltoolkit.validation.schema import add_rates, run_checks
 
 PLAN = load_plan()
@@ -26,42 +24,25 @@ cell_values = st.one_of(
 MAX = 1e9
 
 
+FIELDS = ("numerator", "denominator", "measure")  # rows of `frame`, in order
+
+
 def frame(code: str, num_raw, den_raw, prev: float | None = None) -> pd.DataFrame:
-    """Batch rows for one measure, built from the plan's rules as the validator builds them."""
+    """Batch rows for one measure (its two elements, then the measure row), as the validator builds
+    them: through `batch_rows`, with the measure's value of 2025 as history."""
     m = PLAN.measure_by_code[code]
     rules = {r.field: r for r in measure_rules(m)}
-    kinds = {
-        f: classify(raw, rules[f].whole) for f, raw in (("numerator", num_raw), ("denominator", den_raw))
-    }
-    rows = []
-    for f, other in (("numerator", "denominator"), ("denominator", "numerator")):
-        r = rules[f]
-        kind, value, _ = kinds[f]
-        is_num = f == "numerator"
-        pmax = plausible_max(PLAN, code)
-        rows.append(
-            {
-                "file": 0,
-                "field": f,
-                "code": code,
-                "sheet": "s",
-                "cell": f,
-                "kind": kind,
-                "value": value,
-                "whole": r.whole,
-                "minimum": float(r.minimum),
-                "required": r.required,
-                "le": bool(r.le_field),
-                "partner": kinds[other][1],
-                "scale": m.scale if is_num else math.nan,
-                "has_den": is_num,
-                "pmax": pmax if (is_num and pmax) else math.nan,
-                "prev": prev if (is_num and prev is not None) else math.nan,
-                "prev_year": 2025.0 if (is_num and prev is not None) else math.nan,
-                "vmax": MAX,
-            }
+    cells = []
+    for f, raw, element in (("numerator", num_raw, "num"), ("denominator", den_raw, "den")):
+        kind, value, parsed = classify(raw, rules[f].whole)
+        rule = InputRule("element", f, rules[f].whole)
+        cells.append(
+            InputCell("element", None, f, "s", f, raw, kind, value, parsed, rule, f, element=element)
         )
-    df = pd.DataFrame(rows, columns=list(ROW_FIELDS))
+    ex = Extracted(inputs=cells, elements={"num": cells[0], "den": cells[1]})
+    ex.measures.append(MeasureCells(code, cells[0], cells[1], "value", None, None))
+    history = {("a", code): {2025: prev}} if prev is not None else {}
+    df = pd.DataFrame(batch_rows(0, ex, PLAN, "a", 2026, history), columns=list(ROW_FIELDS))
     return add_rates(
         df.astype({"value": float, "partner": float, "scale": float, "pmax": float, "vmax": float})
     )
@@ -86,21 +67,20 @@ def oracle(code: str, num_raw, den_raw, prev: float | None) -> set[tuple[str, st
                 out.add((f, "not-whole-number"))
             if abs(raw) > MAX:
                 out.add((f, "value-out-of-range"))
-    n, d = vals.get("numerator"), vals.get("denominator")
-    if n is not None and d is not None:
-        if d != 0 and n > d:
-            out.add(("numerator", "numerator-exceeds-denominator"))
-        if d == 0 and n != 0:
-            out.add(("denominator", "zero-denominator"))
-        if n >= 0 and d > 0 and n <= d and d <= MAX:
-            rate = n / d * m.scale
-            pmax = plausible_max(PLAN, code)
-            if pmax is not None and rate > pmax:
-                out.add(("numerator", "implausible-value"))
-            if prev is not None and abs(rate - prev) > max(
-                LIMITS.yoy_relative * abs(prev), LIMITS.yoy_absolute_floor
-            ):
-                out.add(("numerator", "yoy-jump"))
+    # numerator ≤ denominator is a plan rule now, judged in its own batch (see test_elements_validation)
+    if vals.get("denominator") == 0 and vals.get("numerator", 0) > 0:
+        out.add(("measure", "zero-denominator"))
+    ok = {f: f in vals and 0 <= vals[f] <= MAX for f in ("numerator", "denominator")}
+    n, d = (vals[f] if ok[f] else None for f in ("numerator", "denominator"))
+    if n is not None and d is not None and n >= 0 and d > 0 and n <= d and d <= MAX:
+        rate = n / d * m.scale
+        pmax = plausible_max(PLAN, code)
+        if pmax is not None and rate > pmax:
+            out.add(("measure", "implausible-value"))
+        if prev is not None and abs(rate - prev) > max(
+            LIMITS.yoy_relative * abs(prev), LIMITS.yoy_absolute_floor
+        ):
+            out.add(("measure", "yoy-jump"))
     return out
 
 
@@ -113,7 +93,7 @@ def oracle(code: str, num_raw, den_raw, prev: float | None) -> set[tuple[str, st
 )
 def test_checks_match_oracle(code: str, num, den, prev) -> None:
     df = frame(code, num, den, prev)
-    got = {(df.loc[i, "field"], c) for i, c in run_checks(df, LIMITS)}
+    got = {(FIELDS[i], c) for i, c in run_checks(df, LIMITS)}
     assert got == oracle(code, num, den, prev)
 
 
@@ -122,16 +102,16 @@ def test_checks_match_oracle(code: str, num, den, prev) -> None:
 def test_rate_is_recomputed_with_the_plan_scale(num: int, den: int) -> None:
     for code in ("1", "3a", "11a"):
         df = frame(code, min(num, den), den)
-        rate = df.loc[0, "rate"]
+        rate = df.loc[2, "rate"]
         assert rate == min(num, den) / den * PLAN.measure_by_code[code].scale  # as the template formula
 
 
 def test_one_call_for_many_rows_reports_each_row() -> None:
-    parts = [frame("1", i, 10) for i in range(30)]  # numerators 11..29 exceed 10
+    parts = [frame("1", i, 0) for i in range(30)]  # numerators 1..29 over a zero denominator
     df = pd.concat(parts, ignore_index=True)
     failures = run_checks(df, LIMITS)
-    bad_rows = {i for i, c in failures if c == "numerator-exceeds-denominator"}
-    assert bad_rows == {2 * i for i in range(11, 30)}
+    bad_rows = {i for i, c in failures if c == "zero-denominator"}
+    assert bad_rows == {3 * i + 2 for i in range(1, 30)}
 
 
 def test_rules_are_the_templates_rules(plan: Plan) -> None:

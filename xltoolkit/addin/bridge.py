@@ -374,13 +374,15 @@ def _ledger_stamp(db: Path) -> tuple[Any, ...]:
 
 
 def history(plan: Plan, meta: dict[str, str]) -> dict[tuple[str, str], dict[int, float]]:
-    """Accepted values of earlier years from the server's ledger: (agency, code) -> {year: value}.
+    """Accepted values of earlier years from the server's ledger: (agency, code) -> {year: value},
+    and each data element's own by (agency, element id), for the year-on-year checks.
 
     Empty when the workspace has no ledger yet (a fresh server), as for `xltoolkit validate`
     run without history. Reading it costs ~100 ms, so it is cached until the ledger changes
     (only a consolidation writes it).
     """
-    from xltoolkit.consolidation.intake import read_trends
+    from xltoolkit.consolidation.coverage import earlier_series
+    from xltoolkit.consolidation.ledger import Ledger
 
     year = meta_year(meta, plan)
     db = ledger_path(workspace())
@@ -390,7 +392,8 @@ def history(plan: Plan, meta: dict[str, str]) -> dict[tuple[str, str], dict[int,
     with _history_lock:
         cached = _history_cache.get(key)
         if cached is None:
-            cached = dict(read_trends(plan, year - 1, workspace=workspace()).by_agency)
+            with Ledger(workspace(), create=False) as led:
+                cached = earlier_series(led, plan, year)
             if len(_history_cache) >= 8:
                 _history_cache.clear()
             _history_cache[key] = cached

@@ -26,6 +26,7 @@ from xlwings.server import script
 
 from xltoolkit.addin import bridge
 from xltoolkit.errors import XltoolkitError
+from xltoolkit.plan.checks import NO_DATA
 from xltoolkit.plan.model import Plan
 from xltoolkit.workbook.layout import DATA_SHEET, FIRST_DATA_ROW, META_SHEET, RESULT_SHEET
 
@@ -169,15 +170,21 @@ def _status_template(book: xw.Book, plan: Plan) -> None:
     year, agency = layout.year, layout.agency.id
     values = {str(r.code): r for r in file_report.values.itertuples(index=False)}
     own_history = bridge.history(plan, {"agency_id": agency, "year": str(year)})
-    rows: list[list[Any]] = [[None, None] for _ in range(FIRST_DATA_ROW, layout.last_data_row + 1)]
+    # below the measure table's header: the base figures above it are not measures
+    top = max(FIRST_DATA_ROW, layout.header_row + 1)
+    rows: list[list[Any]] = [[None, None] for _ in range(top, layout.last_data_row + 1)]
     colours: list[list[Any]] = [[..., ...] for _ in rows]
     for m in layout.measures:
-        i = layout.measure_rows[m.code] - FIRST_DATA_ROW
+        i = layout.measure_rows[m.code] - top
         rec = values.get(m.code)
         value = _finite(rec.value) if rec is not None else None
         if rec is not None and bool(rec.blocked):
             rows[i] = [None, "Số liệu có lỗi: bấm «Kiểm tra» để xem"]
             colours[i] = [None, bridge.ERROR_FILL]
+            continue
+        if rec is not None and bool(getattr(rec, "no_data", False)):
+            rows[i] = [None, NO_DATA]
+            colours[i] = [None, None]
             continue
         if value is None:
             rows[i] = [None, f"Chưa có số liệu năm {year}"]
@@ -189,7 +196,7 @@ def _status_template(book: xw.Book, plan: Plan) -> None:
         rows[i] = [value, st.label]
         colours[i] = [None, bridge.status_fill(st.status)]
     data = book.sheets[DATA_SHEET]
-    first = f"{layout.columns['addin_value']}{FIRST_DATA_ROW}"
+    first = f"{layout.columns['addin_value']}{top}"
     last = f"{layout.columns['addin_status']}{layout.last_data_row}"
     bridge.write_block(data, first, rows)
     data[f"{first}:{last}"].set_colors(colours)

@@ -19,9 +19,15 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from xltoolkit.errors import PlanError
+from xltoolkit.plan.expressions import AGENCY_REFS, ELEMENT_ID, Side, holds, parse_side
 from xltoolkit.plan.messages import explain
 
 Comparison = Literal["<", "<=", ">="]
+RuleOperator = Literal["<", "<=", "==", ">=", ">"]
+Severity = Literal["error", "warning"]
+
+#: What the plan says where the seed text gives no definition of an element (none are invented).
+NO_DEFINITION = "none in the plan text"
 AgencyKind = Literal["department", "district", "other"]
 
 MEASURE_CODE = re.compile(r"^[0-9]{1,2}[a-z]?$")
@@ -52,6 +58,8 @@ class Agency(_Model):
     code: str | None = None
     short: str | None = None
     tasks: tuple[str, ...] = ()
+    #: Administrative count (communes/wards) the unit's own figure must equal; see validation_rules.
+    communes: int | None = Field(None, ge=1)
 
     @property
     def label(self) -> str:
@@ -71,6 +79,12 @@ class Measure(_Model):
     denominator: str | None = None
     proportion: bool = False
     plausible_max: float | None = Field(None, gt=0)
+    numerator_element: str | None = None
+    denominator_element: str | None = None
+    #: Source ids (keys of Plan.sources) offered in the template's drop-down, besides «Khác».
+    sources: tuple[str, ...] = ()
+    #: Below this denominator a unit's rate is «số nhỏ»: shown, but given no verdict or rank.
+    min_denominator: float | None = Field(None, ge=0)
     decimals: int | None = Field(None, ge=0, le=6)  # shown decimals; default: see plan/review.py
 
     @field_validator("code")
@@ -110,6 +124,71 @@ class Measure(_Model):
         if self.comparison == "<=":
             return value <= target
         return value >= target
+
+
+class DataElement(_Model):
+    """What is counted, entered once per report; measures are ratios over elements (as in DHIS2)."""
+
+    id: str = Field(pattern=ELEMENT_ID.pattern)
+    name: str = Field(min_length=1)
+    unit: str = Field(min_length=1)
+    integer: bool = True
+    definition: str | None = None
+    definition_source: str = NO_DEFINITION
+
+    @model_validator(mode="after")
+    def _sourced(self) -> DataElement:
+        if self.definition and self.definition_source == NO_DEFINITION:
+            raise ValueError("definition_source: phải ghi nguồn của định nghĩa")
+        if not self.definition and self.definition_source != NO_DEFINITION:
+            raise ValueError(f"definition_source: không có định nghĩa thì ghi '{NO_DEFINITION}'")
+        return self
+
+
+class ValidationRule(_Model):
+    """left <operator> right over element values; checked only when every value it names is known."""
+
+    id: str = Field(pattern=ELEMENT_ID.pattern, max_length=60)
+    left: str | float
+    operator: RuleOperator
+    right: str | float
+    severity: Severity = "error"
+    message: str = Field(min_length=1, max_length=200)
+    origin: Literal["plan", "measure"] = "plan"
+
+    @field_validator("left", "right")
+    @classmethod
+    def _side_shape(cls, v: str | float) -> str | float:
+        parse_side(v)
+        return v
+
+    @cached_property
+    def left_side(self) -> Side:
+        return parse_side(self.left)
+
+    @cached_property
+    def right_side(self) -> Side:
+        return parse_side(self.right)
+
+    def holds(self, left: float, right: float) -> bool:
+        return holds(left, self.operator, right)
+
+    @cached_property
+    def elements(self) -> tuple[str, ...]:
+        """Element ids named on either side, in order, without repeats."""
+        return tuple(dict.fromkeys((*self.left_side.elements, *self.right_side.elements)))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "left": self.left_side.text(),
+            "operator": self.operator,
+            "right": self.right_side.text(),
+            "severity": self.severity,
+            "message": self.message,
+            "elements": list(self.elements),
+            "origin": self.origin,
+        }
 
 
 class Indicator(_Model):
@@ -155,7 +234,103 @@ class Plan(_Model):
     agencies: tuple[Agency, ...] = Field(min_length=1)
     district: DistrictDefaults = DistrictDefaults()
     indicators: tuple[Indicator, ...] = Field(min_length=1)
+    data_elements: tuple[DataElement, ...] = ()
+    validation_rules: tuple[ValidationRule, ...] = ()
+    #: Data sources offered per measure: id -> Vietnamese label (no commas: Excel list items).
+    sources: dict[str, str] = Field(default_factory=dict)
     report: ReportInfo = ReportInfo()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _labels_from_elements(cls, data: Any) -> Any:
+        """Numerator/denominator labels are the elements' names, so every reader of labels keeps working.
+
+        A plan without elements (an older file, a test) gets one implicit element per label, so the
+        templates and the rule evaluator need no second code path.
+        """
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        elements = [dict(e) for e in data.get("data_elements") or [] if isinstance(e, dict)]
+        names = {e.get("id"): e.get("name") for e in elements}
+        indicators = []
+        for ind in data.get("indicators") or []:
+            if not isinstance(ind, dict):
+                indicators.append(ind)
+                continue
+            ind = dict(ind)
+            measures = []
+            for m in ind.get("measures") or []:
+                if isinstance(m, dict):
+                    m = dict(m)
+                    for part in ("numerator", "denominator"):
+                        key = f"{part}_element"
+                        if m.get(key) is not None and not m.get(part):
+                            m[part] = names.get(m[key]) or str(m[key])
+                        elif m.get(key) is None and m.get(part) and isinstance(m.get("code"), str):
+                            implicit = f"m{m['code']}_{'tu' if part == 'numerator' else 'mau'}"
+                            m[key] = implicit
+                            if implicit not in names:
+                                names[implicit] = m[part]
+                                elements.append({"id": implicit, "name": m[part], "unit": "đơn vị"})
+                measures.append(m)
+            ind["measures"] = measures
+            indicators.append(ind)
+        data["indicators"] = indicators
+        if elements or "data_elements" in data:
+            data["data_elements"] = elements
+        return data
+
+    @model_validator(mode="after")
+    def _elements_consistent(self) -> Plan:
+        """Every element, source and rule reference resolves; messages name table, entry and field."""
+        ids = [e.id for e in self.data_elements]
+        dup = sorted({i for i in ids if ids.count(i) > 1})
+        if dup:
+            raise ValueError(f"data_elements: mã số liệu bị trùng: {', '.join(dup)}")
+        known, used = set(ids), set()
+        for m in self.measures:
+            where = f"indicators[{self.indicator_of[m.code].number}].measures[{m.code}]"
+            for key, ref in (
+                ("numerator_element", m.numerator_element),
+                ("denominator_element", m.denominator_element),
+            ):
+                if ref is not None and ref not in known:
+                    raise ValueError(f"{where}.{key}: mã số liệu '{ref}' không có trong data_elements")
+                used.add(ref)
+            if m.proportion and m.denominator_element is None:
+                raise ValueError(f"{where}.denominator_element: tỷ lệ (proportion) phải có mẫu số")
+            for src in m.sources:
+                if src not in self.sources:
+                    raise ValueError(f"{where}.sources: nguồn '{src}' không có trong bảng sources")
+        unused = sorted(known - used)
+        if unused:
+            raise ValueError(f"data_elements: số liệu không thuộc chỉ tiêu nào: {', '.join(unused)}")
+        for label in self.sources.values():
+            if "," in label or not label.strip():
+                raise ValueError(
+                    f"sources: '{label}' không được trống hoặc chứa dấu phẩy (danh sách chọn của Excel)"
+                )
+        rule_ids = [r.id for r in self.validation_rules]
+        dup = sorted({i for i in rule_ids if rule_ids.count(i) > 1})
+        if dup:
+            raise ValueError(f"validation_rules: mã quy tắc bị trùng: {', '.join(dup)}")
+        has_communes = any(a.communes for a in self.agencies)
+        for r in self.validation_rules:
+            for side_name, side in (("left", r.left_side), ("right", r.right_side)):
+                for e in side.elements:
+                    if e not in known:
+                        raise ValueError(
+                            f"validation_rules[{r.id}].{side_name}: "
+                            f"mã số liệu '{e}' không có trong data_elements"
+                        )
+                if side.agency_refs and not has_communes:
+                    raise ValueError(
+                        f"validation_rules[{r.id}].{side_name}: chưa có số xã (communes) của đơn vị nào"
+                    )
+            if not r.elements:
+                raise ValueError(f"validation_rules[{r.id}]: quy tắc phải có ít nhất một mã số liệu")
+        return self
 
     @model_validator(mode="after")
     def _consistent(self) -> Plan:
@@ -209,6 +384,85 @@ class Plan(_Model):
     @cached_property
     def indicator_of(self) -> dict[str, Indicator]:
         return {m.code: ind for ind in self.indicators for m in ind.measures}
+
+    @cached_property
+    def element_by_id(self) -> dict[str, DataElement]:
+        return {e.id: e for e in self.data_elements}
+
+    @cached_property
+    def rules(self) -> tuple[ValidationRule, ...]:
+        """The plan's own rules, then «numerator ≤ denominator» for each proportion (once per pair)."""
+        seen = {(r.left_side.elements, r.operator, r.right_side.elements) for r in self.validation_rules}
+        derived: list[ValidationRule] = []
+        for m in self.measures:
+            num, den = m.numerator_element, m.denominator_element
+            if not (m.proportion and num and den) or num == den or ((num,), "<=", (den,)) in seen:
+                continue
+            seen.add(((num,), "<=", (den,)))
+            message = f"Chỉ tiêu {m.code}: «{m.numerator}» không được lớn hơn «{m.denominator}»."
+            derived.append(
+                ValidationRule(
+                    id=f"tu_mau_{m.code}",
+                    left=num,
+                    operator="<=",
+                    right=den,
+                    message=message[:200],
+                    origin="measure",
+                )
+            )
+        return (*self.validation_rules, *derived)
+
+    @cached_property
+    def rule_by_id(self) -> dict[str, ValidationRule]:
+        return {r.id: r for r in self.rules}
+
+    def elements_for(self, agency: Agency) -> tuple[DataElement, ...]:
+        """Elements an agency reports, in the order its measures first use them."""
+        order: dict[str, None] = {}
+        for m in self.measures_for(agency):
+            for ref in (m.numerator_element, m.denominator_element):
+                if ref:
+                    order.setdefault(ref)
+        return tuple(self.element_by_id[i] for i in order)
+
+    def rules_for(self, agency: Agency) -> tuple[ValidationRule, ...]:
+        """Rules whose every element this agency reports (and whose agency figures it has)."""
+        have = {e.id for e in self.elements_for(agency)}
+        figures = self.agency_figures(agency)
+        return tuple(
+            r
+            for r in self.rules
+            if set(r.elements) <= have
+            and all(
+                figures.get(ref) is not None for ref in (*r.left_side.agency_refs, *r.right_side.agency_refs)
+            )
+        )
+
+    def agency_figures(self, agency: Agency | None) -> dict[str, float | None]:
+        """Administrative figures for rule sides such as 'agency.communes'.
+
+        A district has its own; a province-wide reporter (department) gets the province total, the sum
+        over all districts, when every district has one.
+        """
+        out: dict[str, float | None] = {}
+        for ref, attr in AGENCY_REFS.items():
+            if agency is None:
+                out[ref] = None
+            elif agency.kind == "district":
+                v = getattr(agency, attr)
+                out[ref] = float(v) if v is not None else None
+            else:
+                parts = [getattr(d, attr) for d in self.districts]
+                out[ref] = float(sum(parts)) if parts and all(p is not None for p in parts) else None
+        return out
+
+    def reporters_of(self, element_id: str) -> tuple[str, ...]:
+        """Agency ids whose templates ask for this element (lead departments and all districts)."""
+        return tuple(
+            a.id
+            for a in self.agencies
+            if any(element_id in (m.numerator_element, m.denominator_element) for m in self.measures_for(a))
+        )
 
     @cached_property
     def agency_by_id(self) -> dict[str, Agency]:
@@ -272,6 +526,7 @@ class Plan(_Model):
                     "name": a.name,
                     "kind": a.kind,
                     "code": a.code,
+                    "communes": a.communes,
                     "tasks": list(self.tasks_for(a)),
                 }
                 for a in self.agencies
@@ -299,12 +554,32 @@ class Plan(_Model):
                             "denominator": m.denominator,
                             "proportion": m.proportion,
                             "plausible_max": m.plausible_max,
+                            "numerator_element": m.numerator_element,
+                            "denominator_element": m.denominator_element,
+                            "sources": [self.sources[s] for s in m.sources],
+                            "min_denominator": m.min_denominator,
                         }
                         for m in ind.measures
                     ],
                 }
                 for ind in self.indicators
             ],
+            "data_elements": [self._element_dict(e) for e in self.data_elements],
+            "validation_rules": [r.to_dict() for r in self.rules],
+        }
+
+    def _element_dict(self, e: DataElement) -> dict[str, Any]:
+        return {
+            "id": e.id,
+            "name": e.name,
+            "unit": e.unit,
+            "integer": e.integer,
+            "definition": e.definition,
+            "definition_source": e.definition_source,
+            "measures": [
+                m.code for m in self.measures if e.id in (m.numerator_element, m.denominator_element)
+            ],
+            "reported_by": list(self.reporters_of(e.id)),
         }
 
 

@@ -21,13 +21,14 @@ from openpyxl.worksheet.protection import SheetProtection
 from openpyxl.worksheet.worksheet import Worksheet
 
 from xltoolkit import config
+from xltoolkit.plan.checks import NO_DATA, STATUS_CHOICES
 from xltoolkit.plan.model import Agency, Plan
+from xltoolkit.template.checks import colour_checks, element_validation, list_validation
 from xltoolkit.workbook import names
 from xltoolkit.workbook.layout import (
     DATA_SHEET,
     FIRST_DATA_ROW,
     GUIDE_SHEET,
-    HEADER_ROW,
     META_SHEET,
     REPORT_SHEET,
     RESULT_SHEET,
@@ -57,6 +58,10 @@ ROLE_STYLE: dict[str, tuple[Font, Alignment | None, PatternFill | None]] = {
     "task-no": (Font(name=FONT, size=12), CENTER, GREY),
     "target": (Font(name=FONT, size=12, bold=True), CENTER, GREY),
     "formula": (Font(name=FONT, size=12, bold=True), CENTER, GREY),
+    "formula-count": (Font(name=FONT, size=12), CENTER, GREY),
+    "formula-text": (Font(name=FONT, size=11, italic=True), CENTER, GREY),
+    "check": (Font(name=FONT, size=12, bold=True, color="C00000"), WRAP, None),
+    "summary": (Font(name=FONT, size=13, bold=True), Alignment(horizontal="left", vertical="center"), None),
     "total": (Font(name=FONT, size=12, bold=True), CENTER, GREY),
     "total-label": (Font(name=FONT, size=12, bold=True), WRAP, GREY),
     "signature": (Font(name=FONT, size=13, bold=True), CENTER, None),
@@ -72,6 +77,7 @@ ROLE_STYLE: dict[str, tuple[Font, Alignment | None, PatternFill | None]] = {
 }
 DEFAULT_STYLE = (Font(name=FONT, size=12), WRAP, GREY)
 TABLE_ROLES = {"code", "name", "unit", "requirement", "label", "target", "formula", "task", "task-no"}
+TABLE_ROLES |= {"formula-count", "formula-text", "check"}
 TABLE_ROLES |= {"col-header", "total", "total-label"}
 
 
@@ -119,10 +125,15 @@ def build_workbook(
             c.border = BOX
         if cell.role == "formula":
             c.number_format = "0.00"
+        elif cell.role == "formula-count":
+            c.number_format = "#,##0"
     for sheet, rng in lay.merges:
         sheets[sheet].merge_cells(rng)
     _style_inputs(wb, lay, sheets)
+    for name, (sheet, ref) in lay.formula_names.items():
+        wb.defined_names[name] = DefinedName(name, attr_text=_abs_ref(sheet, ref))
     if lay.has_data_sheet:
+        colour_checks(sheets[DATA_SHEET], lay)
         _finish_data_sheet(sheets[DATA_SHEET], lay)
     _finish_report_sheet(sheets[REPORT_SHEET], lay)
     _finish_guide(sheets[GUIDE_SHEET])
@@ -146,25 +157,33 @@ def build_workbook(
 
 
 def _style_inputs(wb: Workbook, lay: TemplateLayout, sheets: dict[str, Worksheet]) -> None:
+    """Unlock, format and validate each input cell once; every name (aliases too) is defined."""
     validations: dict[tuple[str, str, str], DataValidation] = {}
+    styled: set[tuple[str, str]] = set()
     for inp in lay.inputs:
+        wb.defined_names[inp.name] = DefinedName(inp.name, attr_text=_abs_ref(inp.sheet, inp.ref))
+        if (inp.sheet, inp.ref) in styled:
+            continue  # TU_/MAU_ alias of an element input, or LYDO_ alias of a measure's notes cell
+        styled.add((inp.sheet, inp.ref))
         ws = sheets[inp.sheet]
         c = ws[inp.ref]
         c.protection = Protection(locked=False)
         c.border = BOX
         c.font = Font(name=FONT, size=12)
-        c.alignment = WRAP if inp.kind in {"task", "text", "source", "notes"} else CENTER
-        if inp.kind in {"numerator", "denominator"}:
+        c.alignment = WRAP if inp.kind in {"task", "text", "source", "notes", "reason"} else CENTER
+        if inp.kind in {"numerator", "denominator", "element"}:
             c.number_format = "#,##0"
         elif inp.kind.startswith("budget"):
             c.number_format = "#,##0.00"
-        wb.defined_names[inp.name] = DefinedName(inp.name, attr_text=_abs_ref(inp.sheet, inp.ref))
         if inp.required:
+            blank = f"LEN(TRIM({inp.ref}))=0"
+            if inp.status_ref:
+                blank = f'AND({blank},TRIM({inp.status_ref})<>"{NO_DATA}")'
             ws.conditional_formatting.add(
-                inp.ref, FormulaRule(formula=[f"LEN(TRIM({inp.ref}))=0"], fill=YELLOW, stopIfTrue=False)
+                inp.ref, FormulaRule(formula=[blank], fill=YELLOW, stopIfTrue=False)
             )
-        if inp.rule is not None:
-            dv = _validation_for(inp, lay, validations)
+        dv = _validation_for(inp, lay, validations)
+        if dv is not None:
             if dv not in ws.data_validations.dataValidation:
                 ws.add_data_validation(dv)
             dv.add(inp.ref)
@@ -172,29 +191,28 @@ def _style_inputs(wb: Workbook, lay: TemplateLayout, sheets: dict[str, Worksheet
 
 def _validation_for(
     inp: Input, lay: TemplateLayout, cache: dict[tuple[str, str, str], DataValidation]
-) -> DataValidation:
-    """Excel data validation from the input's rule; one DataValidation object per distinct rule."""
+) -> DataValidation | None:
+    """Excel data validation of an input; one DataValidation object per distinct rule."""
+    if inp.kind == "status":
+        return list_validation(cache, "status", STATUS_CHOICES, strict=True)
+    if inp.kind == "source":
+        m = lay.plan.measure_by_code[inp.code or ""]
+        return list_validation(
+            cache, "source", (*(lay.plan.sources[s] for s in m.sources), "Khác"), strict=False
+        )
+    if inp.kind == "element":
+        return element_validation(inp, lay, cache)
     rule = inp.rule
-    assert rule is not None
-    if rule.le_field:
-        col = lay.columns[rule.le_field]
-        row = lay.measure_rows[inp.code or ""]
-        ref, den = inp.ref, f"{col}{row}"
-        formula = f"AND(ISNUMBER({ref}),{ref}>=0,{ref}=INT({ref}),OR(NOT(ISNUMBER({den})),{ref}<={den}))"
-        key = ("custom", inp.ref, formula)
-        dv = DataValidation(type="custom", formula1=formula, allow_blank=True)
-    elif rule.whole:
-        key = ("whole", "", rule.label)
-        dv = DataValidation(type="whole", operator="greaterThanOrEqual", formula1="0", allow_blank=True)
-    else:
-        key = ("decimal", "", rule.label)
-        dv = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True)
+    if rule is None:
+        return None
+    key = ("decimal", "", rule.label)
     if key in cache:
         return cache[key]
+    dv = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True)
     dv.error = rule.excel_error()
     dv.errorTitle = "Số liệu không hợp lệ"
     dv.prompt = rule.excel_prompt()
-    dv.promptTitle = {"numerator": "Tử số", "denominator": "Mẫu số"}.get(rule.field, "Kinh phí")
+    dv.promptTitle = "Kinh phí"
     dv.showErrorMessage = True
     dv.showInputMessage = True
     dv.errorStyle = "stop"
@@ -218,14 +236,18 @@ def _protect(ws: Worksheet, password: str | None) -> None:
 
 
 def _finish_data_sheet(ws: Worksheet, lay: TemplateLayout) -> None:
-    widths = {"code": 6, "name": 42, "unit": 12, "requirement": 12, "numerator_label": 30}
-    widths |= {"numerator": 13, "denominator_label": 30, "denominator": 13, "value": 11}
-    widths |= {"source": 20, "notes": 20, "addin_value": 13, "addin_status": 22}
+    widths = {"code": 7, "name": 42, "unit": 12, "requirement": 13, "numerator_label": 30}
+    widths |= {"numerator": 13, "numerator_status": 14, "denominator_label": 30, "denominator": 13}
+    widths |= {"value": 12, "source": 22, "notes": 22, "addin_value": 13, "addin_status": 22}
     for key, letter in lay.columns.items():
         ws.column_dimensions[letter].width = widths.get(key, 10)
-    ws.row_dimensions[HEADER_ROW].height = 45
-    for row in lay.measure_rows.values():
+    ws.row_dimensions[lay.header_row].height = 45
+    ws.row_dimensions[FIRST_DATA_ROW].height = 45  # header of the base figures
+    for row in (*lay.measure_rows.values(), *lay.check_rows.values()):
         ws.row_dimensions[row].height = 48
+    for row in lay.block_rows.values():
+        ws.row_dimensions[row].height = 36
+    ws.row_dimensions[int(lay.summary_ref[1:] or 4)].height = 24
     # The add-in writes status into these columns of the protected sheet: they stay unlocked.
     for row in range(FIRST_DATA_ROW, lay.last_data_row + 1):
         for key in ("addin_value", "addin_status"):
@@ -233,9 +255,11 @@ def _finish_data_sheet(ws: Worksheet, lay: TemplateLayout) -> None:
             cell.protection = Protection(locked=False)
             cell.font = Font(name=FONT, size=11, italic=True)
             cell.alignment = CENTER
-    ws.freeze_panes = f"C{FIRST_DATA_ROW}"
-    a4_page(ws, landscape=True, title_rows=f"{HEADER_ROW}:{HEADER_ROW}")
-    ws.print_area = f"A1:{lay.columns['notes']}{lay.last_data_row}"
+    # Rows 1-4 stay in view: the header and the line counting broken rules.
+    ws.freeze_panes = "A5"
+    a4_page(ws, landscape=True)
+    last_row = max((*lay.check_rows.values(), lay.last_data_row))
+    ws.print_area = f"A1:{lay.columns['notes']}{last_row}"
 
 
 def _finish_report_sheet(ws: Worksheet, lay: TemplateLayout) -> None:

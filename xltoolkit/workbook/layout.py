@@ -12,15 +12,14 @@ import hmac
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from openpyxl.utils import get_column_letter
-
 from xltoolkit.plan.model import COMPARISON_LABELS, Agency, Measure, Plan
-from xltoolkit.plan.rules import BUDGET_RULES, InputRule, measure_rules
+from xltoolkit.plan.rules import BUDGET_RULES, InputRule
 from xltoolkit.workbook import names
 
 TEMPLATE_FORMAT = "xltoolkit-template"
-TEMPLATE_VERSION = "1"
-SUPPORTED_TEMPLATE_VERSIONS = frozenset({"1"})
+#: 2: base figures entered once (data elements), status cells, KT_ rule checks.
+TEMPLATE_VERSION = "2"
+SUPPORTED_TEMPLATE_VERSIONS = frozenset({"1", "2"})
 
 GUIDE_SHEET = "Hướng dẫn"
 DATA_SHEET = "Số liệu"
@@ -31,8 +30,10 @@ META_SHEET = "_meta"
 #: Sheets whose locked content the fingerprint covers (the result sheet is written by tools).
 FINGERPRINTED_SHEETS = (GUIDE_SHEET, DATA_SHEET, REPORT_SHEET)
 
-HEADER_ROW = 9
+#: First row of the add-in's two columns (the block of base figures starts there, measures below it).
 FIRST_DATA_ROW = 10
+#: Header row of the measure table in a template without base figures (kept for old readers).
+HEADER_ROW = 9
 
 
 @dataclass(frozen=True)
@@ -53,11 +54,26 @@ class Input:
     name: str
     sheet: str
     ref: str
-    kind: str  # numerator | denominator | source | notes | task | budget_state | budget_mobilised | text
+    kind: str  # numerator | denominator | element | status | reason | source | notes | task | budget_* | text
     code: str | None = None
     rule: InputRule | None = None
     required: bool = False
     label: str = ""
+    #: For an element input: its status cell (a «Không có số liệu» mark there makes a blank acceptable).
+    status_ref: str | None = None
+    #: Element id for element/status/reason inputs.
+    element: str | None = None
+
+
+@dataclass(frozen=True)
+class ElementCells:
+    """Where one data element is typed: value, status and reason cells, and the row (block or measure)."""
+
+    element: str
+    value: str
+    status: str
+    reason: str
+    in_block: bool
 
 
 @dataclass
@@ -74,6 +90,14 @@ class TemplateLayout:
     target_years: tuple[int, ...] = ()
     task_rows: list[int] = field(default_factory=list)
     budget_rows: dict[str, int] = field(default_factory=dict)
+    #: Data sheet: where each element is typed, rows of the base-figure block and of the rule checks.
+    element_cells: dict[str, ElementCells] = field(default_factory=dict)
+    block_rows: dict[str, int] = field(default_factory=dict)
+    check_rows: dict[str, int] = field(default_factory=dict)
+    header_row: int = HEADER_ROW
+    summary_ref: str = ""
+    #: Names of formula cells (KT_<rule>, KT_TONG): defined in the workbook, never typed into.
+    formula_names: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     @property
     def measures(self) -> tuple[Measure, ...]:
@@ -118,7 +142,11 @@ class TemplateLayout:
     def canonical_lines(self) -> list[str]:
         """Locked content as sorted text lines; readers rebuild the same lines from a file."""
         lines = [canonical_cell(c.sheet, c.ref, c.formula or c.value) for c in self.cells]
-        lines += [canonical_name(i.name, f"'{i.sheet}'!${i.ref}") for i in self.inputs]
+        lines += [
+            canonical_name(i.name, f"'{i.sheet}'!${i.ref}")
+            for i in self.inputs
+            if names.INPUT_NAME.match(i.name)
+        ]
         lines += [f"merge\t{s}\t{r}" for s, r in self.merges]
         lines += [
             f"meta\t{k}\t{v}"
@@ -191,7 +219,9 @@ def build_layout(plan: Plan, agency: Agency, year: int) -> TemplateLayout:
     lay.target_years = tuple(sorted({y for m in plan.measures for y in m.targets}))
     _guide(lay)
     if lay.has_data_sheet:
-        _data_sheet(lay)
+        from xltoolkit.workbook.datasheet import data_sheet
+
+        data_sheet(lay)
     _report_sheet(lay)
     return lay
 
@@ -260,95 +290,6 @@ def _guide(lay: TemplateLayout) -> None:
     ]
     for i, (role, text) in enumerate(lines, start=1):
         lay.cells.append(Cell(s, f"A{i}", text, role=f"guide-{role}"))
-
-
-def _data_columns(lay: TemplateLayout) -> dict[str, str]:
-    keys = ["code", "name", "unit", "requirement"]
-    keys += [f"target_{y}" for y in lay.target_years]
-    keys += ["numerator_label", "numerator", "denominator_label", "denominator", "value"]
-    keys += ["source", "notes", "addin_value", "addin_status"]
-    return {k: get_column_letter(i) for i, k in enumerate(keys, start=1)}
-
-
-DATA_HEADERS = {
-    "code": "Mã",
-    "name": "Chỉ tiêu",
-    "unit": "Đơn vị tính",
-    "requirement": "Yêu cầu",
-    "numerator_label": "Tử số: nội dung",
-    "numerator": "Tử số",
-    "denominator_label": "Mẫu số: nội dung",
-    "denominator": "Mẫu số",
-    "value": "Kết quả",
-    "source": "Nguồn số liệu",
-    "notes": "Ghi chú",
-    "addin_value": "Giá trị tính lại (tự động)",
-    "addin_status": "So với mục tiêu (tự động)",
-}
-
-
-def _data_sheet(lay: TemplateLayout) -> None:
-    plan, year, s = lay.plan, lay.year, DATA_SHEET
-    cols = lay.columns = _data_columns(lay)
-    last = cols["notes"]
-    _header_block(lay, s, "A", cols["numerator_label"])
-    lay.merges += [(s, "A1:C1"), (s, "A2:C2")]
-    right0, right1 = cols["numerator_label"], last
-    lay.merges += [(s, f"{right0}{r}:{right1}{r}") for r in (1, 2, 3)]
-    scope = "trên địa bàn " + lay.agency.name if lay.agency.kind == "district" else "toàn tỉnh"
-    lay.cells += [
-        Cell(s, "A5", "BÁO CÁO", role="title"),
-        Cell(
-            s,
-            "A6",
-            f"Kết quả thực hiện các chỉ tiêu về trẻ em năm {year} ({scope})",
-            role="title",
-        ),
-        Cell(s, "A7", f"(Theo {plan.name})", role="subtitle"),
-    ]
-    lay.merges += [(s, f"A{r}:{last}{r}") for r in (5, 6, 7)]
-    for key, letter in cols.items():
-        text = DATA_HEADERS.get(key) or f"Mục tiêu {key.removeprefix('target_')}"
-        lay.cells.append(Cell(s, f"{letter}{HEADER_ROW}", text, role="col-header"))
-    row = FIRST_DATA_ROW
-    current_goal = None
-    for m in lay.measures:
-        ind = plan.indicator_of[m.code]
-        if ind.goal is not None and ind.goal != current_goal:
-            current_goal = ind.goal
-            goal = next((g for g in plan.goals if g.number == ind.goal), None)
-            text = f"Mục tiêu {ind.goal}" + (f": {goal.name}" if goal else "")
-            lay.cells.append(Cell(s, f"A{row}", text, role="goal"))
-            lay.merges.append((s, f"A{row}:{last}{row}"))
-            lay.goal_rows[ind.goal] = row
-            row += 1
-        lay.measure_rows[m.code] = row
-        c = {k: f"{v}{row}" for k, v in cols.items()}
-        lay.cells += [
-            Cell(s, c["code"], m.code, role="code"),
-            Cell(s, c["name"], m.name, role="name"),
-            Cell(s, c["unit"], m.unit, role="unit"),
-            Cell(s, c["requirement"], requirement_text(m), role="requirement"),
-            Cell(s, c["numerator_label"], m.numerator, role="label"),
-        ]
-        for y in lay.target_years:
-            t = m.target(y)
-            if t is not None:
-                lay.cells.append(Cell(s, c[f"target_{y}"], t, role="target"))
-        num, den = c["numerator"], c["denominator"]
-        if m.denominator:
-            lay.cells.append(Cell(s, c["denominator_label"], m.denominator, role="label"))
-            scale = format(m.scale, "g")
-            formula = f'=IF(AND(ISNUMBER({num}),ISNUMBER({den}),{den}>0),{num}/{den}*{scale},"")'
-        else:
-            formula = f'=IF(ISNUMBER({num}),{num},"")'
-        lay.cells.append(Cell(s, c["value"], formula=formula, role="formula"))
-        for rule in measure_rules(m):
-            name = names.measure_field(rule.field, m.code)
-            lay.inputs.append(Input(name, s, c[rule.field], rule.field, m.code, rule, True, rule.label))
-        lay.inputs.append(Input(names.source(m.code), s, c["source"], "source", m.code))
-        lay.inputs.append(Input(names.notes(m.code), s, c["notes"], "notes", m.code))
-        row += 1
 
 
 def _report_sheet(lay: TemplateLayout) -> None:

@@ -14,6 +14,14 @@ DENOMINATOR = "MAU"
 SOURCE = "NGUON"
 NOTES = "GHICHU"
 TASK = "NV"
+#: Per data element: its value, its status («Không có số liệu», ...) and the note giving the reason.
+ELEMENT = "SL"
+STATUS = "TT"
+REASON = "LYDO"
+#: Per validation rule: the check cell reading «Sai: ...» while the rule is broken (a formula, not an input).
+CHECK = "KT"
+#: The data sheet's line counting broken rules.
+CHECK_SUMMARY = "KT_TONG"
 
 BUDGET_STATE = "KP_NSNN"
 BUDGET_MOBILISED = "KP_HUYDONG"
@@ -43,6 +51,12 @@ INPUT_NAME = re.compile(
 )
 
 
+#: Names of the data-element scheme (template version 2). Kept apart from INPUT_NAME on purpose: the
+#: fingerprint covers the INPUT_NAME names only, so files of either version fingerprint alike; these
+#: names are guarded by the integrity check's missing-name test instead.
+ELEMENT_NAME = re.compile(r"^(" + "|".join((ELEMENT, STATUS, REASON, CHECK)) + r")_\w+$")
+
+
 def numerator(code: str) -> str:
     return f"{NUMERATOR}_{code}"
 
@@ -66,3 +80,19 @@ def task(number: int) -> str:
 def measure_field(field: str, code: str) -> str:
     """The name of a measure's input by rule field ('numerator' or 'denominator')."""
     return numerator(code) if field == "numerator" else denominator(code)
+
+
+def element(element_id: str) -> str:
+    return f"{ELEMENT}_{element_id}"
+
+
+def status(element_id: str) -> str:
+    return f"{STATUS}_{element_id}"
+
+
+def reason(element_id: str) -> str:
+    return f"{REASON}_{element_id}"
+
+
+def check(rule_id: str) -> str:
+    return f"{CHECK}_{rule_id}"
