@@ -168,10 +168,10 @@ def test_another_province_is_a_new_file(tmp_path: Path) -> None:
     assert json.loads(result.output)["province"] == "Tỉnh Mới"
     out = tmp_path / "out"
     result = CliRunner().invoke(
-        main, ["templates", "--year", "2027", "--out", str(out), "--agency", "so-yt", "--plan", str(path)]
+        main, ["templates", "--year", "2024", "--out", str(out), "--agency", "so-yt", "--plan", str(path)]
     )
     assert result.exit_code == 0, result.output
-    assert (out / "bao-cao-2027-so-yt.xlsx").exists()
+    assert (out / "bao-cao-2024-so-yt.xlsx").exists()
 
 
 def test_milestones() -> None:

@@ -675,6 +675,21 @@ class Plan(_Model):
         for a in self.agencies:
             if a.code and a.code == key:
                 return a
+        if self._base is None:
+            for a in self.all_agencies:  # the whole plan also knows agencies formed by its editions
+                if a.id == key:
+                    return a
+        if self._base is not None and self.year is not None:
+            try:
+                former = self._base.agency(key)
+            except PlanError:
+                pass
+            else:
+                raise PlanError(
+                    "agency-not-in-force",
+                    f"{former.name} ('{key}') không còn hoặc chưa có hiệu lực vào năm {self.year} "
+                    f"(phiên bản {self.edition.id if self.edition else ''} của kế hoạch).",
+                )
         raise PlanError("unknown-agency", f"Không có cơ quan/đơn vị '{key}' trong kế hoạch {self.id}.")
 
     def measures_for(self, agency: Agency) -> tuple[Measure, ...]:
@@ -724,6 +739,10 @@ class Plan(_Model):
                     "code": a.code,
                     "communes": a.communes,
                     "tasks": list(self.tasks_for(a)),
+                    "unit": a.unit,
+                    "valid_from": _iso(a.valid_from),
+                    "valid_to": _iso(a.valid_to),
+                    "from": [{"unit": p.unit, "share": p.share} for p in a.from_],
                 }
                 for a in self.agencies
             ],
@@ -762,6 +781,37 @@ class Plan(_Model):
             ],
             "data_elements": [self._element_dict(e) for e in self.data_elements],
             "validation_rules": [r.to_dict() for r in self.rules],
+            **self._time_dict(),
+        }
+
+    def _time_dict(self) -> dict[str, Any]:
+        """Editions (whole plan) or the edition, its reporting units and leads (a year's plan)."""
+        if self.edition is None:
+            return {"units_file": self.units_file, "editions": [self.edition_dict(e) for e in self.all_editions]}
+        return {
+            "year": self.year,
+            "edition": self.edition_dict(self.edition),
+            "units": [
+                {"id": a.id, "code": a.code, "name": a.name, "kind": a.kind, "unit": a.unit} for a in self.districts
+            ],
+            "departments": [a.id for a in self.agencies if not a.is_local],
+        }
+
+    def edition_dict(self, e: Edition) -> dict[str, Any]:
+        report = e.report or self.report
+        return {
+            "id": e.id,
+            "valid_from": _iso(e.valid_from),
+            "valid_to": _iso(e.valid_to),
+            "province": e.province or self.province,
+            "issuer": e.issuer or self.issuer,
+            "consolidator": e.consolidator or self.consolidator,
+            "recipients": list(report.recipients),
+            "scope": e.scope,
+            "note": e.note,
+            "units": e.units.model_dump() if e.units else None,
+            "leads": {str(n): a for n, a in self.leads_of(e).items()},
+            "lead_notes": {str(n): t for n, t in sorted(e.lead_notes.items())},
         }
 
     def _element_dict(self, e: DataElement) -> dict[str, Any]:
@@ -777,6 +827,10 @@ class Plan(_Model):
             ],
             "reported_by": list(self.reporters_of(e.id)),
         }
+
+
+def _iso(d: date | None) -> str | None:
+    return d.isoformat() if d else None
 
 
 DEFAULT_PLAN_NAME = "plan-long-an-2021-2030.toml"
