@@ -44,7 +44,7 @@ def plan() -> None:
     "--year",
     type=int,
     default=None,
-    help="Kế hoạch như có hiệu lực năm này (đơn vị báo cáo, sở, ngành, cơ quan tổng hợp). / Plan in force in year.",
+    help="Kế hoạch có hiệu lực năm này (đơn vị báo cáo, sở, ngành, cơ quan tổng hợp). / Plan as in year.",
 )
 @click.option("--json", "as_json", is_flag=True, help="In dạng JSON. / Print JSON.")
 @plan_option

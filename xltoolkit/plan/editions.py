@@ -52,12 +52,13 @@ def check_editions(plan: Plan) -> None:
         if e.id in seen:
             raise ValueError(f"{where}.id: mã phiên bản bị trùng")
         seen.add(e.id)
-        if previous is not None:
-            if previous.valid_to is None or e.valid_from is None or e.valid_from <= previous.valid_to:
-                raise ValueError(
-                    f"{where}.valid_from: phải sau ngày kết thúc của phiên bản trước ({previous.id}); "
-                    "các phiên bản không được chồng lên nhau"
-                )
+        if previous is not None and (
+            previous.valid_to is None or e.valid_from is None or e.valid_from <= previous.valid_to
+        ):
+            raise ValueError(
+                f"{where}.valid_from: phải sau ngày kết thúc của phiên bản trước ({previous.id}); "
+                "các phiên bản không được chồng lên nhau"
+            )
         previous = e
         if e.units is not None and not plan.units_file:
             raise ValueError(f"{where}.units: cần khai báo units_file (tệp đơn vị hành chính)")
@@ -97,13 +98,15 @@ def _selected_units(plan: Plan, e: Edition, sel: UnitSelector, on: date) -> list
         if unit_id not in reg.by_id:
             raise PlanError(
                 "plan-invalid",
-                f"Phiên bản {e.id}: units.exclude có mã '{unit_id}' không có trong tệp đơn vị {plan.units_file}.",
+                f"Phiên bản {e.id}: units.exclude có mã '{unit_id}' không có trong tệp {plan.units_file}.",
             )
     out: list[dict[str, Any]] = []
     for u in in_force(reg, on, sel.level):
         if u.province != sel.province or u.id in sel.exclude:
             continue
-        if sel.contains_former and not any(reg.by_id[p.unit].province == sel.contains_former for p in u.from_):
+        if sel.contains_former and not any(
+            reg.by_id[p.unit].province == sel.contains_former for p in u.from_
+        ):
             continue
         out.append(
             {

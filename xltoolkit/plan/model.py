@@ -620,7 +620,8 @@ class Plan(_Model):
             if e.in_force(on):
                 return e
         raise PlanError(
-            "no-edition", f"Kế hoạch {self.id} không có phiên bản (editions) nào có hiệu lực ngày {on:%d/%m/%Y}."
+            "no-edition",
+            f"Kế hoạch {self.id} không có phiên bản (editions) nào có hiệu lực ngày {on:%d/%m/%Y}.",
         )
 
     def edition_for(self, year: int) -> Edition:
@@ -731,6 +732,7 @@ class Plan(_Model):
             "period": list(self.period),
             "review_years": list(self.review_years),
             "consolidator": self.consolidator,
+            "consolidator_name": self.agency_by_id[self.consolidator].name,
             "agencies": [
                 {
                     "id": a.id,
@@ -787,12 +789,16 @@ class Plan(_Model):
     def _time_dict(self) -> dict[str, Any]:
         """Editions (whole plan) or the edition, its reporting units and leads (a year's plan)."""
         if self.edition is None:
-            return {"units_file": self.units_file, "editions": [self.edition_dict(e) for e in self.all_editions]}
+            return {
+                "units_file": self.units_file,
+                "editions": [self.edition_dict(e) for e in self.all_editions],
+            }
         return {
             "year": self.year,
             "edition": self.edition_dict(self.edition),
             "units": [
-                {"id": a.id, "code": a.code, "name": a.name, "kind": a.kind, "unit": a.unit} for a in self.districts
+                {"id": a.id, "code": a.code, "name": a.name, "kind": a.kind, "unit": a.unit}
+                for a in self.districts
             ],
             "departments": [a.id for a in self.agencies if not a.is_local],
         }
