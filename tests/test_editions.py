@@ -294,3 +294,4 @@ def _picture(xlsx: Path, tmp_path: Path) -> None:
     if target.is_dir():
         for i, page in enumerate(pages[:4], start=1):
             shutil.copy(page, target / f"commune-template-{i}.png")
+        shutil.copy(pages[1 if len(pages) > 1 else 0], target / "commune-template.png")  # the data sheet

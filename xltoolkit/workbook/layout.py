@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import textwrap
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -301,7 +302,10 @@ def _edition_guide(plan: Plan, agency: Agency) -> tuple[str, ...]:
     """The edition's own guide lines (e.g. how a commune fills commune counts), for local units."""
     if plan.edition is None or not agency.is_local:
         return ()
-    return plan.edition.guide
+    # Short lines like the rest of the guide: a row's height does not grow with wrapped text everywhere.
+    return tuple(
+        part for line in plan.edition.guide for part in textwrap.wrap(line, 80, subsequent_indent="  ")
+    )
 
 
 def _report_sheet(lay: TemplateLayout) -> None:
