@@ -164,9 +164,7 @@ def child_consolidate(folder: str, workspace: str) -> dict[str, Any]:
         "call_s": time.perf_counter() - t,
         "received": len(result.received),
         "files": len(result.submissions),
-        "errors": sum(
-            1 for f in result.file_issues for i in f.get("issues") or [] if i["severity"] == "error"
-        ),
+        "errors": sum(1 for f in result.file_issues for i in f.issues if i.is_error),
         "summary": str(result.summary_path),
     }
 

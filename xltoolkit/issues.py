@@ -62,6 +62,7 @@ SEVERITY: dict[str, Severity] = {
     "missing-task-result": "warning",
     "unsafe-hyperlink": "warning",
     "no-feedback-copy": "warning",
+    "no-data-without-reason": "warning",
 }
 
 RETURN_TEMPLATE = "Hãy dùng lại biểu mẫu gốc đã được gửi, điền số liệu và gửi lại."
@@ -145,7 +146,12 @@ MESSAGES: dict[str, str] = {
     "too-many-changes": "Còn {count} thay đổi khác trên trang «{sheet}» không liệt kê hết. "
     + RETURN_TEMPLATE,
     # ---- values
-    "missing-value": "Chưa nhập {what} ở ô {cell}. Hãy gõ {hint} vào ô {cell}; nếu số liệu bằng 0 thì gõ 0.",
+    "missing-value": "Chưa nhập {what} ở ô {cell}. Hãy gõ {hint} vào ô {cell} (nếu số liệu thực sự bằng 0 "
+    "thì gõ 0).",
+    "no-data-without-reason": "«{what}» được đánh dấu «Không có số liệu» ở ô {status_cell} nhưng chưa ghi "
+    "lý do. Hãy ghi lý do vào ô {cell} (ví dụ: chưa có hệ thống thu thập số liệu này).",
+    "rule-violated": "{rule_message} ({left_label} = {left}; {right_label} = {right}). Hãy kiểm tra lại "
+    "các ô {cells}.",
     "number-as-text": "Ô {cell} ({what}) đang chứa chữ «{raw}», không phải số. Có lẽ ý là {meant}: hãy "
     "xóa ô {cell} rồi gõ lại {meant} chỉ bằng chữ số{tail}.",
     "not-a-number": "Ô {cell} ({what}) phải là số nhưng đang chứa «{raw}». Hãy xóa ô {cell} và gõ {hint}.",
@@ -172,6 +178,14 @@ MESSAGES: dict[str, str] = {
 
 #: Message variants of a code (same code, same severity, wording fitted to the cell): `issue(variant=…)`.
 VARIANTS: dict[str, str] = {
+    "unsupported-template-version:older": "Biểu mẫu phiên bản «{found}» là mẫu cũ (mẫu số nhập ở từng chỉ "
+    "tiêu), không còn được nhận (phiên bản hiện hành: {supported}). Hãy tải biểu mẫu mới, nhập số liệu chung "
+    "một lần ở mục I rồi gửi lại; số liệu các năm trước đã lưu trong sổ theo dõi vẫn được dùng.",
+    "missing-value:element": "Chưa nhập «{what}» ở ô {cell}. Hãy gõ {hint} vào ô {cell} (nếu số liệu thực "
+    "sự bằng 0 thì gõ 0). Nếu đơn vị không có số liệu này, đừng gõ 0: chọn «Không có số liệu» ở ô "
+    "{status_cell} và ghi lý do ở ô {reason_cell}.",
+    "yoy-jump:element": "«{what}» là {value} (ô {cell}), thay đổi nhiều so với năm {prev_year} ({prev}). "
+    "Hãy kiểm tra lại số đã gõ; nếu đúng, ghi lý do vào ô ghi chú của số liệu này.",
     "number-as-text:whole": "Ô {cell} ({what}) phải là số nguyên (số lượng) nhưng đang chứa chữ «{raw}». "
     "Hãy xóa ô {cell} rồi gõ số lượng nguyên không âm chỉ bằng chữ số (ví dụ 1250), không gõ phần thập "
     "phân hay ký hiệu.",
@@ -201,10 +215,15 @@ def issue(
     measure: str | None = None,
     *,
     variant: str | None = None,
+    severity: Severity | None = None,
     **kw: Any,
 ) -> Issue:
-    """Build an Issue with its catalogue severity and Vietnamese message; `kw` fills the placeholders."""
+    """Build an Issue with its catalogue severity and Vietnamese message; `kw` fills the placeholders.
+
+    `severity` overrides the catalogue's only where the plan states it (a validation rule's own).
+    """
     kw.setdefault("cell", cell or "")
     kw.setdefault("sheet", sheet or "")
     kw.setdefault("measure", measure or "")
-    return Issue(code, severity_of(code), message(code, variant, **kw), sheet, cell, measure)
+    sev = severity_of(code) if severity is None else severity
+    return Issue(code, sev, message(code, variant, **kw), sheet, cell, measure)

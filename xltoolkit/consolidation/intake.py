@@ -39,6 +39,7 @@ from typing import Any, TypeVar
 
 from xltoolkit import config
 from xltoolkit import workspace as layout
+from xltoolkit.consolidation.coverage import build_result, earlier_series
 from xltoolkit.consolidation.guard import (
     check_output,
     disk_error,
@@ -48,7 +49,6 @@ from xltoolkit.consolidation.guard import (
     workspace_lock,
 )
 from xltoolkit.consolidation.ledger import Ledger, Record
-from xltoolkit.consolidation.outcome import build_result
 from xltoolkit.consolidation.received import (
     SPREADSHEET_SUFFIXES,
     Overrides,
@@ -64,7 +64,7 @@ from xltoolkit.consolidation.results import (
 )
 from xltoolkit.errors import XltoolkitError
 from xltoolkit.issues import Issue
-from xltoolkit.plan.aggregate import Trends, agency_series, trends
+from xltoolkit.plan.aggregate import Trends, trends
 from xltoolkit.plan.model import Plan, load_plan
 from xltoolkit.validation.read import is_lock_file
 
@@ -73,6 +73,7 @@ T = TypeVar("T")
 AgencySeries = Mapping[tuple[str, str], Mapping[int, float]]
 
 __all__ = [
+    "build_result",
     "consolidate",
     "default_output",
     "parse_received_at",
@@ -307,6 +308,7 @@ def _record(
         narrative=escape_strings(narrative),
         values=_value_rows(rep) if integrity else None,
         plan_id=plan.id,
+        elements=list(getattr(rep, "element_rows", None) or []) if integrity else [],
     )
 
 
@@ -380,7 +382,7 @@ def _intake(
         for p, h in zip(paths, hashes, strict=True):
             if (h not in known or h in retry) and h not in new:
                 new[h] = p
-        earlier = {} if not new else agency_series(led.values(upto_year=year - 1, plan_id=plan.id), plan)
+        earlier = {} if not new else earlier_series(led, plan, year)
 
         # archived while the workers validate, before any report is used (see `_validate`)
         def copies() -> list[Path]:

@@ -98,12 +98,32 @@ def _v4_relative_archive_paths(conn: sqlite3.Connection) -> None:
     conn.executemany("UPDATE submissions SET archive_path = ? WHERE sha256 = ?", updates)
 
 
+# v5: data elements. Each base figure of a submission once (value, status such as «Không có số
+# liệu», the reason given); measure rows say whether they have no value because an element is marked
+# no data (never a 0). Rows recorded before keep their measure values (no_data 0): they still count.
+_V5 = """
+ALTER TABLE observations ADD COLUMN no_data INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE elements (
+    sha256   TEXT NOT NULL REFERENCES submissions(sha256),
+    agency   TEXT NOT NULL,
+    year     INTEGER NOT NULL,
+    element  TEXT NOT NULL,
+    value    REAL,
+    status   TEXT,
+    reason   TEXT,
+    blocked  INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (sha256, element)
+);
+CREATE INDEX elements_year ON elements(year, element);
+"""
+
 #: Each step: SQL statements (no ';' inside one) or a function of the connection.
 MIGRATIONS: tuple[str | Callable[[sqlite3.Connection], None], ...] = (
     _V1,
     _V2,
     _V3,
     _v4_relative_archive_paths,
+    _V5,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -160,6 +180,8 @@ class Record:
     values: pd.DataFrame | list[tuple[Any, ...]] | None = None  # rows in `aggregate_cols()` order
     plan_id: str | None = None
     received_given: bool = False
+    #: (element, value, status, reason, blocked) per data element of the file.
+    elements: list[tuple[Any, ...]] = field(default_factory=list)
 
 
 def _dumps(obj: Any) -> str:
@@ -185,7 +207,8 @@ def _rows(values: pd.DataFrame | list[tuple[Any, ...]] | None) -> list[tuple[Any
             return []
         cols = [values[c].tolist() if c in values else [None] * len(values) for c in aggregate_cols()]
         return list(zip(*cols, strict=True))
-    return [tuple(r) for r in values]
+    width = len(aggregate_cols())
+    return [tuple(r) if len(r) == width else (*r, False) for r in values]  # rows without no_data
 
 
 def _text(x: Any) -> str | None:
@@ -311,7 +334,7 @@ class Ledger:
     def add(self, conn: sqlite3.Connection, records: list[Record], recorded_at: datetime) -> None:
         """Insert new submissions and their values (inside the caller's transaction)."""
         seq = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM submissions").fetchone()[0]
-        rows, obs = [], []
+        rows, obs, els = [], [], []
         for r in records:
             seq += 1
             state = "pending" if r.integrity_ok and r.agency and r.year is not None else "rejected"
@@ -337,7 +360,11 @@ class Ledger:
                 )
             )
             if state == "pending":
-                for agency, year, code, num, den, val, src, notes, blocked in _rows(r.values):
+                els += [
+                    (r.sha256, r.agency, r.year, str(e), _num(v), _text(st), _text(why), int(bool(b)))
+                    for e, v, st, why, b in r.elements
+                ]
+                for agency, year, code, num, den, val, src, notes, blocked, no_data in _rows(r.values):
                     obs.append(
                         (
                             r.sha256,
@@ -350,6 +377,7 @@ class Ledger:
                             _text(src),
                             _text(notes),
                             int(blocked is not None and blocked is not pd.NA and bool(blocked)),
+                            int(no_data is not None and no_data is not pd.NA and bool(no_data)),
                         )
                     )
         conn.executemany(
@@ -359,7 +387,12 @@ class Ledger:
             " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             rows,
         )
-        conn.executemany("INSERT OR IGNORE INTO observations VALUES (?,?,?,?,?,?,?,?,?,?)", obs)
+        conn.executemany(
+            "INSERT OR IGNORE INTO observations (sha256, agency, year, code, numerator, denominator, value,"
+            " source, notes, blocked, no_data) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            obs,
+        )
+        conn.executemany("INSERT OR IGNORE INTO elements VALUES (?,?,?,?,?,?,?,?)", els)
 
     def forget_rejected(self, conn: sqlite3.Connection, hashes: Iterable[str]) -> None:
         """Drop rejected rows about to be recorded again (the archived file itself stays)."""
@@ -416,7 +449,7 @@ class Ledger:
         # below fixes their order.
         q = (
             "SELECT o.agency, o.year, o.code, o.numerator, o.denominator, o.value, o.source, o.notes,"
-            " o.blocked"
+            " o.blocked, o.no_data"
             " FROM submissions s CROSS JOIN observations o ON o.sha256 = s.sha256"
             " WHERE s.state = 'accepted'"
         )
@@ -435,6 +468,29 @@ class Ledger:
             return empty_values()
         df = pd.DataFrame(rows, columns=list(aggregate_cols()))
         df["blocked"] = df["blocked"].astype(bool)
+        df["no_data"] = df["no_data"].astype(bool)
+        return df
+
+    def element_values(self, *, upto_year: int | None = None, plan_id: str | None = None) -> pd.DataFrame:
+        """Data elements of accepted submissions (all years up to one): each unit's own history."""
+        cols = ["agency", "year", "element", "value", "status", "reason", "blocked"]
+        if self.conn is None:
+            return pd.DataFrame({c: [] for c in cols})
+        q = (
+            "SELECT e.agency, e.year, e.element, e.value, e.status, e.reason, e.blocked"
+            " FROM submissions s CROSS JOIN elements e ON e.sha256 = s.sha256"
+            " WHERE s.state = 'accepted'"
+        )
+        args: list[Any] = []
+        if upto_year is not None:
+            q += " AND e.year <= ?"
+            args.append(upto_year)
+        if plan_id is not None:
+            q += " AND (s.plan_id IS NULL OR s.plan_id = ?)"
+            args.append(plan_id)
+        rows = self.conn.execute(q + " ORDER BY e.year, e.agency, e.element", args).fetchall()
+        df = pd.DataFrame(rows, columns=cols)
+        df["blocked"] = df["blocked"].astype(bool)
         return df
 
 
@@ -445,11 +501,23 @@ def empty_values() -> pd.DataFrame:
     for c in ("numerator", "denominator", "value"):
         df[c] = df[c].astype("float64")
     df["blocked"] = df["blocked"].astype(bool)
+    df["no_data"] = df["no_data"].astype(bool)
     return df
 
 
 def aggregate_cols() -> tuple[str, ...]:
-    return ("agency", "year", "code", "numerator", "denominator", "value", "source", "notes", "blocked")
+    return (
+        "agency",
+        "year",
+        "code",
+        "numerator",
+        "denominator",
+        "value",
+        "source",
+        "notes",
+        "blocked",
+        "no_data",
+    )
 
 
 def to_submission(row: dict[str, Any], deadline: Any | None) -> Submission:

@@ -13,6 +13,25 @@ from xltoolkit.issues import Issue, Severity
 from xltoolkit.plan.status import StatusResult
 
 
+@dataclass(frozen=True)
+class Coverage:
+    """How many of the units that should report a measure did report a usable figure."""
+
+    reporting: int
+    expected: int
+
+    @property
+    def partial(self) -> bool:
+        return self.reporting < self.expected
+
+    @property
+    def label(self) -> str:
+        return f"{self.reporting}/{self.expected} đơn vị có số liệu"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"reporting": self.reporting, "expected": self.expected}
+
+
 @dataclass
 class MeasureResult:
     """Provincial figure of one measure for the year."""
@@ -29,6 +48,8 @@ class MeasureResult:
     districts_excluded: list[str] = field(default_factory=list)  # blocking error on this measure
     reconciliation_flag: bool = False
     trend: dict[int, float] = field(default_factory=dict)  # year -> official provincial value
+    #: Units with a usable figure out of those expected (set by the aggregation; None: not counted).
+    coverage: Coverage | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -45,6 +66,7 @@ class MeasureResult:
             "districts_excluded": self.districts_excluded,
             "reconciliation_flag": self.reconciliation_flag,
             "trend": {str(y): v for y, v in sorted(self.trend.items())},
+            "coverage": self.coverage.to_dict() if self.coverage else None,
         }
 
 
@@ -53,6 +75,11 @@ class DistrictMeasure:
     code: str
     value: float | None
     status: StatusResult
+    #: The unit's denominator is below the measure's `min_denominator`: shown «số nhỏ», no verdict,
+    #: no status colour, no rank (the provincial figure is unaffected).
+    small_number: bool = False
+    #: The unit marked the measure «Không có số liệu».
+    no_data: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {"code": self.code, "value": self.value, "status": self.status.status}

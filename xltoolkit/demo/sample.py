@@ -37,7 +37,9 @@ from xltoolkit.demo import libreoffice
 from xltoolkit.demo.sample_values import (
     SOURCES,
     TREND_KINDS,
+    counts_from,
     district_counts,
+    element_values,
     fill_report,
     named_cells,
     sample_districts,
@@ -45,6 +47,7 @@ from xltoolkit.demo.sample_values import (
     trajectory,
 )
 from xltoolkit.errors import XltoolkitError
+from xltoolkit.plan.checks import NO_DATA
 from xltoolkit.plan.model import Agency, Measure, Plan
 from xltoolkit.template.render import generate_templates, template_filename
 from xltoolkit.workbook import names as input_names
@@ -106,6 +109,9 @@ class SampleData:
     counts: dict[tuple[int, str, str], tuple[int, int | None]] = field(default_factory=dict)
     #: (year, code) -> (Σ numerators, Σ denominators) over all districts, including one that sent nothing
     district_totals: dict[tuple[int, str], tuple[int, int]] = field(default_factory=dict)
+    #: Deliberate broken rules (year, agency, rule id) and «Không có số liệu» marks (year, agency, element).
+    rule_breaks: list[tuple[int, str, str]] = field(default_factory=list)
+    no_data: list[tuple[int, str, str]] = field(default_factory=list)
     saved_with: str = "libreoffice"
     note: str = ""
     seconds: float = 0.0
@@ -128,6 +134,8 @@ class SampleData:
             "defects": [d.to_dict() for d in self.defects],
             "reconciliation": [{"year": y, "code": c} for y, c in self.reconciliation],
             "resubmissions": [{"year": y, "agency": a} for y, a in self.resubmissions],
+            "rule_breaks": [{"year": y, "agency": a, "rule": r} for y, a, r in self.rule_breaks],
+            "no_data": [{"year": y, "agency": a, "element": e} for y, a, e in self.no_data],
             "saved_with": self.saved_with,
             "note": self.note,
         }
@@ -182,48 +190,40 @@ def _plan_jobs(
         data.missing[years[1]] = [missing_d]
         depts = [a.id for a in plan.agencies if a.kind == "department"]
         data.late[years[2]] = [rng.choice(depts)]
-    lead_measures = [m for m in plan.measures if plan.indicator_of[m.code].lead != plan.consolidator]
-    recon_code = rng.choice(lead_measures or list(plan.measures)).code
+    recon_code = _reconciliation_measure(plan, rng)
     data.reconciliation = [(last, recon_code)]
     data.resubmissions = [(last, resub_d)]
+    quiet_districts = [d for d in district_ids if d not in picks]
+    marks = _marks(plan, quiet_districts, rng)
     jobs: list[_Job] = []
     for yi, year in enumerate(years):
         tdir = data.template_dirs[year]
         deadline = datetime.combine(plan.deadline_for(year), datetime.min.time()).replace(hour=17)
         rates = {code: t.at(yi, len(years)) * rng.uniform(0.98, 1.02) for code, t in trajectories.items()}
-        sums: dict[str, list[int]] = {m.code: [0, 0] for m in plan.measures}
-        per_district: dict[str, dict[str, tuple[int, int | None]]] = {}
+        # one value per element per district first (one child total...), then the totals
+        elements: dict[str, dict[str, int]] = {}
         for d in districts:
             counts = {m.code: district_counts(m, d, rates[m.code], yi, rng) for m in plan.measures}
-            per_district[d.agency.id] = counts
-            for code, (num, den) in counts.items():
-                sums[code][0] += num
-                sums[code][1] += den or 0
-        for code, (num, den) in sums.items():
-            data.district_totals[(year, code)] = (num, den)
+            elements[d.agency.id] = element_values(plan, d.agency, counts)
+        totals = {e.id: sum(els.get(e.id, 0) for els in elements.values()) for e in plan.data_elements}
+        for code, (num, den) in counts_from(plan, plan.measures, totals).items():
+            data.district_totals[(year, code)] = (num, den or 0)
         for agency in plan.agencies:
             if agency.id in data.missing.get(year, []):
                 continue
             measures = plan.measures_for(agency)
-            counts = per_district.get(agency.id) or {
-                m.code: (sums[m.code][0], sums[m.code][1]) for m in measures
-            }
-            if agency.kind != "district" and year == last:
-                for code in [c for c in counts if c == recon_code]:
-                    num, den = counts[code]
-                    counts[code] = (int(num * rng.uniform(1.25, 1.4)) + 2, den)
-            values: dict[str, Any] = {}
-            typed: dict[str, int | None] = {}  # one value per data element, whichever measure names it
+            own = elements.get(agency.id) or {e.id: totals[e.id] for e in plan.elements_for(agency)}
+            own = dict(own)
+            if agency.kind != "district" and year == last and recon_code in {m.code for m in measures}:
+                el = plan.measure_by_code[recon_code].numerator_element or ""
+                own[el] = int(own[el] * rng.uniform(1.25, 1.4)) + 2
+            values: dict[str, Any] = {input_names.element(e): v for e, v in own.items()}
+            if year == last:
+                _apply_marks(plan, values, own, agency.id, year, marks, data)
             for m in measures:
-                num, den = counts[m.code]
-                num = typed.setdefault(m.numerator_element or m.code, num) or 0
-                if m.denominator_element:
-                    den = typed.setdefault(m.denominator_element, den)
-                data.counts[(year, agency.id, m.code)] = (num, den)
-                values[input_names.numerator(m.code)] = num
-                if m.denominator:
-                    values[input_names.denominator(m.code)] = den
                 values[input_names.source(m.code)] = rng.choice(SOURCES)
+            for code, nd in counts_from(plan, measures, own).items():
+                data.counts[(year, agency.id, code)] = nd
             if measures and rng.random() < 0.3:
                 values[input_names.notes(rng.choice(measures).code)] = "Số liệu ước tính đến ngày 30/11."
             late = agency.id in data.late.get(year, [])
@@ -247,33 +247,100 @@ def _plan_jobs(
     return jobs
 
 
+#: Rules the sample breaks on purpose in the latest year (one district each), if the plan has them,
+#: and elements some districts mark «Không có số liệu» (figures a district may well not collect).
+BROKEN_RULES = ("tu_vong_so_sinh_duoi_1_tuoi", "can_do_trong_duoi_5_tuoi")
+NO_DATA_ELEMENTS = ("children_u5_developed", "children_not_married_early", "birth_registered_u5")
+NO_DATA_REASON = "Chưa có hệ thống thu thập số liệu này ở cấp huyện."
+
+
+def _reconciliation_measure(plan: Plan, rng: random.Random) -> str:
+    """A measure whose department figure the sample inflates: its numerator element is its own (no
+    other measure and no rule names it), so the inflation shows on that one measure only."""
+    named = {e for r in plan.validation_rules for e in r.elements}
+    lead = [m for m in plan.measures if plan.indicator_of[m.code].lead != plan.consolidator]
+    own = [
+        m
+        for m in lead or list(plan.measures)
+        if m.numerator_element not in named
+        and sum(m.numerator_element in (x.numerator_element, x.denominator_element) for x in plan.measures)
+        == 1
+    ]
+    return rng.choice(own or lead or list(plan.measures)).code
+
+
+def _marks(plan: Plan, districts: list[str], rng: random.Random) -> dict[str, tuple[str, str]]:
+    """agency -> ("rule", rule id) or ("no_data", element id) for the latest year."""
+    pool = list(districts)
+    rng.shuffle(pool)
+    out: dict[str, tuple[str, str]] = {}
+    for rule in (r for r in BROKEN_RULES if r in plan.rule_by_id):
+        if pool:
+            out[pool.pop()] = ("rule", rule)
+    for element in [e for e in NO_DATA_ELEMENTS if e in plan.element_by_id][:2]:
+        if pool:
+            out[pool.pop()] = ("no_data", element)
+    return out
+
+
+def _apply_marks(
+    plan: Plan,
+    values: dict[str, Any],
+    own: dict[str, int],
+    agency_id: str,
+    year: int,
+    marks: dict[str, tuple[str, str]],
+    data: SampleData,
+) -> None:
+    """A deliberate broken rule (the left side raised past the right) or a «Không có số liệu» mark."""
+    kind, key = marks.get(agency_id, ("", ""))
+    if kind == "rule":
+        r = plan.rule_by_id[key]
+        left, right = r.left_side.elements[-1], r.right_side.elements[-1]
+        if left in own and right in own:
+            values[input_names.element(left)] = own[right] + 3 + own[right] // 10
+            data.rule_breaks.append((year, agency_id, key))
+    elif kind == "no_data" and key in own:
+        values.pop(input_names.element(key), None)
+        values[input_names.status(key)] = NO_DATA
+        values[input_names.reason(key)] = NO_DATA_REASON
+        data.no_data.append((year, agency_id, key))
+
+
 def _add_defects(job: _Job, plan: Plan, agency_id: str, picks: tuple[str, ...], rng: random.Random) -> None:
     """Typos in this agency's latest file (a copy of the values, so the corrected resubmission is clean)."""
     typo_a, typo_b, over_c, resub_d = picks
     job.values = dict(job.values)
-    numerators = {m.code: job.values.get(input_names.numerator(m.code)) or 0 for m in plan.measures}
+
+    def typed_value(element: str | None) -> Any:
+        return job.values.get(input_names.element(element)) if element else None
+
+    numerators = {m.code: typed_value(m.numerator_element) or 0 for m in plan.measures}
     big = [m for m in plan.measures if numerators[m.code] >= 1000]
     small = [m for m in plan.measures if m.denominator and 0 < numerators[m.code] < 1000]
+    # numerator ≤ denominator is a rule only for proportions
+    over = [m for m in small if m.proportion and m.numerator_element != m.denominator_element]
     chosen: list[tuple[str, Measure]] = []
     if agency_id == typo_a and big:
         chosen.append(("text-thousands", rng.choice(big)))
     if agency_id == typo_b and small:
         chosen.append(("text-decimal", rng.choice(small)))
     if agency_id in (over_c, resub_d):
-        chosen.append(("numerator-gt-denominator", rng.choice(small or list(plan.measures))))
+        chosen.append(("numerator-gt-denominator", rng.choice(over or small or list(plan.measures))))
     for kind, m in chosen:
-        name = input_names.numerator(m.code)
-        intended = job.values[name]
+        name = input_names.numerator(m.code)  # the measure's name for the element's cell
+        key = input_names.element(m.numerator_element or "")
+        intended = job.values[key]
         if kind == "text-thousands":
             typed: Any = f"{intended:,}".replace(",", ".")
         elif kind == "text-decimal":
-            den = job.values.get(input_names.denominator(m.code)) or 1
+            den = typed_value(m.denominator_element) or 1
             typed = format(round(intended / den * m.scale, 1), "g").replace(".", ",")
             if "," not in typed:
                 typed += ",5"
         else:
-            typed = int(job.values.get(input_names.denominator(m.code)) or intended) + rng.randint(5, 50)
-        job.values[name] = typed
+            typed = int(typed_value(m.denominator_element) or intended) + rng.randint(5, 50)
+        job.values[key] = typed
         job.defects.append(Defect(job.year, agency_id, job.name, kind, name, typed, intended))
 
 

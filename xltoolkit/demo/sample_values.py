@@ -5,6 +5,7 @@ repeat exactly)."""
 
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import dataclass
 from typing import Any
@@ -12,6 +13,7 @@ from typing import Any
 import openpyxl
 
 from xltoolkit.errors import XltoolkitError
+from xltoolkit.plan.checks import evaluate_rules
 from xltoolkit.plan.model import Agency, Measure, Plan
 from xltoolkit.workbook import names as input_names
 
@@ -195,3 +197,51 @@ def fill_report(
             rng.choice(("Nguyễn Văn An", "Trần Thị Bích", "Lê Hoàng Nam", "Phạm Thu Hà")),
         )
         set_named(wb, names, input_names.PHONE, f"0272 3{rng.randint(100000, 999999)}")
+
+
+# ------------------------------------------------------------------------------------------- elements
+
+
+def element_values(plan: Plan, agency: Agency, counts: dict[str, tuple[int, int | None]]) -> dict[str, int]:
+    """One value per data element from per-measure counts (the first measure naming an element
+    decides it), then made consistent with the plan's rules: one child total per district."""
+    values: dict[str, int] = {}
+    for m in plan.measures_for(agency):
+        num, den = counts[m.code]
+        if m.numerator_element:
+            values.setdefault(m.numerator_element, num)
+        if m.denominator_element and den is not None:
+            values.setdefault(m.denominator_element, den)
+    return make_consistent(plan, agency, values)
+
+
+def make_consistent(plan: Plan, agency: Agency, values: dict[str, int]) -> dict[str, int]:
+    """Repair broken rules by raising the smaller side (or setting an administrative count), a few
+    passes, so nested figures (age groups, deaths by age) hold as in a real report."""
+    values = dict(values)
+    for _ in range(10):
+        broken = evaluate_rules(plan, values, agency=agency, rules=plan.rules_for(agency))
+        if not broken:
+            break
+        for v in broken:
+            r = plan.rule_by_id[v.rule]
+            gap = math.ceil(abs(v.left - v.right))
+            if r.operator == "==" and len(r.left_side.elements) == 1:
+                values[r.left_side.elements[0]] = int(v.right)
+            elif r.operator in ("<", "<=") and r.right_side.elements:
+                values[r.right_side.elements[-1]] += gap + (1 if r.operator == "<" else 0)
+            elif r.operator in (">", ">=") and r.left_side.elements:
+                values[r.left_side.elements[-1]] += gap + (1 if r.operator == ">" else 0)
+    return values
+
+
+def counts_from(
+    plan: Plan, measures: tuple[Measure, ...], values: dict[str, int]
+) -> dict[str, tuple[int, int | None]]:
+    """(numerator, denominator) of each measure, read from the element values."""
+    out: dict[str, tuple[int, int | None]] = {}
+    for m in measures:
+        num = values.get(m.numerator_element or "", 0)
+        den = values.get(m.denominator_element or "") if m.denominator_element else None
+        out[m.code] = (num, den)
+    return out

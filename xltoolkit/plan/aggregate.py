@@ -6,8 +6,12 @@ children like one of 200,000. The lead department's province-wide figure, where 
 the official value; the district aggregate stays beside it and a relative gap beyond the plan's
 reconciliation tolerance is flagged for the officer.
 
+A unit that marked a measure's figure «Không có số liệu» (``no_data``) is left out of both sums, like
+a unit whose figure has an error, and the figure says how many units it covers (`reporting` of
+`expected`), so a provincial value from partial coverage can be shown as such.
+
 Input frame (one row per agency, year and measure; the shape of `FileReport.values`):
-``agency, year, code, numerator, denominator, blocked`` (other columns are ignored).
+``agency, year, code, numerator, denominator, blocked[, no_data]`` (other columns are ignored).
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ import pandas as pd
 from xltoolkit.plan.model import Plan
 from xltoolkit.plan.status import round_sig
 
-VALUE_COLUMNS = ("agency", "year", "code", "numerator", "denominator", "value", "blocked")
+VALUE_COLUMNS = ("agency", "year", "code", "numerator", "denominator", "value", "blocked", "no_data")
 
 #: The largest count or value that takes part in a sum. No count of children or of communes comes
 #: near it, and a sum of a thousand such rows stays finite, so one absurd input (1e308) is left out
@@ -44,6 +48,15 @@ class Figure:
     districts_used: list[str] = field(default_factory=list)
     districts_excluded: list[str] = field(default_factory=list)
     reconciliation_flag: bool = False
+    #: Districts that marked the figure «Không có số liệu» (left out of both sums, not an error).
+    districts_no_data: list[str] = field(default_factory=list)
+    #: Units whose figure the official value covers, of those expected (see `coverage_counts`).
+    reporting: int = 0
+    expected: int = 0
+
+    @property
+    def partial(self) -> bool:
+        return self.reporting < self.expected
 
 
 def rate(
@@ -77,6 +90,7 @@ def empty_values() -> pd.DataFrame:
             "denominator": pd.Series([], dtype="float64"),
             "value": pd.Series([], dtype="float64"),
             "blocked": pd.Series([], dtype=bool),
+            "no_data": pd.Series([], dtype=bool),
         }
     )
 
@@ -98,6 +112,9 @@ def normalise(values: pd.DataFrame) -> pd.DataFrame:
             "denominator": pd.to_numeric(values["denominator"], errors="coerce").astype("float64"),
             "blocked": values["blocked"].fillna(False).astype(bool)
             if "blocked" in values
+            else pd.Series(False, index=values.index),
+            "no_data": values["no_data"].fillna(False).astype(bool)
+            if "no_data" in values
             else pd.Series(False, index=values.index),
         }
     )
@@ -123,24 +140,28 @@ def with_values(values: pd.DataFrame, plan: Plan) -> pd.DataFrame:
 
 
 def _usable(df: pd.DataFrame, has_den: pd.Series) -> pd.Series:
-    """A row counts when not blocked and its counts are whole: numerator ≥ 0 and, for rates, a
-    denominator ≥ 0 that is positive unless the numerator is 0 (a district with no births and no
-    deaths adds nothing to either sum, but it did report); no count beyond `MAX_MAGNITUDE`."""
+    """A row counts when not blocked, not marked no data, and its counts are whole: numerator ≥ 0
+    and, for rates, a denominator ≥ 0 that is positive unless the numerator is 0 (a district with
+    no births and no deaths adds nothing to either sum, but it did report);
+    no count beyond `MAX_MAGNITUDE`."""
     num, den = df["numerator"], df["denominator"]
     ok_num = num.notna() & (num >= 0) & (num <= MAX_MAGNITUDE)
     ok_den = den.notna() & (den >= 0) & (den <= MAX_MAGNITUDE) & ((den > 0) | (num == 0))
     ok_value = df["value"].notna() | (has_den & (den == 0))  # a value computed is finite
-    return (~df["blocked"]) & ok_num & (ok_den | ~has_den) & ok_value
+    return (~df["blocked"]) & (~df["no_data"]) & ok_num & (ok_den | ~has_den) & ok_value
 
 
 def district_aggregates(values: pd.DataFrame, plan: Plan) -> dict[tuple[int, str], Figure]:
     """Σ numerators / Σ denominators × scale per (year, measure) over the plan's districts.
 
     Districts whose row is blocked (a blocking error on that measure) or unusable are left out of
-    both sums and listed in `districts_excluded`; districts that sent nothing are simply absent.
+    both sums and listed in `districts_excluded`; those that marked it no data are left out too and
+    listed in `districts_no_data`; districts that sent nothing are simply absent. `reporting` counts
+    the districts used, of all the plan's districts (`expected`).
     """
     df = with_values(values, plan)
     districts = {a.id for a in plan.districts}
+    expected = len(districts)
     df = df[df["agency"].isin(districts) & df["code"].isin(plan.measure_by_code)]
     out: dict[tuple[int, str], Figure] = {}
     for key, g in df.groupby(["year", "code"], sort=True):
@@ -161,7 +182,10 @@ def district_aggregates(values: pd.DataFrame, plan: Plan) -> dict[tuple[int, str
             numerator_sum=num_sum,
             denominator_sum=den_sum,
             districts_used=sorted(used["agency"]),
-            districts_excluded=sorted(g.loc[~g["usable"], "agency"]),
+            districts_excluded=sorted(g.loc[~g["usable"] & ~g["no_data"], "agency"]),
+            districts_no_data=sorted(g.loc[g["no_data"], "agency"]),
+            reporting=len(used),
+            expected=expected,
         )
     return out
 
@@ -189,10 +213,12 @@ def provincial_figures(values: pd.DataFrame, plan: Plan) -> dict[tuple[int, str]
         fig = figures.get(key)
         if fig is None:
             year, code = key
-            fig = figures[key] = Figure(code, year, None, None, None, "none")
+            fig = figures[key] = Figure(code, year, None, None, None, "none", expected=len(plan.districts))
         fig.department_value = dept
         fig.value = dept
         fig.source = "department"
+        # the official value is the department's own province-wide figure: it covers the province
+        fig.reporting = fig.expected = 1
         if fig.district_aggregate is not None:
             fig.reconciliation_flag = differs(dept, fig.district_aggregate, tol)
     return figures
@@ -214,6 +240,29 @@ def agency_series(values: pd.DataFrame, plan: Plan) -> dict[tuple[str, str], dic
     out: dict[tuple[str, str], dict[int, float]] = {}
     for a, y, c, v in zip(df["agency"], df["year"], df["code"], df["value"], strict=True):
         out.setdefault((a, c), {})[int(y)] = float(v)
+    return out
+
+
+def small_number(denominator: float | None, minimum: float | None) -> bool:
+    """A unit's rate rests on too few cases to judge: its denominator is below the plan's minimum."""
+    if minimum is None or denominator is None or not math.isfinite(denominator):
+        return False
+    return denominator < minimum
+
+
+def element_series(elements: pd.DataFrame) -> dict[tuple[str, str], dict[int, float]]:
+    """(agency, element) -> {year: own value} over usable element values (not blocked, not no data):
+    the history an element's year-on-year check compares with."""
+    out: dict[tuple[str, str], dict[int, float]] = {}
+    if elements is None or len(elements) == 0:
+        return out
+    value = pd.to_numeric(elements["value"], errors="coerce")
+    ok = value.notna() & ~elements["blocked"].fillna(False).astype(bool)
+    for a, y, e, v in zip(
+        elements["agency"][ok], elements["year"][ok], elements["element"][ok], value[ok], strict=True
+    ):
+        if math.isfinite(float(v)) and abs(float(v)) <= MAX_MAGNITUDE:
+            out.setdefault((str(a), str(e)), {})[int(y)] = float(v)
     return out
 
 

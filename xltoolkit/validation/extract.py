@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from xltoolkit.issues import Issue, issue
+from xltoolkit.plan.checks import NO_DATA
 from xltoolkit.plan.model import Measure, Plan
-from xltoolkit.plan.rules import BUDGET_RULES, InputRule, measure_rules, plausible_max
+from xltoolkit.plan.rules import BUDGET_RULES, InputRule, plausible_max
 from xltoolkit.validation.batch import KeyedCache
 from xltoolkit.validation.read import WorkbookData, split_ref
 from xltoolkit.vn_numbers import TextNumber, parse_number_text
@@ -51,7 +52,11 @@ MAX_BUDGET_MILLION_VND = 1e9
 
 @dataclass
 class InputCell:
-    """Where one numeric input sits and what was found there (raw kept for the message)."""
+    """Where one numeric input sits and what was found there (raw kept for the message).
+
+    A data element's input also carries its status («Không có số liệu», …) and reason: a marked
+    element is no data (`no_data`), never a 0, and is not checked as a number.
+    """
 
     field: str
     code: str | None
@@ -59,15 +64,26 @@ class InputCell:
     sheet: str
     cell: str
     raw: Any
-    kind: str  # number | empty | text | other | formula
+    kind: str  # number | empty | text | other | formula | nodata
     value: float
     parsed: TextNumber | None
     rule: InputRule
     label: str
+    element: str | None = None
+    status: str | None = None
+    reason: str | None = None
+    status_cell: str | None = None
+    reason_cell: str | None = None
+
+    @property
+    def no_data(self) -> bool:
+        return self.kind == "nodata"
 
 
 @dataclass
 class MeasureCells:
+    """A measure's inputs are its elements' cells (shared with other measures naming the same one)."""
+
     code: str
     numerator: InputCell | None
     denominator: InputCell | None
@@ -75,11 +91,16 @@ class MeasureCells:
     source: str | None
     notes: str | None
 
+    @property
+    def no_data(self) -> bool:
+        return any(ic is not None and ic.no_data for ic in (self.numerator, self.denominator))
+
 
 @dataclass
 class Extracted:
     inputs: list[InputCell] = field(default_factory=list)
     measures: list[MeasureCells] = field(default_factory=list)
+    elements: dict[str, InputCell] = field(default_factory=dict)
     budget: dict[str, InputCell] = field(default_factory=dict)
     tasks: list[dict[str, Any]] = field(default_factory=list)
     difficulties: str | None = None
@@ -125,39 +146,58 @@ def _locate(wbd: WorkbookData, name: str) -> tuple[str, str] | None:
     return dest
 
 
-#: Per measure: the measure, ((rule, input name), ...), its source name and its notes name.
-MeasureSteps = tuple[tuple[Measure, tuple[tuple[InputRule, str], ...], str, str], ...]
-_STEPS: KeyedCache[int, tuple[MeasureSteps, tuple[Input, ...]]] = KeyedCache()
+#: Per element: (id, value name, status name, reason name, rule); per measure: (measure, source name,
+#: notes name, value cell); the task inputs.
+ElementSteps = tuple[tuple[str, str, str, str, InputRule], ...]
+MeasureSteps = tuple[tuple[Measure, str, str, str | None], ...]
+Steps = tuple[ElementSteps, MeasureSteps, tuple[Input, ...]]
+_STEPS: KeyedCache[int, Steps] = KeyedCache()
 
 
-def _steps(lay: TemplateLayout) -> tuple[MeasureSteps, tuple[Input, ...]]:
-    """The measure steps and the task inputs of a layout.
+def _steps(lay: TemplateLayout) -> Steps:
+    """The element, measure and task steps of a layout.
 
     Built once per layout object (integrity.expected() hands every file of an agency and year the
     same one), not rebuilt for each of thousands of files.
     """
 
-    def make() -> tuple[MeasureSteps, tuple[Input, ...]]:
+    def make() -> Steps:
+        elements = []
+        for e in lay.plan.elements_for(lay.agency):
+            name = names.element(e.id)
+            inp = lay.input_by_name.get(name)
+            rule = (
+                inp.rule
+                if inp is not None and inp.rule is not None
+                else InputRule("element", e.name, e.integer)
+            )
+            elements.append((e.id, name, names.status(e.id), names.reason(e.id), rule))
+        value_col = lay.columns.get("value")
         measures = tuple(
             (
                 m,
-                tuple((rule, names.measure_field(rule.field, m.code)) for rule in measure_rules(m)),
                 names.source(m.code),
                 names.notes(m.code),
+                f"{value_col}{lay.measure_rows[m.code]}"
+                if value_col and m.code in lay.measure_rows
+                else None,
             )
             for m in lay.measures
         )
-        return measures, tuple(inp for inp in lay.inputs if inp.kind == "task")
+        return tuple(elements), measures, tuple(inp for inp in lay.inputs if inp.kind == "task")
 
     return _STEPS.get(id(lay), lay, make)
 
 
 def extract(wbd: WorkbookData, lay: TemplateLayout, reported_missing: set[str]) -> Extracted:
-    """Read every input of the layout through its defined name. Missing names are reported once."""
+    """Read every input of the layout through its defined name, each element once; missing names are
+    reported once."""
     reader = _Reader(wbd, lay, reported_missing)
-    measure_steps, task_inputs = _steps(lay)
-    for m, rules, src_name, notes_name in measure_steps:
-        reader.measure(m.code, rules, src_name, notes_name)
+    element_steps, measure_steps, task_inputs = _steps(lay)
+    for step in element_steps:
+        reader.element(*step)
+    for m, src_name, notes_name, value_cell in measure_steps:
+        reader.measure(m, src_name, notes_name, value_cell)
     out = reader.out
     for rule in BUDGET_RULES:
         ic = reader.numeric(names.BUDGET_NAMES[rule.field], rule, None, rule.label)
@@ -204,7 +244,9 @@ class _Reader:
             return None
         return text_of(self.wbd.value(*dest))
 
-    def numeric(self, name: str, rule: InputRule, code: str | None, label: str) -> InputCell | None:
+    def numeric(
+        self, name: str, rule: InputRule, code: str | None, label: str, *, count: bool = True
+    ) -> InputCell | None:
         dest = self.cell_of(name, code, label)
         if dest is None:
             return None
@@ -214,22 +256,40 @@ class _Reader:
             raw = self.wbd.value(*dest)
             kind, value, parsed = classify(raw, rule.whole)
         ic = InputCell(rule.field, code, name, dest[0], dest[1], raw, kind, value, parsed, rule, label)
-        self.out.inputs.append(ic)
+        if count:
+            self.out.inputs.append(ic)
         return ic
 
-    def measure(self, code: str, rules: tuple[tuple[InputRule, str], ...], src: str, notes: str) -> None:
-        num = den = None
-        for rule, name in rules:
-            ic = self.numeric(name, rule, code, rule.label)
-            if rule.field == "numerator":
-                num = ic
-            else:
-                den = ic
-        value_cell = None
-        if num is not None and self.lay.columns:
-            value_cell = f"{self.lay.columns['value']}{split_ref(num.cell)[0]}"
+    def element(self, element_id: str, name: str, status: str, reason: str, rule: InputRule) -> None:
+        """One element: its value, and its status and reason (a «Không có số liệu» mark: no data)."""
+        status_dest, reason_dest = _locate(self.wbd, status), _locate(self.wbd, reason)
+        mark = self.text(status_dest)
+        ic = self.numeric(name, rule, None, rule.label, count=False)
+        if ic is None:
+            return
+        ic.element, ic.status, ic.reason = element_id, mark, self.text(reason_dest)
+        ic.status_cell = status_dest[1] if status_dest else None
+        ic.reason_cell = reason_dest[1] if reason_dest else None
+        if mark is not None and mark.strip() == NO_DATA:
+            ic.kind, ic.value, ic.parsed = "nodata", math.nan, None
+            if ic.reason is None and reason_dest is not None:
+                self.out.issues.append(
+                    issue(
+                        "no-data-without-reason",
+                        reason_dest[0],
+                        reason_dest[1],
+                        what=rule.label,
+                        status_cell=ic.status_cell or "",
+                    )
+                )
+        self.out.inputs.append(ic)
+        self.out.elements[element_id] = ic
+
+    def measure(self, m: Measure, src: str, notes: str, value_cell: str | None) -> None:
+        num = self.out.elements.get(m.numerator_element or "")
+        den = self.out.elements.get(m.denominator_element or "") if m.denominator_element else None
         source, note = self.text(_locate(self.wbd, src)), self.text(_locate(self.wbd, notes))
-        self.out.measures.append(MeasureCells(code, num, den, value_cell, source, note))
+        self.out.measures.append(MeasureCells(m.code, num, den, value_cell, source, note))
 
 
 def previous(history: Any, agency: str, code: str, year: int) -> tuple[float, float]:
@@ -253,37 +313,37 @@ def _pmax(plan: Plan, code: str) -> float | None:
     return _PMAX.get((plan.digest, code), plan, lambda: plausible_max(plan, code))
 
 
+def _usable(ic: InputCell | None) -> float:
+    """An element's value where it is a typed number (not marked no data), else NaN."""
+    return ic.value if ic is not None and ic.kind == "number" else math.nan
+
+
 def batch_rows(
     file_index: int, ex: Extracted, plan: Plan, agency: str, year: int, history: Any
 ) -> list[tuple[Any, ...]]:
-    """One tuple (ROW_FIELDS order) per numeric input of this file, in ex.inputs order.
+    """One tuple (ROW_FIELDS order) per numeric input of this file (ex.inputs order: each element
+    once, then the budget), then one per measure (ex.measures order), whose rate the batch computes.
 
-    Tuples, not 17 per-column appends per input: the batch transposes all files' rows once.
+    Input rows carry the cell checks and the element's own year-on-year check; measure rows
+    (kind "measure", never checked as cells) carry the numerator and denominator values, so rates,
+    zero denominators, plausibility and the measure's year-on-year check need no second pass.
+    Tuples, not 18 per-column appends per input: the batch transposes all files' rows once.
     """
-    partner_of: dict[int, InputCell | None] = {}
-    for mc in ex.measures:
-        if mc.numerator is not None:
-            partner_of[id(mc.numerator)] = mc.denominator
-        if mc.denominator is not None:
-            partner_of[id(mc.denominator)] = mc.numerator
     nan = math.nan
     rows = []
     for ic in ex.inputs:
-        partner = partner_of.get(id(ic))
-        m = plan.measure_by_code.get(ic.code or "")
         rule = ic.rule
-        if m and ic.field == "numerator":
-            prev, prev_year = previous(history, agency, ic.code or "", year)
-            pmax = _pmax(plan, m.code)
-            scale, has_den = m.scale, bool(m.denominator)
+        if ic.element is not None:
+            prev, prev_year = previous(history, agency, ic.element, year)
+            vmax = MAX_COUNT
         else:
-            prev = prev_year = pmax = scale = nan
-            has_den = False
+            prev = prev_year = nan
+            vmax = MAX_BUDGET_MILLION_VND
         rows.append(
             (
                 file_index,
                 ic.field,
-                ic.code or "",
+                ic.element or "",
                 ic.sheet,
                 ic.cell,
                 ic.kind,
@@ -291,14 +351,41 @@ def batch_rows(
                 rule.whole,
                 float(rule.minimum),
                 rule.required,
-                bool(rule.le_field) and partner is not None,
-                partner.value if partner is not None else nan,
-                scale,
-                has_den,
+                False,
+                nan,
+                nan,
+                False,
+                nan,
+                prev,
+                prev_year,
+                vmax,
+            )
+        )
+    for mc in ex.measures:
+        m = plan.measure_by_code[mc.code]
+        prev, prev_year = previous(history, agency, mc.code, year)
+        pmax = _pmax(plan, m.code)
+        num = mc.numerator
+        rows.append(
+            (
+                file_index,
+                "measure",
+                mc.code,
+                num.sheet if num else "",
+                mc.value_cell or (num.cell if num else ""),
+                "measure",
+                _usable(num),
+                False,
+                0.0,
+                False,
+                bool(m.proportion and m.denominator_element),
+                _usable(mc.denominator),
+                m.scale,
+                bool(m.denominator_element),
                 pmax if pmax is not None else nan,
                 prev,
                 prev_year,
-                MAX_COUNT if m else MAX_BUDGET_MILLION_VND,
+                MAX_COUNT,
             )
         )
     return rows

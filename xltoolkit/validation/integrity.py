@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from typing import Any
 
 from openpyxl.utils import column_index_from_string
 
@@ -26,6 +27,7 @@ from xltoolkit.workbook.layout import (
     META_SHEET,
     SUPPORTED_TEMPLATE_VERSIONS,
     TEMPLATE_FORMAT,
+    TEMPLATE_VERSION,
     Cell,
     TemplateLayout,
     build_layout,
@@ -35,6 +37,9 @@ from xltoolkit.workbook.layout import (
     fingerprint_lines,
 )
 from xltoolkit.workbook.names import INPUT_NAME
+
+#: Template versions this validator reads: only the current one (see `_identify` on version 1).
+READABLE_VERSIONS = frozenset({TEMPLATE_VERSION})
 
 
 def _nfc(value: object) -> object:
@@ -156,10 +161,18 @@ def _identify(meta: dict[str, str], plan: Plan) -> tuple[Agency, int] | Issue:
     if meta.get("format") != TEMPLATE_FORMAT:
         return issue("not-a-template", META_SHEET, "B1")
     version = meta.get("template_version", "")
-    if version not in SUPPORTED_TEMPLATE_VERSIONS:
-        supported = ", ".join(sorted(SUPPORTED_TEMPLATE_VERSIONS))
+    if version not in READABLE_VERSIONS:
+        # A version-1 file (denominators typed in every measure row) is refused, not read: its layout
+        # builder is gone, and reading it through today's names would take a base figure from one
+        # measure row for all. Values of version-1 files already in the ledger still count.
+        old = version in SUPPORTED_TEMPLATE_VERSIONS
         return issue(
-            "unsupported-template-version", META_SHEET, "B2", found=version or "?", supported=supported
+            "unsupported-template-version",
+            META_SHEET,
+            "B2",
+            variant="older" if old else None,
+            found=version or "?",
+            supported=", ".join(sorted(READABLE_VERSIONS)),
         )
     if meta.get("plan_id") != plan.id:
         return issue("wrong-plan", META_SHEET, "B3", found=meta.get("plan_id", ""), expected=plan.id)
@@ -189,7 +202,10 @@ def _expected(
     if agency is not None:
         want = plan.agency(agency)
         if want.id != found.id:
-            names = {"found_name": plan.body_name(found), "expected_name": plan.body_name(want)}
+            names: dict[str, Any] = {
+                "found_name": plan.body_name(found),
+                "expected_name": plan.body_name(want),
+            }
             out.append(issue("wrong-agency", META_SHEET, "B6", **names))
     if year is not None and found_year != year:
         out.append(issue("wrong-year", META_SHEET, "B9", found=found_year, expected=year))
@@ -235,7 +251,8 @@ def found_cells(wbd: WorkbookData, lay: TemplateLayout, extra: LayoutIndex) -> d
         r0, c0 = sd.origin
         for i, line in enumerate(sd.grid):
             row = r0 + i
-            cols = skip_cols if row >= FIRST_DATA_ROW else ()
+            # the add-in's columns below the first data row, but not the measure table's header
+            cols = skip_cols if row >= FIRST_DATA_ROW and row != lay.header_row else ()
             for j, v in enumerate(line):
                 if v is None or v == "" or (c0 + j) in cols:
                     continue

@@ -188,6 +188,20 @@ _WB_NAME = re.compile(rb"<definedName\b([^>]*)>([^<]*)</definedName>")
 _NAME_ATTR = re.compile(rb"""\bname\s*=\s*["']([^"']*)["']""")
 _REL = re.compile(rb"<Relationship\b([^>]*?)/?>")
 _ENTITIES = {"&quot;": '"', "&apos;": "'"}
+_CHAR_REF = re.compile(r"&#(x[0-9a-fA-F]+|[0-9]+);")
+
+
+def _char(m: re.Match[str]) -> str:
+    """One XML character reference; '&' itself stays escaped for `unescape` to resolve once."""
+    code = m.group(1)
+    n = int(code[1:], 16) if code[0] in "xX" else int(code)
+    try:
+        ch = chr(n)
+    except (ValueError, OverflowError):
+        return m.group(0)
+    return {"&": "&amp;", "<": "&lt;", ">": "&gt;"}.get(ch, ch)
+
+
 _MERGE = re.compile(rb'<mergeCell\b[^>]*?\bref="([^"]+)"')
 PROTECT = re.compile(rb"<sheetProtection\b([^>]*)/?>")
 
@@ -196,7 +210,11 @@ PROTECT = re.compile(rb"<sheetProtection\b([^>]*)/?>")
 def _text(raw: bytes) -> str:
     """Attribute and formula text; cached because every file of a template repeats the same ~300."""
     text = raw.decode("utf-8")
-    return unescape(text, _ENTITIES) if "&" in text else text
+    if "&" not in text:
+        return text
+    if "&#" in text:  # character references: writers escape non-ASCII text in formulas this way
+        text = _CHAR_REF.sub(_char, text)
+    return unescape(text, _ENTITIES)
 
 
 def attrs(text: bytes) -> dict[str, str]:

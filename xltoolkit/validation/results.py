@@ -16,7 +16,21 @@ import pandas as pd
 
 from xltoolkit.issues import Issue
 
-VALUE_COLUMNS = ["agency", "year", "code", "numerator", "denominator", "value", "source", "notes", "blocked"]
+VALUE_COLUMNS = [
+    "agency",
+    "year",
+    "code",
+    "numerator",
+    "denominator",
+    "value",
+    "source",
+    "notes",
+    "blocked",
+    "no_data",
+]
+#: One data element of a file: its value (NaN: blank, not a number or no data), the status cell's
+#: text, the reason given, and whether an error at its cell forbids using it.
+ELEMENT_COLUMNS = ["element", "value", "status", "reason", "blocked"]
 
 
 def empty_values() -> pd.DataFrame:
@@ -32,6 +46,7 @@ def empty_values() -> pd.DataFrame:
             "source": pd.Series(dtype="object"),
             "notes": pd.Series(dtype="object"),
             "blocked": pd.Series(dtype="bool"),
+            "no_data": pd.Series(dtype="bool"),
         }
     )
 
@@ -48,6 +63,7 @@ def rows_frame(rows: list[ValueRow]) -> pd.DataFrame:
     for col in ("numerator", "denominator", "value"):
         df[col] = df[col].astype("float64")
     df["blocked"] = df["blocked"].astype(bool)
+    df["no_data"] = df["no_data"].astype(bool)
     return df
 
 
@@ -67,6 +83,7 @@ class FileReport:
     sha256: str | None = None
     meta: dict[str, str] = field(default_factory=dict)
     value_rows: list[ValueRow] = field(default_factory=list, repr=False)  # VALUE_COLUMNS order
+    element_rows: list[tuple[Any, ...]] = field(default_factory=list, repr=False)  # ELEMENT_COLUMNS
     tasks: list[dict[str, Any]] = field(default_factory=list)
     budget: dict[str, float | None] | None = None
     difficulties: str | None = None

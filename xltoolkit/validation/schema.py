@@ -43,25 +43,17 @@ def _checks(limits: Checks) -> dict[str, CheckFn]:
             ~_is_number(df) | ~df["whole"] | (df["value"] == np.floor(df["value"]))
         ),
         "value-out-of-range": lambda df: ~_is_number(df) | (df["value"].abs() <= df["vmax"]),
-        "numerator-exceeds-denominator": lambda df: (
-            ~df["le"]
-            | df["value"].isna()
-            | df["partner"].isna()
-            | (df["partner"] == 0)
-            | (df["value"] <= df["partner"])
-        ),
+        # numerator ≤ denominator is a validation rule of the plan now (see `run_rule_checks`)
         "zero-denominator": lambda df: (
-            ~(
-                (df["field"] == "denominator")
-                & (df["value"] == 0)
-                & df["partner"].notna()
-                & (df["partner"] != 0)
-            )
+            ~((df["field"] == "measure") & df["has_den"] & (df["partner"] == 0) & (df["value"] > 0))
         ),
         "implausible-value": lambda df: df["rate"].isna() | df["pmax"].isna() | (df["rate"] <= df["pmax"]),
         "yoy-jump": yoy,
     }
 
+
+#: What an input row may hold ("nodata": an element marked «Không có số liệu»; "measure": a rate row).
+KINDS = ["number", "empty", "text", "other", "formula", "nodata", "measure"]
 
 CHECKED_COLUMNS = [
     "field",
@@ -72,6 +64,7 @@ CHECKED_COLUMNS = [
     "whole",
     "required",
     "le",
+    "has_den",
     "rate",
     "pmax",
     "prev",
@@ -88,13 +81,14 @@ def schema_for(limits: Checks) -> tuple[pa.DataFrameSchema, list[str]]:
         checks = _checks(limits)
         schema = pa.DataFrameSchema(
             {
-                "kind": pa.Column(str, pa.Check.isin(["number", "empty", "text", "other", "formula"])),
+                "kind": pa.Column(str, pa.Check.isin(KINDS)),
                 "value": pa.Column(float, nullable=True),
                 "partner": pa.Column(float, nullable=True),
                 "minimum": pa.Column(float),
                 "whole": pa.Column(bool),
                 "required": pa.Column(bool),
                 "le": pa.Column(bool),
+                "has_den": pa.Column(bool),
                 "rate": pa.Column(float, nullable=True),
                 "pmax": pa.Column(float, nullable=True),
                 "prev": pa.Column(float, nullable=True),
@@ -109,22 +103,76 @@ def schema_for(limits: Checks) -> tuple[pa.DataFrameSchema, list[str]]:
 
 
 def add_rates(df: pd.DataFrame) -> pd.DataFrame:
-    """Recompute each measure's value from numerator and denominator (never from cached results).
+    """Recompute each measure's value from its elements (never from cached results); an element's
+    own value is its «rate» for the year-on-year check.
 
-    Only where both are usable numbers: non-negative, denominator > 0, and within the proportion rule;
-    otherwise the value is left empty (the row's errors say why).
+    Only where both are usable numbers: non-negative, denominator > 0, and numerator ≤ denominator
+    for proportions; otherwise the value is left empty (the row's errors, or no data, say why).
     """
-    num = df["field"] == "numerator"
+    measure = df["field"] == "measure"
+    element = df["field"] == "element"
     value, partner = df["value"], df["partner"]
     has_den = df["has_den"]
-    ok = num & (df["kind"] == "number") & (value >= 0) & (value <= df["vmax"])
-    ok &= partner.isna() | (partner <= df["vmax"])
+    ok = measure & value.notna() & (value >= 0) & (value <= df["vmax"])
+    ok &= ~has_den | (partner.notna() & (partner <= df["vmax"]))
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(partner > 0, value / partner * df["scale"], np.nan)
     rate = np.where(has_den, ratio, value)
     ok &= ~df["le"] | partner.isna() | (value <= partner)
-    df["rate"] = np.where(ok & np.isfinite(rate), rate, np.nan).astype(float)
+    own = element & (df["kind"] == "number") & (value >= 0) & (value <= df["vmax"])
+    rate = np.where(own, value, rate)
+    df["rate"] = np.where((ok | own) & np.isfinite(rate), rate, np.nan).astype(float)
     return df
+
+
+# ------------------------------------------------------------------------------ validation rules
+
+#: Operator codes of the rule frame (a small int column, compared vectorised).
+OPERATOR_CODES = {"<": 0, "<=": 1, "==": 2, ">=": 3, ">": 4}
+_EPS = 1e-9  # as in plan.expressions: absorbs binary rounding of sums of decimals only
+
+
+def _rule_holds(df: pd.DataFrame) -> pd.Series:
+    """True where the rule holds or cannot be judged (a side unknown), the plan's evaluator's way."""
+    left, right, op = df["left"], df["right"], df["op"]
+    holds = np.select(
+        [op == 0, op == 1, op == 2, op == 3, op == 4],
+        [
+            left < right - _EPS,
+            left <= right + _EPS,
+            (left - right).abs() <= _EPS,
+            left >= right - _EPS,
+            left > right + _EPS,
+        ],
+        default=True,
+    )
+    return left.isna() | right.isna() | pd.Series(holds, index=df.index)
+
+
+_RULE_SCHEMA = pa.DataFrameSchema(
+    {
+        "left": pa.Column(float, nullable=True),
+        "right": pa.Column(float, nullable=True),
+        "op": pa.Column(int, pa.Check.isin(list(OPERATOR_CODES.values()))),
+    },
+    checks=[pa.Check(_rule_holds, name="rule-violated", error="rule-violated")],
+    strict=False,
+    coerce=False,
+)
+
+
+def run_rule_checks(df: pd.DataFrame) -> list[int]:
+    """The plan's validation rules over every file of the batch in one pandera call: one row per
+    (file, rule) with both sides summed from the file's elements; returns the broken rows."""
+    if df.empty:
+        return []
+    try:
+        _RULE_SCHEMA.validate(df[["left", "right", "op"]], lazy=True)
+    except pa.errors.SchemaErrors as err:
+        fc = err.failure_cases
+        fc = fc[(fc["check"] == "rule-violated") & fc["index"].notna()]
+        return sorted({int(i) for i in fc["index"]})
+    return []
 
 
 def run_checks(df: pd.DataFrame, limits: Checks) -> list[tuple[int, str]]:

@@ -21,7 +21,7 @@ import pandas as pd
 
 from xltoolkit import config
 from xltoolkit.issues import Issue, issue
-from xltoolkit.plan.model import Plan, load_plan
+from xltoolkit.plan.model import Plan, ValidationRule, load_plan
 from xltoolkit.validation.batch import gc_paused, map_chunks
 from xltoolkit.validation.extract import (
     MAX_BUDGET_MILLION_VND,
@@ -29,13 +29,15 @@ from xltoolkit.validation.extract import (
     ROW_FIELDS,
     Extracted,
     InputCell,
+    MeasureCells,
     batch_rows,
     extract,
 )
 from xltoolkit.validation.integrity import check_meta, check_structure, expected
 from xltoolkit.validation.read import FileRefused, WorkbookData, from_values, is_lock_file, read_file
 from xltoolkit.validation.results import FileReport, ValidationReport
-from xltoolkit.validation.schema import add_rates, run_checks
+from xltoolkit.validation.rules import rule_frame
+from xltoolkit.validation.schema import add_rates, run_checks, run_rule_checks
 from xltoolkit.vn_numbers import format_vi, format_vi_grouped
 from xltoolkit.workbook.layout import DATA_SHEET, GUIDE_SHEET, META_SHEET, REPORT_SHEET, TemplateLayout
 
@@ -275,14 +277,21 @@ def _check_workbook(
 
 
 def _batch(pendings: list[_Pending], plan: Plan, history: History | None) -> None:
-    """One pandera call over the inputs of every file, then per-file values, budget and blocking."""
+    """One pandera call over the inputs and measures of every file, one over the plan's rules, then
+    per-file values, budget and blocking."""
     rows: list[tuple[Any, ...]] = []
-    owners: list[tuple[_Pending, InputCell]] = []
+    owners: list[tuple[_Pending, InputCell | MeasureCells]] = []
+    rule_files = []
     for idx, p in enumerate(pendings):
-        if p.extracted is None:
+        ex = p.extracted
+        if ex is None:
             continue
-        rows += batch_rows(idx, p.extracted, plan, p.report.agency or "", p.report.year or 0, history)
-        owners += [(p, ic) for ic in p.extracted.inputs]
+        rows += batch_rows(idx, ex, plan, p.report.agency or "", p.report.year or 0, history)
+        owners += [(p, ic) for ic in ex.inputs]
+        owners += [(p, mc) for mc in ex.measures]
+        agency = plan.agency_by_id.get(p.report.agency or "")
+        if agency is not None:
+            rule_files.append((idx, agency, ex.elements))
     columns = zip(*rows, strict=True) if rows else ([] for _ in ROW_FIELDS)
     df = pd.DataFrame({k: list(col) for k, col in zip(ROW_FIELDS, columns, strict=True)})
     if not df.empty:
@@ -293,17 +302,29 @@ def _batch(pendings: list[_Pending], plan: Plan, history: History | None) -> Non
     else:
         failures = []
     rates = df["rate"].tolist() if not df.empty else []
-    rate_of = {id(ic): rates[i] for i, (_, ic) in enumerate(owners)}
+    rate_of = {id(obj): rates[i] for i, (_, obj) in enumerate(owners) if isinstance(obj, MeasureCells)}
+    count: dict[int, int] = {}
+
+    def add(p: _Pending, found: Issue) -> None:
+        n = count[id(p)] = count.get(id(p), 0) + 1
+        if n <= MAX_ISSUES_PER_FILE:
+            p.report.issues.append(found)
+
     if failures:
         # Plain lists, not df.iloc per failure: an all-empty run can fail 100,000 rows at once.
         numbers = {k: df[k].tolist() for k in ("rate", "pmax", "prev", "prev_year")}
-        count: dict[int, int] = {}
         for row, code in failures:
-            p, ic = owners[row]
-            n = count[id(p)] = count.get(id(p), 0) + 1
-            if n <= MAX_ISSUES_PER_FILE:
-                extra = {k: v[row] for k, v in numbers.items()}
-                p.report.issues.append(_value_issue(code, ic, p, extra, plan))
+            p, obj = owners[row]
+            add(p, _value_issue(code, obj, p, {k: v[row] for k, v in numbers.items()}, plan))
+    rule_df, rule_owners = rule_frame(plan, rule_files)
+    lefts, rights = rule_df["left"].tolist(), rule_df["right"].tolist()
+    for row in run_rule_checks(rule_df):
+        idx, rule = rule_owners[row]
+        p = pendings[idx]
+        assert p.extracted is not None
+        left, right = float(lefts[row]), float(rights[row])
+        for found in _rule_issues(rule, left, right, p.extracted, plan):
+            add(p, found)
     for p in pendings:
         if p.extracted is not None:
             _finish(p, plan, rate_of)
@@ -327,10 +348,6 @@ def _issue_order(i: Issue) -> tuple[int, int, int, str]:
 
 
 def _what(ic: InputCell) -> str:
-    if ic.field == "numerator":
-        return f"Tử số của chỉ tiêu {ic.code}"
-    if ic.field == "denominator":
-        return f"Mẫu số của chỉ tiêu {ic.code}"
     return ic.label
 
 
@@ -338,21 +355,58 @@ def _hint(ic: InputCell) -> str:
     return "một số nguyên không âm (ví dụ 1250)" if ic.rule.whole else "một số không âm (ví dụ 12,5)"
 
 
-def _partner(p: _Pending, ic: InputCell) -> InputCell | None:
-    for mc in p.extracted.measures if p.extracted else []:
-        if mc.numerator is ic:
-            return mc.denominator
-        if mc.denominator is ic:
-            return mc.numerator
-    return None
+def _rule_issues(rule: ValidationRule, left: float, right: float, ex: Extracted, plan: Plan) -> list[Issue]:
+    """A broken rule, at the cell of each element it names (the cells the workbook colours).
+
+    «Numerator ≤ denominator» of a proportion keeps its own code, at the numerator's cell: it is the
+    rule the officer has always been told about, and the add-in and summaries key on that code.
+    """
+    cells = [ex.elements[e] for e in rule.elements if e in ex.elements]
+    if not cells:
+        return []
+    if rule.origin == "measure" and len(cells) == 2:
+        num, den = cells
+        code = rule.id.removeprefix("tu_mau_")
+        return [
+            issue(
+                "numerator-exceeds-denominator",
+                num.sheet,
+                num.cell,
+                code if code in plan.measure_by_code else None,
+                numerator=format_vi(left),
+                denominator=format_vi(right),
+                partner_cell=den.cell,
+            )
+        ]
+    labels = {"left": rule.left_side, "right": rule.right_side}
+    words = {
+        k: " + ".join(plan.element_by_id[e].name for e in side.elements) or "giá trị"
+        for k, side in labels.items()
+    }
+    kw = {
+        "rule_message": rule.message.rstrip(". "),
+        "left_label": words["left"],
+        "right_label": words["right"],
+        "left": format_vi_grouped(left),
+        "right": format_vi_grouped(right),
+        "cells": ", ".join(ic.cell for ic in cells),
+    }
+    return [issue("rule-violated", ic.sheet, ic.cell, severity=rule.severity, **kw) for ic in cells]
 
 
-def _value_issue(code: str, ic: InputCell, p: _Pending, row: dict[str, float], plan: Plan) -> Issue:
+def _value_issue(
+    code: str, obj: InputCell | MeasureCells, p: _Pending, row: dict[str, float], plan: Plan
+) -> Issue:
+    if isinstance(obj, MeasureCells):
+        return _measure_issue(code, obj, row, plan)
+    ic = obj
     kw: dict[str, Any] = {"what": _what(ic), "hint": _hint(ic)}
     sheet, cell = ic.sheet, ic.cell
-    partner = _partner(p, ic)
     variant = None
-    if code == "number-as-text" and ic.parsed is not None:
+    if code == "missing-value" and ic.element is not None:
+        variant = "element"
+        kw["status_cell"], kw["reason_cell"] = ic.status_cell or "?", ic.reason_cell or "?"
+    elif code == "number-as-text" and ic.parsed is not None:
         kw["raw"], kw["meant"] = str(ic.raw), format_vi(ic.parsed.value)
         kw["tail"] = " (không gõ ký hiệu %)" if ic.parsed.percent else ""
         if ic.rule.whole and not float(ic.parsed.value).is_integer():
@@ -361,52 +415,85 @@ def _value_issue(code: str, ic: InputCell, p: _Pending, row: dict[str, float], p
         kw["raw"] = str(ic.raw)
     elif code == "value-out-of-range":
         kw["found"] = format_vi_grouped(ic.value, 0)
-        kw["limit"] = format_vi_grouped(MAX_COUNT if ic.code else MAX_BUDGET_MILLION_VND, 0)
+        kw["limit"] = format_vi_grouped(MAX_COUNT if ic.element else MAX_BUDGET_MILLION_VND, 0)
     elif code in ("negative-value", "not-whole-number"):
         kw["found"] = format_vi(ic.value)
         kw["example"] = format_vi(max(round(ic.value), 0))
         if code == "not-whole-number" and 0 < ic.value < 1:
             kw["example"] += " (nếu đã gõ dạng phần trăm như 95%, Excel lưu thành 0,95: hãy gõ số lượng)"
-    elif code in ("numerator-exceeds-denominator", "zero-denominator"):
-        num = ic if ic.field == "numerator" else partner
-        den = partner if ic.field == "numerator" else ic
-        kw["numerator"] = format_vi(num.value) if num else "?"
-        kw["denominator"] = format_vi(den.value) if den else "?"
-        kw["partner_cell"] = partner.cell if partner else "?"
-    elif code in ("implausible-value", "yoy-jump"):
-        m = plan.measure_by_code[ic.code or ""]
-        mc = next(x for x in p.extracted.measures if x.numerator is ic) if p.extracted else None
-        cell = (mc.value_cell if mc else None) or cell
+    elif code == "yoy-jump":
+        variant = "element"
         kw |= {
             "value": format_vi_grouped(row["rate"]),
-            "unit": m.unit,
-            "limit": format_vi_grouped(row["pmax"]) if not math.isnan(row["pmax"]) else "",
-            "num_cell": ic.cell,
-            "den_cell": partner.cell if partner else "",
             "prev": format_vi_grouped(row["prev"]) if not math.isnan(row["prev"]) else "",
             "prev_year": int(row["prev_year"]) if not math.isnan(row["prev_year"]) else "",
         }
     return issue(code, sheet, cell, ic.code, variant=variant, **kw)
 
 
+def _measure_issue(code: str, mc: MeasureCells, row: dict[str, float], plan: Plan) -> Issue:
+    """An issue about a measure's rate (zero denominator, implausible, year-on-year jump)."""
+    m = plan.measure_by_code[mc.code]
+    num, den = mc.numerator, mc.denominator
+    if code == "zero-denominator" and den is not None:
+        return issue(
+            code,
+            den.sheet,
+            den.cell,
+            mc.code,
+            numerator=format_vi(num.value) if num else "?",
+            partner_cell=num.cell if num else "?",
+        )
+    sheet = num.sheet if num else (den.sheet if den else None)
+    kw: dict[str, Any] = {
+        "value": format_vi_grouped(row["rate"]),
+        "unit": m.unit,
+        "limit": format_vi_grouped(row["pmax"]) if not math.isnan(row["pmax"]) else "",
+        "num_cell": num.cell if num else "",
+        "den_cell": den.cell if den else "",
+        "prev": format_vi_grouped(row["prev"]) if not math.isnan(row["prev"]) else "",
+        "prev_year": int(row["prev_year"]) if not math.isnan(row["prev_year"]) else "",
+    }
+    return issue(code, sheet, mc.value_cell or (num.cell if num else None), mc.code, **kw)
+
+
 def _finish(p: _Pending, plan: Plan, rate_of: dict[int, float]) -> None:
-    """Per-file outputs: measure rows with `blocked`, the budget (None when it has an error)."""
+    """Per-file outputs: measure rows with `blocked` and `no_data`, element rows, the budget (None
+    when it has an error).
+
+    A measure is blocked by an error on itself or at the cell of one of its elements; a measure one
+    of whose elements is marked «Không có số liệu» has no value (never 0) and is not blocked.
+    """
     rep, ex = p.report, p.extracted
     assert ex is not None
     errors_by_code = {i.measure for i in rep.issues if i.is_error and i.measure}
+    error_cells = {(i.sheet, i.cell) for i in rep.issues if i.is_error and i.cell}
     rows = []
     for mc in ex.measures:
-        blocked = (not rep.integrity_ok) or mc.code in errors_by_code or mc.numerator is None
         m = plan.measure_by_code[mc.code]
-        if m.denominator and mc.denominator is None:
+        cells = [ic for ic in (mc.numerator, mc.denominator) if ic is not None]
+        blocked = (not rep.integrity_ok) or mc.code in errors_by_code or mc.numerator is None
+        blocked = blocked or any((ic.sheet, ic.cell) in error_cells for ic in cells)
+        if m.denominator_element and mc.denominator is None:
             blocked = True
-        num = mc.numerator.value if mc.numerator else math.nan
-        den = mc.denominator.value if mc.denominator else math.nan
-        rate = rate_of.get(id(mc.numerator), math.nan) if mc.numerator else math.nan
-        if blocked:
+        no_data = mc.no_data
+        num = _known(mc.numerator)
+        den = _known(mc.denominator)
+        rate = rate_of.get(id(mc), math.nan)
+        if blocked or no_data:
             rate = math.nan
-        rows.append((rep.agency, rep.year, mc.code, num, den, rate, mc.source, mc.notes, blocked))
+        rows.append((rep.agency, rep.year, mc.code, num, den, rate, mc.source, mc.notes, blocked, no_data))
     rep.value_rows = rows
+    rep.element_rows = [
+        (
+            e,
+            _known(ic),
+            ic.status,
+            ic.reason,
+            (not rep.integrity_ok) or (ic.sheet, ic.cell) in error_cells,
+        )
+        for e, ic in ex.elements.items()
+    ]
     budget_cells = {ic.cell for ic in ex.budget.values()}
     budget_bad = any(i.is_error and i.cell in budget_cells and i.measure is None for i in rep.issues)
     if rep.integrity_ok and not budget_bad and len(ex.budget) == 2:
@@ -416,3 +503,8 @@ def _finish(p: _Pending, plan: Plan, rate_of: dict[int, float]) -> None:
         }
     else:
         rep.budget = None
+
+
+def _known(ic: InputCell | None) -> float:
+    """The element's typed value; NaN when blank, not a number, or marked «Không có số liệu»."""
+    return ic.value if ic is not None and ic.kind == "number" else math.nan
