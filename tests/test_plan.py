@@ -168,10 +168,10 @@ def test_another_province_is_a_new_file(tmp_path: Path) -> None:
     assert json.loads(result.output)["province"] == "Tỉnh Mới"
     out = tmp_path / "out"
     result = CliRunner().invoke(
-        main, ["templates", "--year", "2027", "--out", str(out), "--agency", "so-yt", "--plan", str(path)]
+        main, ["templates", "--year", "2024", "--out", str(out), "--agency", "so-yt", "--plan", str(path)]
     )
     assert result.exit_code == 0, result.output
-    assert (out / "bao-cao-2027-so-yt.xlsx").exists()
+    assert (out / "bao-cao-2024-so-yt.xlsx").exists()
 
 
 def test_milestones() -> None:
@@ -185,3 +185,19 @@ def test_milestones() -> None:
     assert m["3a"].meets(9.49, 9.5) and not m["3a"].meets(9.5, 9.5)
     assert m["3b"].meets(12.5, 12.5) and not m["3b"].meets(12.51, 12.5)
     assert m["1"].meets(80, 80) and not m["1"].meets(79.99, 80)
+
+
+def test_the_whole_plan_lists_its_editions(shown: dict) -> None:
+    """Without --year: the plan as written, plus its editions over time (each with its consolidator)."""
+    editions = {e["id"]: e for e in shown["editions"]}
+    assert list(editions) == ["long-an-2021", "long-an-2025-03", "tay-ninh-2025"]
+    assert editions["long-an-2021"]["consolidator"] == shown["consolidator"] == "so-ldtbxh"
+    assert editions["tay-ninh-2025"]["consolidator"] == "tn-so-yt"
+    assert (
+        editions["tay-ninh-2025"]["valid_from"] == "2025-07-01"
+        and editions["tay-ninh-2025"]["valid_to"] is None
+    )
+    assert "Long An cũ" in editions["tay-ninh-2025"]["note"]  # the targets continue for the former area
+    districts = [a for a in shown["agencies"] if a["kind"] == "district"]
+    assert all(a["valid_to"] == "2025-06-30" and a["unit"] == a["code"] for a in districts)
+    assert shown["units_file"] == "units-tay-ninh-2025.toml"

@@ -149,11 +149,14 @@ def test_password_and_secret_are_configurable(tmp_path: Path, plan: Plan, monkey
 
 def test_cli_templates(tmp_path: Path) -> None:
     out = tmp_path / "t"
-    result = CliRunner().invoke(main, ["templates", "--year", "2026", "--out", str(out), "--agency", "803"])
+    # 2024: the district Bến Lức (code 803) is in force; from 1/7/2025 it no longer exists
+    result = CliRunner().invoke(main, ["templates", "--year", "2024", "--out", str(out), "--agency", "803"])
     assert result.exit_code == 0, result.output
-    assert (out / "bao-cao-2026-h-ben-luc.xlsx").exists()
-    bad = CliRunner().invoke(main, ["templates", "--year", "2026", "--out", str(out), "--agency", "999"])
+    assert (out / "bao-cao-2024-h-ben-luc.xlsx").exists()
+    bad = CliRunner().invoke(main, ["templates", "--year", "2024", "--out", str(out), "--agency", "999"])
     assert bad.exit_code == 2 and "unknown-agency" in bad.output
+    gone = CliRunner().invoke(main, ["templates", "--year", "2026", "--out", str(out), "--agency", "803"])
+    assert gone.exit_code == 2 and "agency-not-in-force" in gone.output
 
 
 # ------------------------------------------------------------------------------- LibreOffice

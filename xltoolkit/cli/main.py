@@ -16,6 +16,7 @@ from xltoolkit.cli.common import CONTEXT, echo_json, plan_option
 from xltoolkit.cli.consolidate import consolidate_command
 from xltoolkit.cli.demo import demo_command
 from xltoolkit.cli.validate import validate
+from xltoolkit.errors import XltoolkitError
 from xltoolkit.plan.model import COMPARISON_LABELS
 from xltoolkit.workspace import DEFAULT_WORKSPACE, templates_dir
 
@@ -39,14 +40,25 @@ def plan() -> None:
 
 
 @plan.command("show", context_settings=CONTEXT)
+@click.option(
+    "--year",
+    type=int,
+    default=None,
+    help="Kế hoạch có hiệu lực năm này (đơn vị báo cáo, sở, ngành, cơ quan tổng hợp). / Plan as in year.",
+)
 @click.option("--json", "as_json", is_flag=True, help="In dạng JSON. / Print JSON.")
 @plan_option
-def plan_show(plan: Plan, as_json: bool) -> None:
+def plan_show(plan: Plan, year: int | None, as_json: bool) -> None:
     """In danh mục chỉ tiêu của kế hoạch. / Print the plan catalog."""
+    if year is not None:
+        _check_year(plan, year)
+        plan = plan.for_year(year)
     if as_json:
         echo_json(plan.to_dict())
         return
     click.echo(plan.name)
+    if plan.edition is not None and plan.year is not None:
+        _echo_edition(plan, plan.year)
     click.echo(f"Mã kế hoạch: {plan.id} (phiên bản {plan.version})")
     dd, mm = plan.deadline.split("-")[1], plan.deadline.split("-")[0]
     click.echo(f"Hạn báo cáo hằng năm: {dd}/{mm}; sơ kết, tổng kết: {', '.join(map(str, plan.review_years))}")
@@ -61,8 +73,38 @@ def plan_show(plan: Plan, as_json: bool) -> None:
             click.echo(f"  {m.code:>4}  {m.name} ({m.unit}); {COMPARISON_LABELS[m.comparison]} — {targets}")
     click.echo("\nCơ quan, đơn vị báo cáo:")
     for a in plan.agencies:
+        if a.is_local and plan.edition is not None:
+            continue  # listed above with the edition
         code = f" [{a.code}]" if a.code else ""
         click.echo(f"  {a.id:<15} {plan.body_name(a)}{code} — {len(plan.measures_for(a))} chỉ tiêu")
+
+
+def _check_year(plan: Plan, year: int) -> None:
+    lo, hi = plan.period
+    if not lo <= year <= hi:
+        raise XltoolkitError("year-outside-plan", f"Năm {year} nằm ngoài giai đoạn của kế hoạch ({lo}-{hi}).")
+
+
+def _echo_edition(plan: Plan, year: int) -> None:
+    """What is in force in the year: edition, consolidator, recipients, reporting units."""
+    e = plan.edition
+    assert e is not None
+    info = plan.edition_dict(e)
+    start = f"{e.valid_from:%d/%m/%Y}" if e.valid_from else "…"
+    end = f"{e.valid_to:%d/%m/%Y}" if e.valid_to else "nay"
+    click.echo(f"Năm {year}: phiên bản {e.id} (hiệu lực {start} đến {end}); tỉnh {plan.province}")
+    if e.note:
+        click.echo(f"  {e.note}")
+    click.echo(f"Cơ quan tổng hợp: {plan.agency_by_id[plan.consolidator].name}")
+    if info["recipients"]:
+        click.echo(f"Báo cáo gửi: {'; '.join(info['recipients'])}")
+    units = plan.districts
+    kinds = "xã, phường" if any(u.kind == "commune" for u in units) else "huyện, thị xã, thành phố"
+    click.echo(f"Đơn vị báo cáo cấp {kinds}: {len(units)}")
+    for u in units:
+        click.echo(f"  {u.code or '':>6}  {u.name}")
+    for n, note in sorted(e.lead_notes.items()):
+        click.echo(f"  Chỉ tiêu {n}: {note}")
 
 
 def _num(x: float | None) -> str:
@@ -93,6 +135,8 @@ def templates(plan: Plan, year: int, out_dir: Path | None, agencies: tuple[str, 
     """Tạo biểu mẫu báo cáo cho từng cơ quan, đơn vị. / Generate the per-agency templates."""
     from xltoolkit import generate_templates
 
+    _check_year(plan, year)
+    plan = plan.for_year(year)
     out = out_dir or templates_dir(DEFAULT_WORKSPACE, year)
     results = generate_templates(plan, year, out, list(agencies) or None)
     if as_json:

@@ -16,7 +16,15 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from xltoolkit.errors import PlanError
 from xltoolkit.plan.expressions import AGENCY_REFS, ELEMENT_ID, Side, holds, parse_side
@@ -28,7 +36,10 @@ Severity = Literal["error", "warning"]
 
 #: What the plan says where the seed text gives no definition of an element (none are invented).
 NO_DEFINITION = "none in the plan text"
-AgencyKind = Literal["department", "district", "other"]
+#: "district" (2021-2024) and "commune" (from 1/7/2025) are the local reporting units: they report
+#: every measure for their own area; departments report the indicators they lead.
+AgencyKind = Literal["department", "district", "commune", "other"]
+LOCAL_KINDS: frozenset[str] = frozenset({"district", "commune"})
 
 MEASURE_CODE = re.compile(r"^[0-9]{1,2}[a-z]?$")
 
@@ -51,7 +62,16 @@ class Goal(_Model):
     name: str = Field(min_length=1)
 
 
+class Lineage(_Model):
+    """A body (or unit) this one was formed from; `share` None = only part of it, how much unknown."""
+
+    unit: str = Field(min_length=1)
+    share: float | None = Field(None, gt=0, le=1)
+
+
 class Agency(_Model):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     name: str = Field(min_length=1)
     kind: AgencyKind
@@ -60,10 +80,32 @@ class Agency(_Model):
     tasks: tuple[str, ...] = ()
     #: Administrative count (communes/wards) the unit's own figure must equal; see validation_rules.
     communes: int | None = Field(None, ge=1)
+    #: Id of the unit in the units file (a district '794', a commune '27694-2025'): stable over time.
+    unit: str | None = None
+    #: In force from / until (inclusive); open ends: since the plan began, still in force.
+    valid_from: date | None = None
+    valid_to: date | None = None
+    from_: tuple[Lineage, ...] = Field((), alias="from")
+
+    @model_validator(mode="after")
+    def _dates(self) -> Agency:
+        if self.valid_from and self.valid_to and self.valid_from > self.valid_to:
+            raise ValueError("valid_from: ngày bắt đầu sau ngày kết thúc (valid_to)")
+        return self
 
     @property
     def label(self) -> str:
         return self.short or self.name
+
+    @property
+    def is_local(self) -> bool:
+        """A district or commune: reports every measure for its own area."""
+        return self.kind in LOCAL_KINDS
+
+    def in_force(self, on: date) -> bool:
+        return (self.valid_from is None or self.valid_from <= on) and (
+            self.valid_to is None or on <= self.valid_to
+        )
 
 
 class Measure(_Model):
@@ -218,6 +260,62 @@ class ReportInfo(_Model):
     signer_name: str = ""
 
 
+class UnitSelector(_Model):
+    """Which units of the units file report in an edition (they are not copied into the plan)."""
+
+    level: Literal["district", "commune"] = "commune"
+    province: str = Field(min_length=1)  # the units file's province of the units, e.g. «Tỉnh Tây Ninh»
+    #: Keep only units formed (wholly or partly) from a unit of this former province.
+    contains_former: str = ""
+    #: Unit ids left out on purpose (each with a comment in the plan file saying why).
+    exclude: tuple[str, ...] = ()
+
+
+class Edition(_Model):
+    """What the plan looks like over one stretch of time: who reports, who consolidates, to whom.
+
+    The indicators and targets do not change between editions; an unset field means «as the plan is
+    written» (the top-level value). The edition of a reporting year is the one in force on that year's
+    deadline (15/12).
+    """
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    valid_from: date | None = None
+    valid_to: date | None = None
+    province: str | None = None
+    issuer: str | None = None
+    consolidator: str | None = None
+    #: Area the province-wide reporters report on («toàn tỉnh» when empty).
+    scope: str = ""
+    note: str = ""
+    #: Reporting units taken from the units file; None: the plan's own district agencies in force.
+    units: UnitSelector | None = None
+    #: Tasks and body prefix of the local reporting units in this edition.
+    district: DistrictDefaults | None = None
+    #: Indicator number -> lead agency id, where it differs from the plan as written.
+    leads: dict[int, str] = Field(default_factory=dict)
+    #: Indicator number -> why that lead (an assumption the officer may check and edit).
+    lead_notes: dict[int, str] = Field(default_factory=dict)
+    #: Agencies that begin in this edition (their own valid_from/valid_to still apply).
+    agencies: tuple[Agency, ...] = ()
+    #: Extra lines of the guide sheet for the local units of this edition.
+    guide: tuple[str, ...] = ()
+    #: Words replaced in measure, element and rule texts for this edition (e.g. no more «thị trấn»).
+    rename: dict[str, str] = Field(default_factory=dict)
+    report: ReportInfo | None = None
+
+    @model_validator(mode="after")
+    def _dates(self) -> Edition:
+        if self.valid_from and self.valid_to and self.valid_from > self.valid_to:
+            raise ValueError("valid_from: ngày bắt đầu sau ngày kết thúc (valid_to)")
+        return self
+
+    def in_force(self, on: date) -> bool:
+        return (self.valid_from is None or self.valid_from <= on) and (
+            self.valid_to is None or on <= self.valid_to
+        )
+
+
 class Plan(_Model):
     id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
     version: str = Field(min_length=1)
@@ -239,6 +337,27 @@ class Plan(_Model):
     #: Data sources offered per measure: id -> Vietnamese label (no commas: Excel list items).
     sources: dict[str, str] = Field(default_factory=dict)
     report: ReportInfo = ReportInfo()
+    #: The units file (next to the plan) the editions select their reporting units from.
+    units_file: str | None = None
+    editions: tuple[Edition, ...] = ()
+    #: Set on the plan as in force in one year (`for_year`): that year and its edition.
+    year: int | None = None
+    edition: Edition | None = None
+
+    _views: dict[int, Plan] = PrivateAttr(default_factory=dict)
+    _base: Plan | None = PrivateAttr(None)
+    _source: Path | None = PrivateAttr(None)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _report_of_first_edition(cls, data: Any) -> Any:
+        """The plan without a year is the plan as written: its report is its first edition's."""
+        if not isinstance(data, dict) or "report" in data or not data.get("editions"):
+            return data
+        first = data["editions"][0]
+        if isinstance(first, dict) and first.get("report") is not None:
+            return {**data, "report": first["report"]}
+        return data
 
     @model_validator(mode="before")
     @classmethod
@@ -330,6 +449,13 @@ class Plan(_Model):
                     )
             if not r.elements:
                 raise ValueError(f"validation_rules[{r.id}]: quy tắc phải có ít nhất một mã số liệu")
+        return self
+
+    @model_validator(mode="after")
+    def _editions_consistent(self) -> Plan:
+        from xltoolkit.plan.editions import check_editions
+
+        check_editions(self)
         return self
 
     @model_validator(mode="after")
@@ -441,14 +567,14 @@ class Plan(_Model):
     def agency_figures(self, agency: Agency | None) -> dict[str, float | None]:
         """Administrative figures for rule sides such as 'agency.communes'.
 
-        A district has its own; a province-wide reporter (department) gets the province total, the sum
-        over all districts, when every district has one.
+        A district or commune has its own (a commune: 1, itself); a province-wide reporter (department)
+        gets the total over the reporting units of the plan (or of the year's edition), when each has one.
         """
         out: dict[str, float | None] = {}
         for ref, attr in AGENCY_REFS.items():
             if agency is None:
                 out[ref] = None
-            elif agency.kind == "district":
+            elif agency.is_local:
                 v = getattr(agency, attr)
                 out[ref] = float(v) if v is not None else None
             else:
@@ -470,7 +596,78 @@ class Plan(_Model):
 
     @property
     def districts(self) -> tuple[Agency, ...]:
-        return tuple(a for a in self.agencies if a.kind == "district")
+        """The local reporting units: districts (2021-2024) or communes (a year view from 2025)."""
+        return tuple(a for a in self.agencies if a.is_local)
+
+    @property
+    def units(self) -> tuple[Agency, ...]:
+        return self.districts
+
+    # ----------------------------------------------------------------- time
+
+    @cached_property
+    def all_agencies(self) -> tuple[Agency, ...]:
+        """Every agency over the plan's life: as written, then those each edition adds."""
+        return (*self.agencies, *(a for e in self.editions for a in e.agencies))
+
+    @cached_property
+    def all_editions(self) -> tuple[Edition, ...]:
+        """The editions; a plan that states none has one, open-ended, as written."""
+        return self.editions or (Edition(id="plan"),)
+
+    def edition_at(self, on: date) -> Edition:
+        for e in self.all_editions:
+            if e.in_force(on):
+                return e
+        raise PlanError(
+            "no-edition",
+            f"Kế hoạch {self.id} không có phiên bản (editions) nào có hiệu lực ngày {on:%d/%m/%Y}.",
+        )
+
+    def edition_for(self, year: int) -> Edition:
+        """The edition in force on the year's reporting date (the deadline, 15/12)."""
+        if self.edition is not None and self.year == year:
+            return self.edition
+        return self.edition_at(self.deadline_for(year))
+
+    def leads_of(self, edition: Edition) -> dict[int, str]:
+        """Indicator number -> lead agency id under an edition."""
+        return {ind.number: edition.leads.get(ind.number, ind.lead) for ind in self.indicators}
+
+    def agencies_at(self, on: date) -> tuple[Agency, ...]:
+        """Agencies of the plan file (not the units file's communes) in force on a date."""
+        return tuple(a for a in self.all_agencies if a.in_force(on))
+
+    def for_year(self, year: int) -> Plan:
+        """The plan as in force in `year`: the same type, with that edition's agencies, reporting units,
+        consolidator, province, issuer, report and leads. Computed once per year and cached.
+        """
+        if self._base is not None:
+            return self if year == self.year else self._base.for_year(year)
+        if year not in self._views:
+            from xltoolkit.plan.editions import year_view
+
+            view = year_view(self, year)
+            view._base = self
+            self._views[year] = view
+        return self._views[year]
+
+    def units_path(self) -> Path:
+        """The units file: next to the plan file it was loaded from (else next to the bundled plan)."""
+        base = self._base if self._base is not None else self
+        folder = base._source.parent if base._source is not None else default_plan_path().parent
+        return folder / (self.units_file or "")
+
+    def place_of(self, agency: Agency) -> str:
+        """The place on a document's date line: a commune writes its own name, others the province."""
+        return agency.name if agency.kind == "commune" else self.province
+
+    def scope_of(self, agency: Agency) -> str:
+        """The area an agency's figures cover, as written in titles («trên địa bàn …»)."""
+        if agency.is_local:
+            return "trên địa bàn " + agency.name
+        scope = self.edition.scope if self.edition is not None else ""
+        return f"trên {scope}" if scope else "toàn tỉnh"
 
     def agency(self, key: str) -> Agency:
         """Find an agency by id or by official code (e.g. '794')."""
@@ -479,22 +676,37 @@ class Plan(_Model):
         for a in self.agencies:
             if a.code and a.code == key:
                 return a
+        if self._base is None:
+            for a in self.all_agencies:  # the whole plan also knows agencies formed by its editions
+                if a.id == key:
+                    return a
+        if self._base is not None and self.year is not None:
+            try:
+                former = self._base.agency(key)
+            except PlanError:
+                pass
+            else:
+                raise PlanError(
+                    "agency-not-in-force",
+                    f"{former.name} ('{key}') không còn hoặc chưa có hiệu lực vào năm {self.year} "
+                    f"(phiên bản {self.edition.id if self.edition else ''} của kế hoạch).",
+                )
         raise PlanError("unknown-agency", f"Không có cơ quan/đơn vị '{key}' trong kế hoạch {self.id}.")
 
     def measures_for(self, agency: Agency) -> tuple[Measure, ...]:
-        """Measures an agency reports: districts report all; departments those they lead."""
-        if agency.kind == "district":
+        """Measures an agency reports: districts and communes report all; departments those they lead."""
+        if agency.is_local:
             return self.measures
         return tuple(m for ind in self.indicators if ind.lead == agency.id for m in ind.measures)
 
     def tasks_for(self, agency: Agency) -> tuple[str, ...]:
-        if agency.kind == "district" and not agency.tasks:
+        if agency.is_local and not agency.tasks:
             return self.district.tasks
         return agency.tasks
 
     def body_name(self, agency: Agency) -> str:
         """The reporting body as printed on documents ('UBND Huyện Bến Lức', 'Sở Y tế')."""
-        if agency.kind == "district" and self.district.body_prefix:
+        if agency.is_local and self.district.body_prefix:
             return f"{self.district.body_prefix} {agency.name}"
         return agency.name
 
@@ -520,6 +732,7 @@ class Plan(_Model):
             "period": list(self.period),
             "review_years": list(self.review_years),
             "consolidator": self.consolidator,
+            "consolidator_name": self.agency_by_id[self.consolidator].name,
             "agencies": [
                 {
                     "id": a.id,
@@ -528,6 +741,10 @@ class Plan(_Model):
                     "code": a.code,
                     "communes": a.communes,
                     "tasks": list(self.tasks_for(a)),
+                    "unit": a.unit,
+                    "valid_from": _iso(a.valid_from),
+                    "valid_to": _iso(a.valid_to),
+                    "from": [{"unit": p.unit, "share": p.share} for p in a.from_],
                 }
                 for a in self.agencies
             ],
@@ -566,6 +783,41 @@ class Plan(_Model):
             ],
             "data_elements": [self._element_dict(e) for e in self.data_elements],
             "validation_rules": [r.to_dict() for r in self.rules],
+            **self._time_dict(),
+        }
+
+    def _time_dict(self) -> dict[str, Any]:
+        """Editions (whole plan) or the edition, its reporting units and leads (a year's plan)."""
+        if self.edition is None:
+            return {
+                "units_file": self.units_file,
+                "editions": [self.edition_dict(e) for e in self.all_editions],
+            }
+        return {
+            "year": self.year,
+            "edition": self.edition_dict(self.edition),
+            "units": [
+                {"id": a.id, "code": a.code, "name": a.name, "kind": a.kind, "unit": a.unit}
+                for a in self.districts
+            ],
+            "departments": [a.id for a in self.agencies if not a.is_local],
+        }
+
+    def edition_dict(self, e: Edition) -> dict[str, Any]:
+        report = e.report or self.report
+        return {
+            "id": e.id,
+            "valid_from": _iso(e.valid_from),
+            "valid_to": _iso(e.valid_to),
+            "province": e.province or self.province,
+            "issuer": e.issuer or self.issuer,
+            "consolidator": e.consolidator or self.consolidator,
+            "recipients": list(report.recipients),
+            "scope": e.scope,
+            "note": e.note,
+            "units": e.units.model_dump() if e.units else None,
+            "leads": {str(n): a for n, a in self.leads_of(e).items()},
+            "lead_notes": {str(n): t for n, t in sorted(e.lead_notes.items())},
         }
 
     def _element_dict(self, e: DataElement) -> dict[str, Any]:
@@ -581,6 +833,10 @@ class Plan(_Model):
             ],
             "reported_by": list(self.reporters_of(e.id)),
         }
+
+
+def _iso(d: date | None) -> str | None:
+    return d.isoformat() if d else None
 
 
 DEFAULT_PLAN_NAME = "plan-long-an-2021-2030.toml"
@@ -606,7 +862,9 @@ def load_plan(path: str | Path | None = None) -> Plan:
     except tomllib.TOMLDecodeError as e:
         raise PlanError("plan-syntax", f"Tệp kế hoạch {p} sai cú pháp TOML: {e}") from None
     try:
-        return Plan.model_validate(raw)
+        plan = Plan.model_validate(raw)
     except ValidationError as e:
         lines = [f"  - {line}" for line in explain(e.errors(), raw)]
         raise PlanError("plan-invalid", f"Tệp kế hoạch {p} không hợp lệ:\n" + "\n".join(lines)) from None
+    plan._source = p.resolve()
+    return plan

@@ -78,7 +78,7 @@ def data_sheet(lay: TemplateLayout) -> None:
     _header_block(lay, s, "A", cols["numerator_label"])
     lay.merges += [(s, "A1:C1"), (s, "A2:C2")]
     lay.merges += [(s, f"{cols['numerator_label']}{r}:{last}{r}") for r in (1, 2, 3)]
-    scope = "trên địa bàn " + lay.agency.name if lay.agency.kind == "district" else "toàn tỉnh"
+    scope = lay.plan.scope_of(lay.agency)
     lay.cells += [
         Cell(s, "A5", "BÁO CÁO", role="title"),
         Cell(s, "A6", f"Kết quả thực hiện các chỉ tiêu về trẻ em năm {lay.year} ({scope})", role="title"),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import textwrap
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -135,6 +136,9 @@ class TemplateLayout:
             "measures": ",".join(m.code for m in self.measures),
             "fingerprint": fingerprint,
             "fingerprint_keyed": "1" if keyed else "0",
+            # Appended (readers address the rows above by cell): the edition the template was made for.
+            "edition": self.plan.edition.id if self.plan.edition else "",
+            "agency_unit": self.agency.unit or "",
         }
 
     # ------------------------------------------------------------- fingerprint
@@ -232,7 +236,8 @@ def build_layout(plan: Plan, agency: Agency, year: int) -> TemplateLayout:
 def _header_block(lay: TemplateLayout, sheet: str, left: str, right: str) -> None:
     """The national header block of Vietnamese administrative documents (Nghị định 30/2020)."""
     plan, agency = lay.plan, lay.agency
-    superior = "" if agency.kind == "district" else f"UBND TỈNH {plan.province.upper()}"
+    # A district or commune is its own body (no superior line); a department sits under the province.
+    superior = "" if agency.is_local else f"UBND TỈNH {plan.province.upper()}"
     body = plan.body_name(agency).upper()
     add = lay.cells.append
     if superior:
@@ -244,7 +249,7 @@ def _header_block(lay: TemplateLayout, sheet: str, left: str, right: str) -> Non
         Cell(
             sheet,
             f"{right}3",
-            f"{plan.province}, ngày ..... tháng ..... năm {lay.year}",
+            f"{plan.place_of(agency)}, ngày ..... tháng ..... năm {lay.year}",
             role="header-date",
         )
     )
@@ -255,7 +260,7 @@ def _guide(lay: TemplateLayout) -> None:
     s = GUIDE_SHEET
     consolidator = plan.agency_by_id[plan.consolidator].name
     d = plan.deadline_for(year)
-    scope = "trên địa bàn " + agency.name if agency.kind == "district" else "toàn tỉnh"
+    scope = plan.scope_of(agency)
     n = len(lay.measures)
     lines: list[tuple[str, str]] = [
         ("title", f"HƯỚNG DẪN ĐIỀN BÁO CÁO NĂM {year}"),
@@ -275,6 +280,7 @@ def _guide(lay: TemplateLayout) -> None:
     lines += [
         ("text", f"- Trang «{REPORT_SHEET}»: kết quả thực hiện từng nhiệm vụ được giao,"),
         ("text", "  kinh phí đã sử dụng trong năm (triệu đồng) theo nguồn, khó khăn và kiến nghị."),
+        *(("text", line) for line in _edition_guide(plan, agency)),
         ("head", "2. Ý nghĩa màu sắc"),
         ("legend-required", "Ô nền vàng: bắt buộc nhập, chưa có số liệu."),
         ("legend-input", "Ô nền trắng có viền: ô nhập liệu (đã nhập hoặc không bắt buộc)."),
@@ -292,6 +298,16 @@ def _guide(lay: TemplateLayout) -> None:
         lay.cells.append(Cell(s, f"A{i}", text, role=f"guide-{role}"))
 
 
+def _edition_guide(plan: Plan, agency: Agency) -> tuple[str, ...]:
+    """The edition's own guide lines (e.g. how a commune fills commune counts), for local units."""
+    if plan.edition is None or not agency.is_local:
+        return ()
+    # Short lines like the rest of the guide: a row's height does not grow with wrapped text everywhere.
+    return tuple(
+        part for line in plan.edition.guide for part in textwrap.wrap(line, 80, subsequent_indent="  ")
+    )
+
+
 def _report_sheet(lay: TemplateLayout) -> None:
     plan, year, s = lay.plan, lay.year, REPORT_SHEET
     _header_block(lay, s, "A", "C")
@@ -299,12 +315,13 @@ def _report_sheet(lay: TemplateLayout) -> None:
     lay.cells += [
         Cell(s, "A5", "BÁO CÁO KẾT QUẢ THỰC HIỆN NHIỆM VỤ VÀ KINH PHÍ", role="title"),
         Cell(s, "A6", f"Năm {year}", role="title"),
+        Cell(s, "A7", f"Kính gửi: {plan.agency_by_id[plan.consolidator].name}", role="subtitle"),
         Cell(s, "A8", "I. KẾT QUẢ THỰC HIỆN CÁC NHIỆM VỤ ĐƯỢC GIAO", role="section"),
         Cell(s, "A9", "STT", role="col-header"),
         Cell(s, "B9", "Nhiệm vụ được giao theo Kế hoạch", role="col-header"),
         Cell(s, "C9", "Kết quả thực hiện trong năm", role="col-header"),
     ]
-    lay.merges += [(s, "A5:C5"), (s, "A6:C6")]
+    lay.merges += [(s, "A5:C5"), (s, "A6:C6"), (s, "A7:C7")]
     row = 10
     for i, task in enumerate(plan.tasks_for(lay.agency), start=1):
         lay.cells += [Cell(s, f"A{row}", i, role="task-no"), Cell(s, f"B{row}", task, role="task")]
