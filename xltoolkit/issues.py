@@ -125,6 +125,9 @@ MESSAGES: dict[str, str] = {
     "plan-version-differs": "Biểu mẫu được tạo từ kế hoạch phiên bản {found} (hiện hành: {expected}). "
     "Số liệu vẫn được đọc; lần sau hãy dùng biểu mẫu mới.",
     "unknown-agency": "Biểu mẫu ghi cơ quan «{found}» không có trong kế hoạch. " + RETURN_TEMPLATE,
+    "agency-not-in-force": "Biểu mẫu của {found}, nhưng đơn vị này không còn (hoặc chưa) báo cáo vào năm "
+    "{year}: từ 1/7/2025 các xã, phường báo cáo thay cho cấp huyện. Hãy dùng biểu mẫu năm {year} của "
+    "đơn vị đang báo cáo.",
     "wrong-agency": "Đây là biểu mẫu của {found_name}, không phải của {expected_name}. Hãy điền vào biểu "
     "mẫu đúng của đơn vị mình rồi gửi lại.",
     "wrong-year": "Đây là biểu mẫu năm {found}, không phải năm {expected}. Hãy điền vào biểu mẫu năm "

@@ -66,6 +66,8 @@ def render(report: ValidationReport, written: list[Path], plan: Plan | None = No
 
 def _render_file(f: FileReport, plan: Plan | None) -> None:
     name = f.agency
+    if plan is not None and f.year is not None:
+        plan = plan.for_year(f.year)
     if plan is not None and f.agency in plan.agency_by_id:
         name = plan.body_name(plan.agency_by_id[f.agency])
     year = f", năm {f.year}" if f.year is not None else ""

@@ -317,8 +317,7 @@ def generate_templates(
         from xltoolkit.errors import XltoolkitError
 
         raise XltoolkitError("year-outside-plan", f"Năm {year} nằm ngoài giai đoạn của kế hoạch ({lo}-{hi}).")
-    if plan.year is not None and plan.year != year:
-        plan = plan.for_year(year)  # a year's plan given for another year: use that year's edition
+    plan = plan.for_year(year)  # the edition in force that year: its units, leads, consolidator
     secret = secret if secret is not None else config.fingerprint_secret()
     password = password if password is not None else config.sheet_password()
     chosen = [plan.agency(a) for a in agencies] if agencies else list(plan.agencies)

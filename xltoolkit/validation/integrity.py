@@ -15,6 +15,7 @@ from typing import Any
 
 from openpyxl.utils import column_index_from_string
 
+from xltoolkit.errors import PlanError
 from xltoolkit.issues import Issue, issue
 from xltoolkit.plan.model import Agency, Plan
 from xltoolkit.validation.batch import KeyedCache, memo
@@ -108,6 +109,8 @@ class MetaResult:
     meta: dict[str, str] = field(default_factory=dict)
     agency: Agency | None = None
     year: int | None = None
+    #: The plan as in force in the file's year (its edition): every later check uses it.
+    plan: Plan | None = None
     issues: list[Issue] = field(default_factory=list)
     fatal: bool = False
 
@@ -144,7 +147,8 @@ def check_meta(wbd: WorkbookData, plan: Plan, year: int | None, agency: str | No
     found = _identify(meta, plan)
     if isinstance(found, Issue):
         return res.fail(found)
-    res.agency, res.year = found
+    res.agency, res.year, plan = found
+    res.plan = plan
     res.issues += _well_formed(meta, found[0], wbd.structure_known)
     res.issues += _expected(plan, found[0], found[1], agency, year)
     res.fatal = bool(res.issues)
@@ -156,8 +160,10 @@ def check_meta(wbd: WorkbookData, plan: Plan, year: int | None, agency: str | No
     return res
 
 
-def _identify(meta: dict[str, str], plan: Plan) -> tuple[Agency, int] | Issue:
-    """Which template this is (agency, year), or the issue saying why that cannot be told."""
+def _identify(meta: dict[str, str], plan: Plan) -> tuple[Agency, int, Plan] | Issue:
+    """Which template this is (agency, year, and the plan as in force that year), or the issue saying
+    why that cannot be told. The year comes first: a 2024 district file is read against the 2024
+    edition, a 2025 commune file against 2025's."""
     if meta.get("format") != TEMPLATE_FORMAT:
         return issue("not-a-template", META_SHEET, "B1")
     version = meta.get("template_version", "")
@@ -176,13 +182,31 @@ def _identify(meta: dict[str, str], plan: Plan) -> tuple[Agency, int] | Issue:
         )
     if meta.get("plan_id") != plan.id:
         return issue("wrong-plan", META_SHEET, "B3", found=meta.get("plan_id", ""), expected=plan.id)
-    found_agency = plan.agency_by_id.get(meta.get("agency_id", ""))
-    if found_agency is None:
-        return issue("unknown-agency", META_SHEET, "B6", found=meta.get("agency_id", ""))
     y = meta.get("year", "")
     if not y.isdigit() or not plan.period[0] <= int(y) <= plan.period[1]:
         return issue("meta-invalid", META_SHEET, "B9", detail=f"năm «{y[:12]}» không hợp lệ")
-    return found_agency, int(y)
+    try:
+        in_force = plan.for_year(int(y))
+    except PlanError:
+        return issue("meta-invalid", META_SHEET, "B9", detail=f"kế hoạch không có phiên bản cho năm {y}")
+    agency_id = meta.get("agency_id", "")
+    found_agency = in_force.agency_by_id.get(agency_id)
+    if found_agency is None:
+        return _not_found(plan, agency_id, int(y))
+    return found_agency, int(y), in_force
+
+
+def _not_found(plan: Plan, agency_id: str, year: int) -> Issue:
+    """A unit of another edition (a former district in 2026, a commune in 2024) is told apart from
+    an unknown one: the officer needs to hear that the unit no longer reports, not that it never did."""
+    for other in range(plan.period[0], plan.period[1] + 1):
+        try:
+            former = plan.for_year(other).agency_by_id.get(agency_id)
+        except PlanError:
+            continue
+        if former is not None:
+            return issue("agency-not-in-force", META_SHEET, "B6", found=former.name, year=year)
+    return issue("unknown-agency", META_SHEET, "B6", found=agency_id)
 
 
 def _well_formed(meta: dict[str, str], found: Agency, structure_known: bool) -> list[Issue]:

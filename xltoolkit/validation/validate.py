@@ -128,7 +128,7 @@ def validate_values(
     wbd = from_values(sheets, names)
     _check_workbook(pending, wbd, plan, year, agency, None)
     report = ValidationReport([pending.report])
-    _batch([pending], plan, history)
+    _batch([pending], _plan_of(pending, plan), history)
     return report
 
 
@@ -184,17 +184,34 @@ def _batch_safely(pendings: list[_Pending], plan: Plan, history: History | None)
     file that still fails gets a report saying so: one file never costs the others theirs."""
     before = {id(p): list(p.report.issues) for p in pendings}
     try:
-        _batch(pendings, plan, history)
+        for group, year_plan in _by_edition(pendings, plan):
+            _batch(group, year_plan, history)
         return
     except Exception:
         pass
     for p in pendings:
         p.report.issues = list(before[id(p)])
         try:
-            _batch([p], plan, history)
+            _batch([p], _plan_of(p, plan), history)
         except Exception:
             p.report.issues = [*before[id(p)], issue("read-failed")]
             p.report.integrity_ok, p.report.value_rows, p.report.budget = False, [], None
+
+
+def _plan_of(p: _Pending, plan: Plan) -> Plan:
+    """The plan a file is checked against: the edition of the year its metadata names."""
+    year = p.report.year
+    return plan.for_year(year) if year is not None and p.report.agency else plan
+
+
+def _by_edition(pendings: list[_Pending], plan: Plan) -> list[tuple[list[_Pending], Plan]]:
+    """Files grouped by their year's plan (one batch per year: 2024 district files and 2025 commune
+    files of one run each meet their own edition's measures, rules and leads)."""
+    groups: dict[int | None, list[_Pending]] = {}
+    for p in pendings:
+        key = p.report.year if p.report.agency else None
+        groups.setdefault(key, []).append(p)
+    return [(g, plan.for_year(y) if y is not None else plan) for y, g in groups.items()]
 
 
 @dataclass(frozen=True)
@@ -251,9 +268,10 @@ def _check_workbook(
     if meta.agency is not None:
         rep.agency = meta.agency.id
     rep.year = meta.year
-    if meta.fatal or meta.agency is None or meta.year is None:
+    if meta.fatal or meta.agency is None or meta.year is None or meta.plan is None:
         rep.integrity_ok = False
         return
+    plan = meta.plan
     structure, ok = check_structure(wbd, plan, meta.agency, meta.year, meta.meta, secret)
     rep.issues += structure
     rep.integrity_ok = ok
