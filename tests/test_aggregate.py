@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from xltoolkit.plan import aggregate
 from xltoolkit.plan.model import Plan
 
-YEAR = 2026
+YEAR = 2024  # the district edition (from 2025 communes report)
 
 
 def frame(rows: list[tuple]) -> pd.DataFrame:
@@ -126,11 +126,11 @@ def test_department_only(plan: Plan) -> None:
 
 def test_series_and_agency_series(plan: Plan) -> None:
     df = pd.concat(
-        [frame([("tp-tan-an", "1", 10, 100)]), frame([("tp-tan-an", "1", 20, 100)]).assign(year=YEAR + 1)]
+        [frame([("tp-tan-an", "1", 10, 100)]), frame([("tp-tan-an", "1", 20, 100)]).assign(year=YEAR - 1)]
     )
     figs = aggregate.provincial_figures(df, plan)
-    assert aggregate.series_by_code(figs)["1"] == {YEAR: 10.0, YEAR + 1: 20.0}
-    assert aggregate.agency_series(df, plan)[("tp-tan-an", "1")] == {YEAR: 10.0, YEAR + 1: 20.0}
+    assert aggregate.series_by_code(figs)["1"] == {YEAR: 10.0, YEAR - 1: 20.0}
+    assert aggregate.agency_series(df, plan)[("tp-tan-an", "1")] == {YEAR: 10.0, YEAR - 1: 20.0}
 
 
 def test_empty_input(plan: Plan) -> None:
@@ -142,12 +142,12 @@ def test_validator_frame_with_missing_year_and_nullable_types(plan: Plan) -> Non
 
     df = rows_frame(
         [
-            ("tp-tan-an", 2026, "1", 10, 100, None, "sổ", None, False),
+            ("tp-tan-an", 2024, "1", 10, 100, None, "sổ", None, False),
             ("h-ben-luc", None, "1", 99, 100, None, None, None, False),
         ]
     )
     figs = aggregate.provincial_figures(df, plan)
-    assert list(figs) == [(2026, "1")] and figs[(2026, "1")].districts_used == ["tp-tan-an"]
+    assert list(figs) == [(2024, "1")] and figs[(2024, "1")].districts_used == ["tp-tan-an"]
 
 
 # ------------------------------------------------------------------------------------- properties

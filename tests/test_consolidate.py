@@ -24,8 +24,8 @@ from xltoolkit.workbook.layout import DATA_SHEET
 from .corpus import consistent
 from .corpus import fill_workbook as fill
 
-YEAR = 2026
-PREV = 2025
+YEAR = 2024  # the district edition (from 2025 communes report)
+PREV = YEAR - 1
 DISTRICTS = ("tp-tan-an", "h-ben-luc", "h-duc-hoa")
 #: The measure the hand-computable sums use: 2 (children under 8 supported, %, scale 100; its own
 #: elements, which no other measure shares). Measure 1's denominator is now the administrative count
@@ -320,14 +320,14 @@ def test_deadline_day_itself_is_on_time(tmp_path: Path, corpus, plan: Plan) -> N
 
 def test_received_at_override_per_agency_and_for_all(tmp_path: Path, corpus, plan: Plan) -> None:
     src = folder(tmp_path, corpus, {"a.xlsx": "tp-tan-an", "b.xlsx": "h-ben-luc"})
-    r = run(src, tmp_path, plan, received_at={"h-ben-luc": "2026-12-20"})
+    r = run(src, tmp_path, plan, received_at={"h-ben-luc": f"{YEAR}-12-20"})
     assert r.late == ["h-ben-luc"]
     got = {s.agency: s.received_at for s in r.submissions}
-    assert got["h-ben-luc"] == datetime(2026, 12, 20)
+    assert got["h-ben-luc"] == datetime(YEAR, 12, 20)
     # a correction on a later run updates the recorded time; an official code works as a key
-    r = run(src, tmp_path, plan, received_at={"803": "2026-12-14"})
+    r = run(src, tmp_path, plan, received_at={"803": f"{YEAR}-12-14"})
     assert r.late == []
-    r = run(src, tmp_path, plan, received_at="2026-12-31")
+    r = run(src, tmp_path, plan, received_at=f"{YEAR}-12-31")
     assert r.late == ["tp-tan-an", "h-ben-luc"]
 
 
@@ -343,9 +343,9 @@ def test_empty_folder_everyone_missing(tmp_path: Path, plan: Plan) -> None:
 
 def test_parse_received_at() -> None:
     assert parse_received_at(()) is None
-    assert parse_received_at(["2026-12-20"]) == datetime(2026, 12, 20)
+    assert parse_received_at([f"{YEAR}-12-20"]) == datetime(YEAR, 12, 20)
     assert parse_received_at(["h-ben-luc=20/12/2026", "so-yt=2026-12-01T10:30"]) == {
-        "h-ben-luc": datetime(2026, 12, 20),
+        "h-ben-luc": datetime(YEAR, 12, 20),
         "so-yt": datetime(2026, 12, 1, 10, 30),
     }
     aware = parse_received_at(["2026-12-20T10:00+07:00"])

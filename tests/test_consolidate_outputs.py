@@ -88,12 +88,12 @@ def test_received_at_given_by_the_officer_is_remembered_and_listed(
     args = ["consolidate", str(src), "--year", str(YEAR), "--workspace", str(tmp_path / "ws")]
     help_text = CliRunner().invoke(main, ["consolidate", "--help"]).output
     assert "giữ nguyên ở các lần chạy" in " ".join(help_text.split())
-    first = CliRunner().invoke(main, [*args, "--received-at", "h-ben-luc=2026-12-20"])
+    first = CliRunner().invoke(main, [*args, "--received-at", "h-ben-luc=2024-12-20"])
     assert first.exit_code == 0, first.output
     later = CliRunner().invoke(main, args)  # without the option: the correction is kept and said
     assert later.exit_code == 0, later.output
     assert "Ngày nhận do cán bộ nhập" in later.output
-    assert "  b.xlsx: 20/12/2026 00:00" in later.output and "  a.xlsx:" not in later.output
+    assert "  b.xlsx: 20/12/2024 00:00" in later.output and "  a.xlsx:" not in later.output
     data = json.loads(CliRunner().invoke(main, [*args, "--json"]).output)
     given = {s["original_name"]: s["received_given"] for s in data["submissions"]}
     assert given == {"a.xlsx": False, "b.xlsx": True}

@@ -41,7 +41,7 @@ def annotate(result: ConsolidationResult, values: pd.DataFrame, plan: Plan, year
     """Set `MeasureResult.coverage` and `DistrictMeasure.no_data` / `small_number` from `values`
     (the accepted rows of `year`); a small number's status becomes «not available» (no verdict)."""
     figures = provincial_figures(values, plan)
-    expected = len(plan.districts)
+    expected = len(plan.for_year(year).districts)
     for mr in result.measures:
         fig = figures.get((year, mr.code))
         mr.coverage = Coverage(fig.reporting, fig.expected) if fig else Coverage(0, expected)

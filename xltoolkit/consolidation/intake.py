@@ -278,12 +278,19 @@ def _value_rows(rep: Any) -> Any:
     return rows if rows is not None else rep.values
 
 
+def _known_agency(rep: Any, plan: Plan) -> str | None:
+    """The file's agency when it reports in the file's own year (a 2024 district file stays a
+    district's, whichever year is being consolidated)."""
+    year_plan = plan.for_year(int(rep.year)) if rep.year is not None else plan
+    return rep.agency if rep.agency in year_plan.agency_by_id else None
+
+
 def _record(
     path: Path, sha: str, rep: Any, received: tuple[datetime, bool, bool], archived: str, plan: Plan
 ) -> Record:
     """`received`: the received time, whether the officer gave it, whether the file's own time was
     in the future (then flagged); `archived`: the archive copy, relative to the workspace."""
-    agency = rep.agency if rep.agency in plan.agency_by_id else None
+    agency = _known_agency(rep, plan)
     integrity = bool(rep.integrity_ok) and agency is not None and rep.year is not None
     issues = [*rep.issues, future_issue(path)] if received[2] else list(rep.issues)
     report = escape_strings({**rep.to_dict(), "issues": [issue_to_dict(i) for i in issues]})
@@ -335,6 +342,8 @@ def consolidate(
     lo, hi = plan.period
     if not lo <= year <= hi:
         raise XltoolkitError("year-outside-plan", f"Năm {year} nằm ngoài giai đoạn của kế hoạch ({lo}-{hi}).")
+    # the edition in force that year: its units are the expected ones, its consolidator signs
+    plan = plan.for_year(year)
     src = Path(folder)
     if not src.is_dir():
         raise XltoolkitError("folder-not-found", f"Không tìm thấy thư mục tệp báo cáo: {src}")
@@ -392,7 +401,7 @@ def _intake(
         now = datetime.now().replace(microsecond=0)
         records = []
         for (sha, p), rep, copy in zip(new.items(), reports, archived, strict=True):
-            agency = rep.agency if rep.agency in plan.agency_by_id else None
+            agency = _known_agency(rep, plan)
             received = received_time(p, agency, known.get(sha), overrides, now)
             records.append(_record(p, sha, rep, received, led.stored_path(copy), plan))
         with led.transaction() as conn:

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from xltoolkit.errors import PlanError
 from xltoolkit.plan.model import Plan
 from xltoolkit.plan.status import round_sig
 
@@ -151,8 +152,27 @@ def _usable(df: pd.DataFrame, has_den: pd.Series) -> pd.Series:
     return (~df["blocked"]) & (~df["no_data"]) & ok_num & (ok_den | ~has_den) & ok_value
 
 
+def year_plan(plan: Plan, year: int) -> Plan:
+    """The plan in force in `year` (its edition's units and leads); the plan itself for a year no
+    edition covers, so a stray year in old values counts as it always did."""
+    try:
+        return plan.for_year(year)
+    except PlanError:
+        return plan
+
+
+def local_units(plan: Plan, years: list[int]) -> dict[int, frozenset[str]]:
+    """year -> the reporting units (districts to 2024, communes from 2025) in force that year."""
+    return {y: frozenset(a.id for a in year_plan(plan, y).districts) for y in years}
+
+
+def _years(df: pd.DataFrame) -> list[int]:
+    return sorted({int(y) for y in df["year"]})
+
+
 def district_aggregates(values: pd.DataFrame, plan: Plan) -> dict[tuple[int, str], Figure]:
-    """Σ numerators / Σ denominators × scale per (year, measure) over the plan's districts.
+    """Σ numerators / Σ denominators × scale per (year, measure) over the units in force that year
+    (each year of a series across the 2025 change is summed over the units that reported then).
 
     Districts whose row is blocked (a blocking error on that measure) or unusable are left out of
     both sums and listed in `districts_excluded`; those that marked it no data are left out too and
@@ -160,9 +180,9 @@ def district_aggregates(values: pd.DataFrame, plan: Plan) -> dict[tuple[int, str
     the districts used, of all the plan's districts (`expected`).
     """
     df = with_values(values, plan)
-    districts = {a.id for a in plan.districts}
-    expected = len(districts)
-    df = df[df["agency"].isin(districts) & df["code"].isin(plan.measure_by_code)]
+    units = local_units(plan, _years(df))
+    local = [a in units[int(y)] for a, y in zip(df["agency"], df["year"], strict=True)]
+    df = df[pd.Series(local, index=df.index, dtype=bool) & df["code"].isin(plan.measure_by_code)]
     out: dict[tuple[int, str], Figure] = {}
     for key, g in df.groupby(["year", "code"], sort=True):
         assert isinstance(key, tuple)
@@ -185,16 +205,20 @@ def district_aggregates(values: pd.DataFrame, plan: Plan) -> dict[tuple[int, str
             districts_excluded=sorted(g.loc[~g["usable"] & ~g["no_data"], "agency"]),
             districts_no_data=sorted(g.loc[g["no_data"], "agency"]),
             reporting=len(used),
-            expected=expected,
+            expected=len(units[year]),
         )
     return out
 
 
 def department_values(values: pd.DataFrame, plan: Plan) -> dict[tuple[int, str], float]:
-    """The lead department's own province-wide value per (year, measure), where usable."""
+    """The lead department's own province-wide value per (year, measure), where usable; the lead is
+    the one of that year's edition (health took children's affairs over from labour in 2025)."""
     df = with_values(values, plan)
-    lead = df["code"].map(lambda c: plan.indicator_of[c].lead if c in plan.indicator_of else None)
-    df = df[(df["agency"] == lead) & df["usable"] & df["value"].notna()]
+    leads = {y: {c: ind.lead for c, ind in year_plan(plan, y).indicator_of.items()} for y in _years(df)}
+    lead = [leads[int(y)].get(c) for y, c in zip(df["year"], df["code"], strict=True)]
+    df = df[
+        (df["agency"] == pd.Series(lead, index=df.index, dtype=object)) & df["usable"] & df["value"].notna()
+    ]
     return {(int(y), c): float(v) for y, c, v in zip(df["year"], df["code"], df["value"], strict=True)}
 
 
@@ -213,7 +237,8 @@ def provincial_figures(values: pd.DataFrame, plan: Plan) -> dict[tuple[int, str]
         fig = figures.get(key)
         if fig is None:
             year, code = key
-            fig = figures[key] = Figure(code, year, None, None, None, "none", expected=len(plan.districts))
+            expected = len(year_plan(plan, year).districts)
+            fig = figures[key] = Figure(code, year, None, None, None, "none", expected=expected)
         fig.department_value = dept
         fig.value = dept
         fig.source = "department"
