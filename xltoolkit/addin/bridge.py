@@ -248,8 +248,11 @@ def meta_year(meta: dict[str, str], plan: Plan) -> int | None:
 def template_layout(plan: Plan, meta: dict[str, str]) -> TemplateLayout | None:
     """The layout the workbook was generated from, if its metadata names a known agency and year."""
     year = meta_year(meta, plan)
+    if year is None:
+        return None
+    plan = plan.for_year(year)  # the edition the template was made from
     agency = plan.agency_by_id.get(meta.get("agency_id", ""))
-    if year is None or agency is None:
+    if agency is None:
         return None
     return build_layout(plan, agency, year)
 
@@ -388,6 +391,7 @@ def history(plan: Plan, meta: dict[str, str]) -> dict[tuple[str, str], dict[int,
     db = ledger_path(workspace())
     if year is None or not db.is_file():
         return {}
+    plan = plan.for_year(year)
     key = (str(db), _ledger_stamp(db), plan.id, plan.digest, year)
     with _history_lock:
         cached = _history_cache.get(key)

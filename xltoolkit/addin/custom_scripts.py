@@ -289,6 +289,7 @@ def _summary(book: xw.Book, year: int | None = None) -> None:
     plan = bridge.current_plan()
     sheets = bridge.sheet_values(book)
     year = int(year) if year is not None else bridge.summary_year(plan, sheets)
+    plan = plan.for_year(year)  # the units expected that year, its consolidator
     sheet_names = [sh.name for sh in book.sheets]
     if MEASURES_SHEET not in sheet_names and META_SHEET in sheet_names:
         raise XltoolkitError(

@@ -82,6 +82,8 @@ def make_report(
     """Draft the year's report from the workspace ledger and save it as a Word document."""
     from xltoolkit.report.docx_writer import write_docx
 
+    plan = plan.for_year(year)  # the year's edition: its units, consolidator and recipients
+
     result = load_result(plan, year, workspace, returned)
     if not result.received:
         raise XltoolkitError(
@@ -107,6 +109,7 @@ def write_report(
             "nothing-received",
             f"Chưa có báo cáo nào được sử dụng cho năm {result.year}: chưa thể lập báo cáo.",
         )
+    plan = plan.for_year(result.year)
     document = build_report(result, plan, review_of(result, plan))
     return ReportResult(write_docx(document, Path(output)), document)
 

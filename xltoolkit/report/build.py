@@ -159,7 +159,7 @@ def tasks_section(result: ConsolidationResult, plan: Plan) -> list[Block]:
         if agency is None:
             continue
         lines = _task_lines(n.tasks)
-        if agency.kind == "district":
+        if agency.is_local:
             for task, res in lines:
                 if res:
                     districts.setdefault(task, []).append(f"{plan.body_name(agency)}: {res}")
@@ -257,8 +257,10 @@ def _intro(result: ConsolidationResult, plan: Plan) -> list[Block]:
 
 
 def build_report(result: ConsolidationResult, plan: Plan, review: YearReview) -> ReportDocument:
-    """The year's report document, drafted from the consolidation and the review of the year."""
+    """The year's report document, drafted from the consolidation and the review of the year; from
+    the plan as in force that year, so issuer, place, «Kính gửi» and «Nơi nhận» are the edition's."""
     year = result.year
+    plan = plan.for_year(year)
     info = plan.report
     issuer = plan.agency_by_id[plan.consolidator]
     place = info.place or plan.province
