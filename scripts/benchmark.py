@@ -38,7 +38,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-YEAR = 2025
+YEAR = 2024  # the last year reported by the 15 districts (from 2025 the communes report)
 CACHE_VERSION = "2"
 CELL = re.compile(rb'<c r="([A-Z]{1,3}[0-9]+)"([^>]*)><v>([^<]*)</v></c>')
 NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -276,7 +276,11 @@ def main() -> None:
         _child_main(a.child[0], a.child[1:])
         return
     sizes = sorted(int(s) for s in a.sizes.split(","))
-    cache = a.cache / f"seed{a.seed}"
+    # Keyed by what the files are made from: a new template layout or plan never reuses old files.
+    from xltoolkit.plan.model import load_plan
+    from xltoolkit.workbook.layout import TEMPLATE_VERSION
+
+    cache = a.cache / f"seed{a.seed}-t{TEMPLATE_VERSION}-{load_plan().for_year(YEAR).digest}"
     print(f"Chuẩn bị tệp (bộ nhớ đệm: {cache}); {os.cpu_count()} lõi CPU; tải hệ thống: {_load()}")
     folders = prepare(cache, sizes, a.seed)
     rows = []

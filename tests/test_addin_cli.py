@@ -47,7 +47,7 @@ def test_cli_imports_and_runs_without_xlwings(tmp_path: Path) -> None:
         from xltoolkit.cli.main import main
         res = CliRunner().invoke(main, ["plan", "show", "--json"])
         assert res.exit_code == 0, res.output
-        res = CliRunner().invoke(main, ["templates", "--year", "2026", "--agency", "so-tp",
+        res = CliRunner().invoke(main, ["templates", "--year", "2024", "--agency", "so-tp",
                                         "--out", {str(tmp_path / "t")!r}])
         assert res.exit_code == 0, res.output
         res = CliRunner().invoke(main, ["addin", "serve"])

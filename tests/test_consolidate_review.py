@@ -1,6 +1,7 @@
 """Issue 11, items 1-2: the consolidation carries the review of the year (verdict, gap, outlook,
 indicators, and in a review year the counts), in `--json` and in the text output; hand-computed from
-the district sums of measure 1 (no department figure in these folders)."""
+the district sums of measure 2 (no department figure in these folders; measure 1's denominator is the
+administrative commune count since the data elements, so it is not free to choose)."""
 
 from __future__ import annotations
 
@@ -32,15 +33,15 @@ def test_review_year_verdicts_gap_and_counts(tmp_path: Path, corpus, plan: Plan)
     assert PREV in plan.review_years
     src = folder(tmp_path, corpus, {"a.xlsx": f"tp-tan-an-{PREV}", "b.xlsx": f"h-ben-luc-{PREV}"})
     data, text = _consolidate(tmp_path, src, PREV)
-    m1 = next(m for m in data["measures"] if m["code"] == "1")
-    # (5 + 5) / (100 + 100) × 100 = 5 %, target 80 % in 2025: short by 75 percentage points.
+    m1 = next(m for m in data["measures"] if m["code"] == "2")
+    # (5 + 5) / (100 + 100) × 100 = 5 %, target 90 % in 2025: short by 85 percentage points.
     assert m1["value"] == pytest.approx(5.0)
-    assert m1["verdict"] == "not_met" and m1["gap"] == pytest.approx(75.0)
+    assert m1["verdict"] == "not_met" and m1["gap"] == pytest.approx(85.0)
     assert m1["outlook"] is None  # one year of data: no rate to carry forward
     assert len(data["indicators"]) == len(plan.indicators) == 24
     assert {i["number"] for i in data["indicators"]} == {i.number for i in plan.indicators}
-    ind1 = next(i for i in data["indicators"] if i["number"] == plan.indicator_of["1"].number)
-    assert "1" in ind1["measures"] and ind1["verdict"] == "not_met"
+    ind1 = next(i for i in data["indicators"] if i["number"] == plan.indicator_of["2"].number)
+    assert "2" in ind1["measures"] and ind1["verdict"] == "not_met"
     review = data["review"]
     assert review["year"] == PREV
     verdicts = [m["verdict"] for m in data["measures"]]
@@ -49,7 +50,7 @@ def test_review_year_verdicts_gap_and_counts(tmp_path: Path, corpus, plan: Plan)
     assert review["indicators_with_target"] == sum(bool(i["measures"]) for i in data["indicators"])
     assert review["measures_with_target"] == sum(len(i["measures"]) for i in data["indicators"])
     assert f"Kết quả sơ kết năm {PREV}:" in text and "24 chỉ tiêu gồm 35 nội dung" in text
-    assert "  1: Không đạt (còn thiếu 75,0 điểm phần trăm)" in text
+    assert "  2: Không đạt (còn thiếu 85,0 điểm phần trăm)" in text
 
 
 def test_other_year_outlook_and_no_review(tmp_path: Path, corpus, plan: Plan) -> None:
@@ -59,13 +60,13 @@ def test_other_year_outlook_and_no_review(tmp_path: Path, corpus, plan: Plan) ->
     src = folder(tmp_path, corpus, files)
     data, text = _consolidate(tmp_path, src, YEAR)
     assert data["review"] is None
-    m1 = next(m for m in data["measures"] if m["code"] == "1")
-    # 2026: (10 + 30) / (100 + 200) = 13.33 %; 2025: 5 %. Not a milestone year of measure 1.
+    m1 = next(m for m in data["measures"] if m["code"] == "2")
+    # 2026: (10 + 30) / (100 + 200) = 13.33 %; 2025: 5 %. Not a milestone year of measure 2.
     assert m1["verdict"] is None and m1["gap"] is None
     rate = (40 / 300 * 100 / 5.0) - 1
     projected = min(100.0, 40 / 300 * 100 * (1 + rate) ** (2030 - YEAR))
     out = m1["outlook"]
     assert out["year"] == 2030 and out["projected"] == pytest.approx(projected, rel=1e-9)
-    assert out["on_track"] is (projected >= 85)
-    assert "1: Dự báo năm 2030: có khả năng đạt" in text
-    assert m1["coverage"] is None  # set by the aggregation once it counts reporting units
+    assert out["on_track"] is (projected >= 95)
+    assert f"2: Dự báo năm 2030: {'có khả năng đạt' if projected >= 95 else 'có nguy cơ không đạt'}" in text
+    assert m1["coverage"] == {"reporting": 2, "expected": len(plan.districts)}  # 2 of the districts reported

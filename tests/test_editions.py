@@ -217,7 +217,8 @@ def test_templates_2024_districts_to_so_ldtbxh(tmp_path: Path, whole: Plan) -> N
     assert len(files) == 26 and sum(plan.agency(a).kind == "district" for a in files) == 15
     wb = openpyxl.load_workbook(files["h-ben-luc"])
     assert wb[REPORT_SHEET]["A7"].value == "Kính gửi: Sở Lao động - Thương binh và Xã hội"
-    assert _row3(wb, DATA_SHEET) == _row3(wb, REPORT_SHEET) == "Long An, ngày ..... tháng ..... năm 2024"
+    # Nghị định 30/2020: a district dates its documents with its own place name, without «Huyện».
+    assert _row3(wb, DATA_SHEET) == _row3(wb, REPORT_SHEET) == "Bến Lức, ngày ..... tháng ..... năm 2024"
     assert "trên địa bàn Huyện Bến Lức" in wb[DATA_SHEET]["A6"].value
     meta = {r[0].value: r[1].value for r in wb[META_SHEET].iter_rows()}
     assert meta["edition"] == "long-an-2021" and meta["agency_unit"] == "803"
@@ -234,7 +235,7 @@ def test_templates_2025_communes_to_so_y_te_tay_ninh(tmp_path: Path, whole: Plan
     assert len(files) == 69 and kinds.count("commune") == 60
     wb = openpyxl.load_workbook(files[BINH_HIEP])
     assert wb[REPORT_SHEET]["A7"].value == "Kính gửi: Sở Y tế tỉnh Tây Ninh"
-    assert _row3(wb, REPORT_SHEET) == "Xã Bình Hiệp, ngày ..... tháng ..... năm 2025"
+    assert _row3(wb, REPORT_SHEET) == "Bình Hiệp, ngày ..... tháng ..... năm 2025"
     assert wb[REPORT_SHEET]["A2"].value == "UBND XÃ BÌNH HIỆP" and wb[REPORT_SHEET]["A1"].value is None
     assert "trên địa bàn Xã Bình Hiệp" in wb[DATA_SHEET]["A6"].value
     guide = " ".join(str(r[0].value) for r in wb[GUIDE_SHEET].iter_rows() if r[0].value)

@@ -15,6 +15,7 @@ from xltoolkit.cli.addin import addin
 from xltoolkit.cli.common import CONTEXT, echo_json, plan_option
 from xltoolkit.cli.consolidate import consolidate_command
 from xltoolkit.cli.demo import demo_command
+from xltoolkit.cli.report import report_command
 from xltoolkit.cli.validate import validate
 from xltoolkit.errors import XltoolkitError
 from xltoolkit.plan.model import COMPARISON_LABELS
@@ -133,25 +134,36 @@ def _num(x: float | None) -> str:
 @plan_option
 def templates(plan: Plan, year: int, out_dir: Path | None, agencies: tuple[str, ...], as_json: bool) -> None:
     """Tạo biểu mẫu báo cáo cho từng cơ quan, đơn vị. / Generate the per-agency templates."""
-    from xltoolkit import generate_templates
+    from xltoolkit import config, generate_templates
 
     _check_year(plan, year)
     plan = plan.for_year(year)
     out = out_dir or templates_dir(DEFAULT_WORKSPACE, year)
     results = generate_templates(plan, year, out, list(agencies) or None)
+    keyed = config.fingerprint_secret() is not None
     if as_json:
-        echo_json({"year": year, "templates": [r.to_dict() for r in results]})
+        echo_json({"year": year, "fingerprint_keyed": keyed, "templates": [r.to_dict() for r in results]})
         return
     click.echo(f"Đã tạo {len(results)} biểu mẫu năm {year} trong {out}:")
     for r in results:
         click.echo(f"  {r.path}")
+    if not keyed:
+        click.echo(UNKEYED_NOTICE)
+
+
+#: Said every time templates are made without the provincial secret (issue: nobody should believe
+#: a plain hash protects the locked content).
+UNKEYED_NOTICE = (
+    "Lưu ý: chưa cấu hình khóa bí mật của tỉnh (XLTOOLKIT_SECRET_FILE), nên dấu kiểm tra của biểu mẫu chỉ "
+    "là mã băm SHA-256 thông thường: ai có biểu mẫu cũng tính lại được, nên không chống được việc sửa nội "
+    "dung cố định một cách cố ý. Xem README, mục «Security and reliability», để tạo khóa."
+)
 
 
 # Commands of the later pipeline stages live in their own modules; registered here so that
 # `xltoolkit --help` lists them all.
-for _command in (validate, consolidate_command, demo_command, addin):
+for _command in (validate, consolidate_command, demo_command, addin, report_command):
     main.add_command(_command)
-main.add_command(__import__("xltoolkit.cli.report", fromlist=["report_command"]).report_command)
 
 
 if __name__ == "__main__":

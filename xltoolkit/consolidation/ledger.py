@@ -34,6 +34,7 @@ import pandas as pd
 from xltoolkit import workspace as layout
 from xltoolkit.consolidation.results import Submission
 from xltoolkit.errors import XltoolkitError
+from xltoolkit.validation.results import VALUE_COLUMNS
 
 #: The ledger's file name (the layout itself is `xltoolkit.workspace`'s).
 DB_NAME = layout.LEDGER_NAME
@@ -506,18 +507,8 @@ def empty_values() -> pd.DataFrame:
 
 
 def aggregate_cols() -> tuple[str, ...]:
-    return (
-        "agency",
-        "year",
-        "code",
-        "numerator",
-        "denominator",
-        "value",
-        "source",
-        "notes",
-        "blocked",
-        "no_data",
-    )
+    """The columns of the value rows the aggregation reads: the validation's value columns."""
+    return tuple(VALUE_COLUMNS)
 
 
 def to_submission(row: dict[str, Any], deadline: Any | None) -> Submission:

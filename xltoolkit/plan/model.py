@@ -41,6 +41,17 @@ NO_DEFINITION = "none in the plan text"
 AgencyKind = Literal["department", "district", "commune", "other"]
 LOCAL_KINDS: frozenset[str] = frozenset({"district", "commune"})
 
+#: Unit types a place name drops on the date line (longest first: «Thành phố» before «Thị»).
+UNIT_TYPE_PREFIXES: tuple[str, ...] = (
+    "Thành phố ",
+    "Thị trấn ",
+    "Thị xã ",
+    "Huyện ",
+    "Quận ",
+    "Phường ",
+    "Xã ",
+)
+
 MEASURE_CODE = re.compile(r"^[0-9]{1,2}[a-z]?$")
 
 #: Vietnamese wording of each comparison, as shown in templates and summaries.
@@ -659,8 +670,16 @@ class Plan(_Model):
         return folder / (self.units_file or "")
 
     def place_of(self, agency: Agency) -> str:
-        """The place on a document's date line: a commune writes its own name, others the province."""
-        return agency.name if agency.kind == "commune" else self.province
+        """The place on a document's date line (Nghị định 30/2020, Phụ lục I): a district or commune writes
+        its own name without the unit type («Bến Lức», «Bình Hiệp»; a numbered one keeps it: «Phường 1»),
+        provincial bodies the province."""
+        if not agency.is_local:
+            return self.province
+        for prefix in UNIT_TYPE_PREFIXES:
+            rest = agency.name.removeprefix(prefix)
+            if rest != agency.name and rest.strip() and not rest.strip().isdigit():
+                return rest.strip()
+        return agency.name
 
     def scope_of(self, agency: Agency) -> str:
         """The area an agency's figures cover, as written in titles («trên địa bàn …»)."""

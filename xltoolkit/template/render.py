@@ -36,7 +36,7 @@ from xltoolkit.workbook.layout import (
     TemplateLayout,
     build_layout,
 )
-from xltoolkit.workbook.styles import BOX, CENTER, FONT, GREY, HEAD_FILL, a4_page
+from xltoolkit.workbook.styles import BOX, CENTER, FONT, GREY, HEAD_FILL, a4_page, readable_page
 from xltoolkit.workbook.xlio import FIXED_TIME, save_atomic
 
 YELLOW = PatternFill("solid", fgColor="FFF2CC")
@@ -257,7 +257,8 @@ def _finish_data_sheet(ws: Worksheet, lay: TemplateLayout) -> None:
             cell.alignment = CENTER
     # Rows 1-4 stay in view: the header and the line counting broken rules.
     ws.freeze_panes = "A5"
-    a4_page(ws, landscape=True)
+    # Part I and the checks have headers of their own; the measures' header repeats on every page.
+    readable_page(ws, landscape=True, title_rows=f"{lay.header_row}:{lay.header_row}", title_cols="A:B")
     last_row = max((*lay.check_rows.values(), lay.last_data_row))
     ws.print_area = f"A1:{lay.columns['notes']}{last_row}"
 
@@ -273,7 +274,7 @@ def _finish_report_sheet(ws: Worksheet, lay: TemplateLayout) -> None:
     for name, height in heights.items():
         row = int("".join(ch for ch in lay.input_by_name[name].ref if ch.isdigit()))
         ws.row_dimensions[row].height = height
-    a4_page(ws, landscape=False)
+    readable_page(ws, landscape=False)
 
 
 def _finish_guide(ws: Worksheet) -> None:
@@ -291,7 +292,7 @@ def _finish_result_sheet(ws: Worksheet) -> None:
     ws["A1"].font = Font(name=FONT, size=12, italic=True)
     for col, width in zip("ABCDE", (14, 18, 10, 80, 24), strict=True):
         ws.column_dimensions[col].width = width
-    a4_page(ws, landscape=True)
+    readable_page(ws, landscape=True)
 
 
 def _write_meta(ws: Worksheet, meta: dict[str, str]) -> None:

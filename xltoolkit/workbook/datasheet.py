@@ -186,14 +186,13 @@ def _measure_row(lay: TemplateLayout, m: Measure, row: int) -> None:
         )
     else:  # typed in part I (or an earlier row): shown here by formula, locked
         at = lay.element_cells[num_id]
+        value, status = _elsewhere(at.value, row), _elsewhere(at.status, row)
         lay.cells += [
-            Cell(s, c["numerator"], formula=f'=IF(ISNUMBER({at.value}),{at.value},"")', role="formula-count"),
-            Cell(
-                s, c["numerator_status"], formula=f'=IF({at.status}="","",{at.status})', role="formula-text"
-            ),
+            Cell(s, c["numerator"], formula=f'=IF(ISNUMBER({value}),{value},"")', role="formula-count"),
+            Cell(s, c["numerator_status"], formula=f'=IF({status}="","",{status})', role="formula-text"),
         ]
     num = lay.element_cells[num_id]
-    statuses = [num.status]
+    statuses = [_elsewhere(num.status, row)]
     rules = {r.field: r for r in measure_rules(m)}
     lay.inputs.append(
         Input(
@@ -202,13 +201,13 @@ def _measure_row(lay: TemplateLayout, m: Measure, row: int) -> None:
     )
     if m.denominator_element:
         den = lay.element_cells[m.denominator_element]
-        statuses.append(den.status)
+        statuses.append(_elsewhere(den.status, row))
         lay.cells += [
             Cell(s, c["denominator_label"], m.denominator, role="label"),
             Cell(
                 s,
                 c["denominator"],
-                formula=f'=IF(ISNUMBER({den.value}),{den.value},"")',
+                formula=f'=IF(ISNUMBER({_elsewhere(den.value, row)}),{_elsewhere(den.value, row)},"")',
                 role="formula-count",
             ),
         ]
@@ -233,6 +232,14 @@ def _measure_row(lay: TemplateLayout, m: Measure, row: int) -> None:
     lay.cells.append(Cell(s, c["value"], formula=formula, role="formula"))
     lay.inputs.append(Input(names.source(m.code), s, c["source"], "source", m.code))
     lay.inputs.append(Input(names.notes(m.code), s, c["notes"], "notes", m.code))
+
+
+def _elsewhere(ref: str, row: int) -> str:
+    """A reference from a measure row: absolute when it points to another row (part I), so the rows'
+    formulas are the same formula copied down, as Excel stores them (shared formulas)."""
+    col = ref.rstrip("0123456789")
+    at = int(ref[len(col) :])
+    return ref if at == row else f"${col}${at}"
 
 
 # --------------------------------------------------------------------------------- rule checks

@@ -33,3 +33,24 @@ def a4_page(ws: Worksheet, *, landscape: bool, title_rows: str | None = None) ->
     ws.print_options.horizontalCentered = True
     if title_rows:
         ws.print_title_rows = title_rows
+    ws.oddFooter.center.text = "Trang &P/&N"
+    ws.oddFooter.center.size = 11
+
+
+#: The print scale of wide sheets: the smallest text of a template (11 pt) prints at 9 pt or more.
+READABLE_SCALE = 82
+
+
+def readable_page(
+    ws: Worksheet, *, landscape: bool, title_rows: str | None = None, title_cols: str | None = None
+) -> None:
+    """A4 at a fixed scale, split across as many pages as it takes, never shrunk to fit one page
+    width (a 13-column sheet fitted to A4 prints at 6 pt); repeated titles and «Trang x/y» keep the
+    pages readable in any order."""
+    a4_page(ws, landscape=landscape, title_rows=title_rows)
+    ws.sheet_properties.pageSetUpPr.fitToPage = False
+    ws.page_setup.fitToWidth = ws.page_setup.fitToHeight = None
+    ws.page_setup.scale = READABLE_SCALE
+    ws.print_options.horizontalCentered = False
+    if title_cols:
+        ws.print_title_cols = title_cols
