@@ -12,27 +12,43 @@ from click.testing import CliRunner
 from xltoolkit.cli.demo import render
 from xltoolkit.cli.main import main
 from xltoolkit.demo.run import MARKER, DemoResult, run_demo
+from xltoolkit.demo.sample import DEFAULT_YEARS
 from xltoolkit.plan.model import Plan
 from xltoolkit.summary.sheets import FIRST_ROW
 from xltoolkit.summary.workbook import MEASURES_SHEET, measure_columns
 from xltoolkit.workbook.layout import build_layout
 
+#: Across the 2025 change (districts, then communes) and a review year; the CLI default runs 2021-2026.
+YEARS = (2024, 2025)
+
 
 @pytest.fixture(scope="module")
 def demo(require_libreoffice, tmp_path_factory: pytest.TempPathFactory, plan: Plan) -> DemoResult:
-    return run_demo(plan, tmp_path_factory.mktemp("demo") / "ws", seed=3)
+    return run_demo(plan, tmp_path_factory.mktemp("demo") / "ws", seed=3, years=YEARS)
+
+
+def test_default_demo_runs_the_plan_across_the_change(plan: Plan) -> None:
+    kinds = {plan.for_year(y).districts[0].kind for y in DEFAULT_YEARS}
+    assert tuple(range(plan.period[0], DEFAULT_YEARS[-1] + 1)) == DEFAULT_YEARS and kinds == {
+        "district",
+        "commune",
+    }
 
 
 def test_every_year_is_consolidated_with_the_planted_gaps(demo: DemoResult, plan: Plan) -> None:
     s = demo.sample
-    assert sorted(demo.results) == list(s.years) == [2021, 2022, 2023, 2024, 2025]
+    assert sorted(demo.results) == list(s.years) == list(YEARS)
     for year, r in demo.results.items():
         assert r.late == s.late.get(year, []), year
-        assert r.missing == s.missing.get(year, []), year
-        assert len(r.received) == len(plan.agencies) - len(r.missing)
+        assert r.missing == s.missing.get(year, []) != [], year
+        assert len(r.received) == len(plan.for_year(year).agencies) - len(r.missing)
+    assert {a.kind for y in YEARS for a in plan.for_year(y).agencies if a.id in s.missing[y] + s.late[y]} >= {
+        "district",
+        "department",
+    }
     last = demo.latest
     assert last.summary_path and last.summary_path.exists()
-    assert last.summary_path.parent == demo.workspace / "2025"
+    assert last.summary_path.parent == demo.workspace / str(YEARS[-1])
 
 
 def test_typos_are_caught_at_the_right_cell(demo: DemoResult, plan: Plan) -> None:
@@ -46,7 +62,8 @@ def test_typos_are_caught_at_the_right_cell(demo: DemoResult, plan: Plan) -> Non
     for d in demo.sample.defects:
         report = by_file[d.file]
         assert report["valid"] is False
-        lay = build_layout(plan, plan.agency(d.agency), d.year)
+        yplan = plan.for_year(d.year)
+        lay = build_layout(yplan, yplan.agency(d.agency), d.year)
         cell = lay.input_by_name[d.name].ref
         found = {(i["code"], i["cell"]) for i in report["issues"] if i["severity"] == "error"}
         assert (expected_codes[d.kind], cell) in found, (d, found)
@@ -90,21 +107,22 @@ def test_aggregates_are_sums_of_district_counts(demo: DemoResult, plan: Plan) ->
 def test_summary_workbook_matches_the_result(demo: DemoResult, plan: Plan) -> None:
     last = demo.latest
     years = sorted({y for m in last.measures for y in m.trend})
-    assert years == [2021, 2022, 2023, 2024, 2025]
+    assert years == list(YEARS)
     cols = measure_columns(plan, years)
     idx = {c.key: i for i, c in enumerate(cols)}
     ws = openpyxl.load_workbook(last.summary_path)[MEASURES_SHEET]
     rows = {r[0]: r for r in ws.iter_rows(min_row=FIRST_ROW, max_col=len(cols), values_only=True) if r[0]}
     for m in last.measures:
         assert rows[m.code][idx["value"]] == pytest.approx(m.value)
-        assert rows[m.code][idx["trend_2021"]] == pytest.approx(m.trend[2021])
+        assert rows[m.code][idx[f"trend_{YEARS[0]}"]] == pytest.approx(m.trend[YEARS[0]])
 
 
 def test_report_text(demo: DemoResult, plan: Plan) -> None:
     text = "\n".join(render(demo, plan))
     assert str(demo.latest.summary_path) in text
-    assert "Năm 2025: nhận 25/26" in text
-    late = plan.agency_by_id[demo.latest.late[0]].label
+    for year, r in demo.results.items():
+        assert f"Năm {year}: nhận {len(r.received)}/{len(plan.for_year(year).agencies)}" in text
+    late = plan.for_year(demo.latest.year).agency_by_id[demo.latest.late[0]].label
     assert f"Gửi muộn: {late}" in text
     assert "lưu bằng LibreOffice" in text
 

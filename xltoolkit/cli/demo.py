@@ -25,6 +25,24 @@ def _issue_counts(result: ConsolidationResult) -> tuple[int, int, int]:
     return len(result.file_issues), errors, warnings
 
 
+def _templates_per_year(plan: Plan, years: tuple[int, ...]) -> str:
+    """«2021-2024: 26 biểu mẫu/năm (cấp huyện); 2025-2026: 69 …»: one stretch per edition."""
+    stretches: list[tuple[int, int, Plan]] = []
+    for year in years:
+        yplan = plan.for_year(year)
+        if stretches and stretches[-1][2].edition == yplan.edition:
+            stretches[-1] = (stretches[-1][0], year, yplan)
+        else:
+            stretches.append((year, year, yplan))
+    parts = []
+    for lo, hi, yplan in stretches:
+        span = f"{lo}-{hi}" if hi > lo else str(lo)
+        local = yplan.districts[0].kind if yplan.districts else ""
+        level = {"district": "cấp huyện", "commune": "cấp xã"}.get(local, "")
+        parts.append(f"{span}: {len(yplan.agencies)} biểu mẫu/năm" + (f", {level}" if level else ""))
+    return "; ".join(parts)
+
+
 def render(demo: DemoResult, plan: Plan) -> list[str]:
     """The short Vietnamese report printed by `xltoolkit demo`."""
     s = demo.sample
@@ -33,7 +51,7 @@ def render(demo: DemoResult, plan: Plan) -> list[str]:
     saved = "LibreOffice" if s.saved_with == "libreoffice" else "openpyxl"
     lines = [
         f"Chạy thử toàn bộ quy trình trên dữ liệu mẫu (seed {s.seed}), thư mục làm việc: {ws}",
-        f"1. Biểu mẫu: {len(plan.agencies)} biểu mẫu mỗi năm, {first}-{last}: {ws}/<năm>/templates/",
+        f"1. Biểu mẫu {first}-{last} ({_templates_per_year(plan, s.years)}): {ws}/<năm>/templates/",
         f"2. Tệp gửi về (mẫu): {len(s.files)} tệp, lưu bằng {saved}: {ws}/<năm>/nhan-ve/"
         f" ({s.seconds:.1f} giây)",
     ]
@@ -43,10 +61,12 @@ def render(demo: DemoResult, plan: Plan) -> list[str]:
     for year, r in sorted(demo.results.items()):
         files, errors, warnings = _issue_counts(r)
         lines.append(
-            f"   Năm {year}: nhận {len(r.received)}/{len(plan.agencies)} đơn vị, muộn {len(r.late)},"
+            f"   Năm {year}: nhận {len(r.received)}/{len(plan.for_year(year).agencies)} đơn vị,"
+            f" muộn {len(r.late)},"
             f" chưa gửi {len(r.missing)}; {files} tệp, {errors} lỗi, {warnings} cảnh báo"
         )
     r = demo.latest
+    plan = plan.for_year(r.year)
     lines.append(f"4. Kết quả năm {r.year}:")
     lines.append(f"   Gửi muộn: {_names(plan, r.late)}. Chưa gửi: {_names(plan, r.missing)}.")
     resent = [x.original_name for x in r.submissions if x.state == "superseded"]
@@ -61,7 +81,9 @@ def render(demo: DemoResult, plan: Plan) -> list[str]:
     )
     flagged = [m.code for m in r.measures if m.reconciliation_flag]
     if flagged:
-        lines.append(f"   Số liệu sở, ngành lệch với tổng hợp cấp huyện: chỉ tiêu {', '.join(flagged)}")
+        lines.append(
+            f"   Số liệu sở, ngành lệch với tổng của các đơn vị báo cáo: chỉ tiêu {', '.join(flagged)}"
+        )
     lines.append(f"5. Tệp tổng hợp năm {r.year}: {r.summary_path or '(chưa ghi được)'}")
     for year, path in sorted(demo.reports.items()):
         kind = "tổng kết" if year >= plan.period[1] else "sơ kết"
@@ -83,7 +105,8 @@ def render(demo: DemoResult, plan: Plan) -> list[str]:
 @click.option("--json", "as_json", is_flag=True, help="In dạng JSON. / Print JSON.")
 @plan_option
 def demo_command(plan: Plan, workspace: Path, seed: int, as_json: bool) -> None:
-    """Chạy thử cả quy trình trên dữ liệu mẫu 2021-2025. / Run the whole cycle on sample data."""
+    """Chạy thử cả quy trình trên dữ liệu mẫu 2021-2026 (qua lần sắp xếp đơn vị hành chính năm 2025).
+    / Run the whole cycle on sample data, across the 2025 change."""
     demo = run_demo(plan, workspace, seed)
     if as_json:
         echo_json(demo.to_dict())

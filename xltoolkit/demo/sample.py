@@ -7,12 +7,16 @@ LibreOffice headless in one batch, as an officer's office suite would save them 
 values, LibreOffice's own XML). Without LibreOffice the openpyxl files are kept and the result says so.
 
 What the sample contains, deliberately (all listed in `SampleData` so tests can check the pipeline):
-- trends that improve, stall and worsen across measures; districts scattered around the province;
-- department (province-wide) figures equal to the sum of districts, except one deliberate
+- each year's own reporting units, from the plan's edition in force that year (`plan.for_year`): the
+  districts to 2024, the communes from 2025, each commune sized from the former districts it was formed
+  from, so provincial counts run on across the change;
+- trends that improve, stall and worsen across measures; units scattered around the province;
+- department (province-wide) figures equal to the sum of the units, except one deliberate
   reconciliation difference in the latest year;
 - in the latest year: one late agency (received after the deadline), one agency that sends nothing,
   typos validation must catch (a count typed as text "1.234", a rate typed as "9,5", a numerator
-  larger than its denominator), and one resubmission (a corrected file received later);
+  larger than its denominator), and one resubmission (a corrected file received later); the year
+  before: one unit that sends nothing and one late department;
 - received times as file modification times (os.utime) and in `SampleData.received_at(year)`.
 
 This module plans who sends what and when and writes the files; the figures and texts they are
@@ -31,8 +35,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import openpyxl
-
+from xltoolkit import config
 from xltoolkit.demo import libreoffice
 from xltoolkit.demo.sample_values import (
     SOURCES,
@@ -42,18 +45,19 @@ from xltoolkit.demo.sample_values import (
     element_values,
     fill_report,
     named_cells,
-    sample_districts,
+    sample_units,
     set_named,
     trajectory,
 )
 from xltoolkit.errors import XltoolkitError
 from xltoolkit.plan.checks import NO_DATA
 from xltoolkit.plan.model import Agency, Measure, Plan
-from xltoolkit.template.render import generate_templates, template_filename
+from xltoolkit.template.render import build_workbook, template_filename
 from xltoolkit.workbook import names as input_names
+from xltoolkit.workbook.xlio import save_atomic
 from xltoolkit.workspace import RETURNED_DIR
 
-DEFAULT_YEARS = (2021, 2022, 2023, 2024, 2025)
+DEFAULT_YEARS = (2021, 2022, 2023, 2024, 2025, 2026)
 TEMPLATES_DIR = "templates"
 
 
@@ -150,6 +154,7 @@ def returned_folder(workspace: str | Path, year: int) -> Path:
 
 @dataclass
 class _Job:
+    plan: Plan  # the year's edition: its agencies, leads and tasks
     agency: Agency
     year: int
     template: Path
@@ -157,6 +162,22 @@ class _Job:
     received: datetime
     values: dict[str, Any]
     defects: list[Defect]
+
+
+@dataclass(frozen=True)
+class _Cast:
+    """Who plays which part in the latest year: six distinct local units."""
+
+    missing: str
+    late: str
+    typo_a: str
+    typo_b: str
+    over: str
+    resubmits: str
+
+    @property
+    def defective(self) -> tuple[str, str, str, str]:
+        return (self.typo_a, self.typo_b, self.over, self.resubmits)
 
 
 def _received_time(year: int, deadline: datetime, rng: random.Random, late: bool) -> datetime:
@@ -168,90 +189,134 @@ def _received_time(year: int, deadline: datetime, rng: random.Random, late: bool
     return day.replace(hour=rng.randint(7, 16), minute=rng.randint(0, 59))
 
 
+def _cast_parts(
+    views: dict[int, Plan], years: tuple[int, ...], rng: random.Random, data: SampleData
+) -> _Cast:
+    """The latest year's late unit, typos and resubmission; a missing unit and a late department the
+    year before.
+
+    Each year's parts are picked among that year's own agencies (districts to 2024, communes after)."""
+    last = years[-1]
+    latest = views[last]
+    cast = _Cast(*rng.sample([d.id for d in latest.districts], 6))
+    # Latest year: the agency that sends nothing reports no measures, so the only reconciliation
+    # flag is the deliberate one (a missing unit shifts small-count rates such as HIV, 6).
+    quiet = [a.id for a in latest.agencies if not latest.measures_for(a)]
+    data.missing = {last: [rng.choice(quiet) if quiet else cast.missing]}
+    data.late = {last: [cast.late]}
+    if len(years) > 1:  # the year before: a local unit sends nothing, a department is late
+        before = views[years[-2]]
+        data.missing[years[-2]] = [rng.choice([d.id for d in before.districts])]
+        data.late[years[-2]] = [rng.choice([a.id for a in before.agencies if not a.is_local])]
+    data.resubmissions = [(last, cast.resubmits)]
+    return cast
+
+
 def _plan_jobs(
     plan: Plan, workspace: Path, years: tuple[int, ...], rng: random.Random, data: SampleData
 ) -> list[_Job]:
-    districts = sample_districts(plan, rng)
+    views = {year: plan.for_year(year) for year in years}
+    units = sample_units(plan, years, rng)
     kinds = {m.code: TREND_KINDS[i % len(TREND_KINDS)] for i, m in enumerate(plan.measures)}
     shuffled = list(kinds.values())
     rng.shuffle(shuffled)
     kinds = dict(zip(kinds, shuffled, strict=True))
     trajectories = {m.code: trajectory(m, kinds[m.code], years[-1], rng) for m in plan.measures}
     last = years[-1]
-    district_ids = [d.agency.id for d in districts]
-    picks = rng.sample(district_ids, 6)
-    missing_d, late_d, typo_a, typo_b, over_c, resub_d = picks
-    # Latest year: the agency that sends nothing reports no measures, so the only reconciliation
-    # flag is the deliberate one (a missing district shifts small-count rates such as HIV, 6).
-    quiet = [a.id for a in plan.agencies if not plan.measures_for(a)]
-    data.missing = {last: [rng.choice(quiet) if quiet else missing_d]}
-    data.late = {last: [late_d]}
-    if len(years) > 2:
-        data.missing[years[1]] = [missing_d]
-        depts = [a.id for a in plan.agencies if a.kind == "department"]
-        data.late[years[2]] = [rng.choice(depts)]
-    recon_code = _reconciliation_measure(plan, rng)
+    cast = _cast_parts(views, years, rng, data)
+    recon_code = _reconciliation_measure(views[last], rng)
     data.reconciliation = [(last, recon_code)]
-    data.resubmissions = [(last, resub_d)]
-    quiet_districts = [d for d in district_ids if d not in picks]
-    marks = _marks(plan, quiet_districts, rng)
+    picked = {cast.missing, cast.late, *cast.defective}
+    marks = _marks(views[last], [d.id for d in views[last].districts if d.id not in picked], rng)
     jobs: list[_Job] = []
     for yi, year in enumerate(years):
-        tdir = data.template_dirs[year]
+        yplan = views[year]
         deadline = datetime.combine(plan.deadline_for(year), datetime.min.time()).replace(hour=17)
         rates = {code: t.at(yi, len(years)) * rng.uniform(0.98, 1.02) for code, t in trajectories.items()}
-        # one value per element per district first (one child total...), then the totals
+        # one value per element per unit first (one child total...), then the totals
         elements: dict[str, dict[str, int]] = {}
-        for d in districts:
-            counts = {m.code: district_counts(m, d, rates[m.code], yi, rng) for m in plan.measures}
-            elements[d.agency.id] = element_values(plan, d.agency, counts)
-        totals = {e.id: sum(els.get(e.id, 0) for els in elements.values()) for e in plan.data_elements}
-        for code, (num, den) in counts_from(plan, plan.measures, totals).items():
+        for agency in yplan.districts:
+            d = units[agency.id]
+            counts = {m.code: district_counts(m, d, rates[m.code], yi, rng) for m in yplan.measures}
+            elements[agency.id] = element_values(yplan, agency, counts)
+        totals = {e.id: sum(els.get(e.id, 0) for els in elements.values()) for e in yplan.data_elements}
+        for code, (num, den) in counts_from(yplan, yplan.measures, totals).items():
             data.district_totals[(year, code)] = (num, den or 0)
-        for agency in plan.agencies:
+        for agency in yplan.agencies:
             if agency.id in data.missing.get(year, []):
                 continue
-            measures = plan.measures_for(agency)
-            own = elements.get(agency.id) or {e.id: totals[e.id] for e in plan.elements_for(agency)}
-            own = dict(own)
-            if agency.kind != "district" and year == last and recon_code in {m.code for m in measures}:
-                el = plan.measure_by_code[recon_code].numerator_element or ""
-                own[el] = int(own[el] * rng.uniform(1.25, 1.4)) + 2
-            values: dict[str, Any] = {input_names.element(e): v for e, v in own.items()}
+            own = dict(elements.get(agency.id) or {e.id: totals[e.id] for e in yplan.elements_for(agency)})
+            job = _job(yplan, agency, year, data, own, rng)
+            job.received = _received_time(year, deadline, rng, agency.id in data.late.get(year, []))
             if year == last:
-                _apply_marks(plan, values, own, agency.id, year, marks, data)
-            for m in measures:
-                values[input_names.source(m.code)] = rng.choice(SOURCES)
-            for code, nd in counts_from(plan, measures, own).items():
-                data.counts[(year, agency.id, code)] = nd
-            if measures and rng.random() < 0.3:
-                values[input_names.notes(rng.choice(measures).code)] = "Số liệu ước tính đến ngày 30/11."
-            late = agency.id in data.late.get(year, [])
-            name = template_filename(agency, year)
-            job = _Job(agency, year, tdir / name, name, _received_time(year, deadline, rng, late), values, [])
-            if year == last and agency.id in (typo_a, typo_b, over_c, resub_d):
-                _add_defects(job, plan, agency.id, (typo_a, typo_b, over_c, resub_d), rng)
+                _latest_year_parts(job, own, recon_code, marks, data, rng)
+            clean = job.values
+            if year == last and agency.id in cast.defective:
+                _add_defects(job, yplan, agency.id, cast.defective, rng)  # on a copy of the values
             jobs.append(job)
-            if year == last and agency.id == resub_d:
-                fixed = _Job(
-                    agency,
-                    year,
-                    job.template,
-                    name.replace(".xlsx", "-gui-lai.xlsx"),
-                    min(job.received + timedelta(days=2, hours=3), deadline - timedelta(hours=1)),
-                    values,
-                    [],
-                )
-                job.received = fixed.received - timedelta(days=3)
-                jobs.append(fixed)
+            if year == last and agency.id == cast.resubmits:
+                jobs.append(_resubmission(job, clean, deadline))
     return jobs
+
+
+def _job(
+    yplan: Plan, agency: Agency, year: int, data: SampleData, own: dict[str, int], rng: random.Random
+) -> _Job:
+    """One agency's return: its element values, sources and an occasional note."""
+    measures = yplan.measures_for(agency)
+    values: dict[str, Any] = {input_names.element(e): v for e, v in own.items()}
+    for m in measures:
+        values[input_names.source(m.code)] = rng.choice(SOURCES)
+    for code, nd in counts_from(yplan, measures, own).items():
+        data.counts[(year, agency.id, code)] = nd
+    if measures and rng.random() < 0.3:
+        values[input_names.notes(rng.choice(measures).code)] = "Số liệu ước tính đến ngày 30/11."
+    name = template_filename(agency, year)
+    tdir = data.template_dirs[year]
+    return _Job(yplan, agency, year, tdir / name, name, datetime.min, values, [])
+
+
+def _latest_year_parts(
+    job: _Job,
+    own: dict[str, int],
+    recon_code: str,
+    marks: dict[str, tuple[str, str]],
+    data: SampleData,
+    rng: random.Random,
+) -> None:
+    """The deliberate reconciliation difference and the marks of the latest year."""
+    yplan, agency = job.plan, job.agency
+    if not agency.is_local and recon_code in {m.code for m in yplan.measures_for(agency)}:
+        el = yplan.measure_by_code[recon_code].numerator_element or ""
+        own[el] = int(own[el] * rng.uniform(1.25, 1.4)) + 2
+        job.values[input_names.element(el)] = own[el]
+        data.counts[(job.year, agency.id, recon_code)] = counts_from(
+            yplan, (yplan.measure_by_code[recon_code],), own
+        )[recon_code]
+    _apply_marks(yplan, job.values, own, agency.id, job.year, marks, data)
+
+
+def _resubmission(job: _Job, clean: dict[str, Any], deadline: datetime) -> _Job:
+    """The corrected file sent again before the deadline; the first one moves three days earlier."""
+    fixed = _Job(
+        job.plan,
+        job.agency,
+        job.year,
+        job.template,
+        job.name.replace(".xlsx", "-gui-lai.xlsx"),
+        min(job.received + timedelta(days=2, hours=3), deadline - timedelta(hours=1)),
+        clean,
+        [],
+    )
+    job.received = fixed.received - timedelta(days=3)
+    return fixed
 
 
 #: Rules the sample breaks on purpose in the latest year (one district each), if the plan has them,
 #: and elements some districts mark «Không có số liệu» (figures a district may well not collect).
 BROKEN_RULES = ("tu_vong_so_sinh_duoi_1_tuoi", "can_do_trong_duoi_5_tuoi")
 NO_DATA_ELEMENTS = ("children_u5_developed", "children_not_married_early", "birth_registered_u5")
-NO_DATA_REASON = "Chưa có hệ thống thu thập số liệu này ở cấp huyện."
+NO_DATA_REASON = "Chưa có hệ thống thu thập số liệu này ở cấp {level}."
 
 
 def _reconciliation_measure(plan: Plan, rng: random.Random) -> str:
@@ -303,7 +368,8 @@ def _apply_marks(
     elif kind == "no_data" and key in own:
         values.pop(input_names.element(key), None)
         values[input_names.status(key)] = NO_DATA
-        values[input_names.reason(key)] = NO_DATA_REASON
+        level = "xã" if plan.agency(agency_id).kind == "commune" else "huyện"
+        values[input_names.reason(key)] = NO_DATA_REASON.format(level=level)
         data.no_data.append((year, agency_id, key))
 
 
@@ -367,9 +433,7 @@ def generate_sample(
     rng = random.Random(seed)
     data = SampleData(workspace=ws, seed=seed, years=years)
     for year in years:
-        tdir = ws / str(year) / TEMPLATES_DIR
-        generate_templates(plan, year, tdir)
-        data.template_dirs[year] = tdir
+        data.template_dirs[year] = ws / str(year) / TEMPLATES_DIR
     jobs = _plan_jobs(plan, ws, years, rng, data)
     for year in years:
         folder = returned_folder(ws, year)
@@ -380,16 +444,7 @@ def generate_sample(
     with tempfile.TemporaryDirectory(prefix="xltk-sample-") as tmp:
         stage = Path(tmp) / "filled"
         stage.mkdir()
-        staged = []
-        for i, job in enumerate(jobs):
-            wb = openpyxl.load_workbook(job.template)
-            names = named_cells(wb)
-            for name, value in job.values.items():
-                set_named(wb, names, name, value)
-            fill_report(wb, names, plan, job.agency, random.Random(f"{seed}-{job.year}-{job.agency.id}-{i}"))
-            path = stage / job.name
-            wb.save(path)
-            staged.append(path)
+        staged = _write_filled(jobs, stage, seed)
         saved = _save_returned(staged, Path(tmp) / "saved", use_libreoffice, data)
         for job, src in zip(jobs, saved, strict=True):
             target = returned_folder(ws, job.year) / job.name
@@ -402,6 +457,47 @@ def generate_sample(
             data.defects.extend(job.defects)
     data.seconds = time.perf_counter() - started
     return data
+
+
+def _write_filled(jobs: list[_Job], stage: Path, seed: int) -> list[Path]:
+    """Each year's templates, written as `xltoolkit templates` writes them, then filled in memory.
+
+    The template workbook just built is filled directly (one build per agency and year, no reload:
+    loading a styled template costs as much as building it); a resubmission refills the same one.
+    """
+    secret, password = config.fingerprint_secret(), config.sheet_password()
+    staged: dict[int, Path] = {}
+    by_template: dict[Path, list[int]] = {}
+    for i, job in enumerate(jobs):
+        by_template.setdefault(job.template, []).append(i)
+    for template, indexes in by_template.items():
+        first = jobs[indexes[0]]
+        wb, _, _ = build_workbook(first.plan, first.agency, first.year, secret=secret, password=password)
+        save_atomic(wb, template)
+        names = named_cells(wb)
+        for i in indexes:
+            job = jobs[i]
+            for name, value in job.values.items():
+                set_named(wb, names, name, value)
+            fill_report(
+                wb, names, job.plan, job.agency, random.Random(f"{seed}-{job.year}-{job.agency.id}-{i}")
+            )
+            staged[i] = stage / job.name
+            wb.save(staged[i])
+    _write_unused_templates(jobs, secret, password)
+    return [staged[i] for i in range(len(jobs))]
+
+
+def _write_unused_templates(jobs: list[_Job], secret: bytes | None, password: str | None) -> None:
+    """Templates of agencies that sent nothing, so each year's folder holds the full set."""
+    done = {j.template for j in jobs}
+    for year, yplan in {j.year: j.plan for j in jobs}.items():
+        folder = next(j.template.parent for j in jobs if j.year == year)
+        for agency in yplan.agencies:
+            path = folder / template_filename(agency, year)
+            if path not in done:
+                wb, _, _ = build_workbook(yplan, agency, year, secret=secret, password=password)
+                save_atomic(wb, path)
 
 
 def _save_returned(staged: list[Path], out: Path, use_libreoffice: bool, data: SampleData) -> list[Path]:

@@ -128,11 +128,50 @@ class SampleDistrict:
     bias: dict[str, float]  # per-measure relative deviation from the provincial rate
 
 
-def sample_districts(plan: Plan, rng: random.Random) -> list[SampleDistrict]:
-    out = []
-    for d in plan.districts:
-        bias = {m.code: rng.gauss(0, 0.08) for m in plan.measures}
-        out.append(SampleDistrict(d, rng.randint(1500, 6000), rng.randint(8, 20), bias))
+def sample_units(plan: Plan, years: tuple[int, ...], rng: random.Random) -> dict[str, SampleDistrict]:
+    """Every local reporting unit of the years' editions (districts to 2024, communes from 2025).
+
+    A commune's size follows its lineage: its share of the births of the former districts it was
+    formed from, so the provincial counts run on across the change as a real province's would.
+    """
+    local: dict[str, Agency] = {}
+    for year in years:
+        for a in plan.for_year(year).districts:
+            local.setdefault(a.id, a)
+    out: dict[str, SampleDistrict] = {}
+    for a in local.values():  # districts first: a commune's size is read from theirs
+        if a.kind == "district" or a.unit is None:
+            bias = {m.code: rng.gauss(0, 0.08) for m in plan.measures}
+            out[a.id] = SampleDistrict(a, rng.randint(1500, 6000), a.communes or rng.randint(8, 20), bias)
+    shares = _lineage_births(plan, [a for a in local.values() if a.id not in out], out)
+    for a in local.values():
+        if a.id not in out:
+            bias = {m.code: rng.gauss(0, 0.1) for m in plan.measures}
+            births = shares.get(a.id) or rng.randint(300, 900)
+            out[a.id] = SampleDistrict(a, max(int(births * rng.uniform(0.85, 1.15)), 60), 1, bias)
+    return out
+
+
+def _lineage_births(
+    plan: Plan, communes: list[Agency], districts: dict[str, SampleDistrict]
+) -> dict[str, float]:
+    """Commune id -> births shared out from the former districts it was formed from (even split)."""
+    if not plan.units_file or not communes:
+        return {}
+    from xltoolkit.plan.editions import unit_registry
+    from xltoolkit.plan.units import district_successors, former_districts
+
+    reg = unit_registry(plan)
+    by_unit = {d.agency.unit: d for d in districts.values() if d.agency.unit}
+    out: dict[str, float] = {}
+    for c in communes:
+        total = 0.0
+        for district_id in former_districts(reg, c.unit or c.id) if (c.unit or c.id) in reg.by_id else ():
+            d = by_unit.get(district_id)
+            if d is not None:
+                total += d.births / max(len(district_successors(reg, district_id)), 1)
+        if total:
+            out[c.id] = total
     return out
 
 

@@ -91,6 +91,12 @@ def _registry(plan: Plan) -> UnitRegistry:
 _REGISTRIES: dict[Any, UnitRegistry] = {}
 
 
+def unit_registry(plan: Plan) -> UnitRegistry:
+    """The plan's administrative units over time (loaded once per file): lineage for callers that
+    follow a unit across the change (the sample, the summary's former-district view)."""
+    return _registry(plan)
+
+
 def _selected_units(plan: Plan, e: Edition, sel: UnitSelector, on: date) -> list[dict[str, Any]]:
     """The units the edition's selector picks on a date, as agency entries (communes count 1 each)."""
     reg = _registry(plan)
