@@ -1,7 +1,8 @@
 """The demo: the whole yearly cycle on the seeded sample, end to end, in one command.
 
-Templates for 2021-2026 (districts to 2024, communes from 2025) -> filled sample returns (saved by LibreOffice) -> validation and
-consolidation of each year into the ledger -> the provincial summary workbook of each year, and the
+Templates for 2021-2026 (districts to 2024, communes from 2025) -> filled sample returns (saved by
+LibreOffice) -> validation and consolidation of each year into the ledger -> the provincial summary
+workbook of each year, and the
 report document (Word) of each review year of the plan (the 2025 mid-term review).
 `run_demo` returns a `DemoResult` and prints nothing; `xltoolkit demo` (cli_demo.py) renders it.
 
