@@ -224,7 +224,7 @@ def _plan_jobs(
     trajectories = {m.code: trajectory(m, kinds[m.code], years[-1], rng) for m in plan.measures}
     last = years[-1]
     cast = _cast_parts(views, years, rng, data)
-    recon_code = _reconciliation_measure(views[last], rng)
+    recon_code = _reconciliation_measure(views[last], {c: t.end for c, t in trajectories.items()}, rng)
     data.reconciliation = [(last, recon_code)]
     picked = {cast.missing, cast.late, *cast.defective}
     marks = _marks(views[last], [d.id for d in views[last].districts if d.id not in picked], rng)
@@ -288,7 +288,7 @@ def _latest_year_parts(
     yplan, agency = job.plan, job.agency
     if not agency.is_local and recon_code in {m.code for m in yplan.measures_for(agency)}:
         el = yplan.measure_by_code[recon_code].numerator_element or ""
-        own[el] = int(own[el] * rng.uniform(1.25, 1.4)) + 2
+        own[el] = int(own[el] * rng.uniform(1.25, RECONCILIATION_MAX)) + 2
         job.values[input_names.element(el)] = own[el]
         data.counts[(job.year, agency.id, recon_code)] = counts_from(
             yplan, (yplan.measure_by_code[recon_code],), own
@@ -312,6 +312,9 @@ def _resubmission(job: _Job, clean: dict[str, Any], deadline: datetime) -> _Job:
     return fixed
 
 
+#: Largest factor the department's figure of the reconciliation measure is inflated by.
+RECONCILIATION_MAX = 1.4
+
 #: Rules the sample breaks on purpose in the latest year (one district each), if the plan has them,
 #: and elements some districts mark «Không có số liệu» (figures a district may well not collect).
 BROKEN_RULES = ("tu_vong_so_sinh_duoi_1_tuoi", "can_do_trong_duoi_5_tuoi")
@@ -319,19 +322,22 @@ NO_DATA_ELEMENTS = ("children_u5_developed", "children_not_married_early", "birt
 NO_DATA_REASON = "Chưa có hệ thống thu thập số liệu này ở cấp {level}."
 
 
-def _reconciliation_measure(plan: Plan, rng: random.Random) -> str:
+def _reconciliation_measure(plan: Plan, ends: dict[str, float], rng: random.Random) -> str:
     """A measure whose department figure the sample inflates: its numerator element is its own (no
-    other measure and no rule names it), so the inflation shows on that one measure only."""
+    other measure and no rule names it), so the inflation shows on that one measure only; and a
+    proportion far enough below 100 % (`ends`: the rate in the latest year) that the inflated
+    numerator stays within its denominator (else validation would refuse the department's file)."""
     named = {e for r in plan.validation_rules for e in r.elements}
     lead = [m for m in plan.measures if plan.indicator_of[m.code].lead != plan.consolidator]
+    roomy = [m for m in lead if not m.proportion or ends[m.code] * RECONCILIATION_MAX < m.scale * 0.95]
     own = [
         m
-        for m in lead or list(plan.measures)
+        for m in roomy
         if m.numerator_element not in named
         and sum(m.numerator_element in (x.numerator_element, x.denominator_element) for x in plan.measures)
         == 1
     ]
-    return rng.choice(own or lead or list(plan.measures)).code
+    return rng.choice(own or roomy or lead or list(plan.measures)).code
 
 
 def _marks(plan: Plan, districts: list[str], rng: random.Random) -> dict[str, tuple[str, str]]:

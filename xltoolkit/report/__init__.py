@@ -58,6 +58,7 @@ def load_result(
     lo, hi = plan.period
     if not lo <= year <= hi:
         raise XltoolkitError("year-outside-plan", f"Năm {year} nằm ngoài giai đoạn của kế hoạch ({lo}-{hi}).")
+    plan = plan.for_year(year)  # the units and leads of that year's edition
     folder = Path(returned) if returned else ws.returned_dir(workspace, year)
     hashes = [sha256_file(p) for p in returned_files(folder)] if folder.is_dir() else []
     with Ledger(workspace, create=False) as led:
