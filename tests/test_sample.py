@@ -33,7 +33,7 @@ def test_layout_and_counts(sample: SampleData, plan: Plan) -> None:
     for year in YEARS:
         folder = returned_folder(sample.workspace, year)
         names = sorted(p.name for p in folder.glob("*.xlsx"))
-        expected = len(plan.agencies) - len(sample.missing.get(year, []))
+        expected = len(plan.for_year(year).agencies) - len(sample.missing.get(year, []))
         expected += sum(1 for y, _ in sample.resubmissions if y == year)
         assert len(names) == expected == sum(1 for f in sample.files if f.year == year)
         assert (sample.workspace / str(year) / "templates").is_dir()
@@ -77,24 +77,40 @@ def test_planted_typos_are_in_the_files(sample: SampleData) -> None:
 
 
 def test_saved_by_libreoffice_with_cached_results(sample: SampleData, plan: Plan) -> None:
-    f = next(f for f in sample.files if f.agency == "h-duc-hoa" and f.year == 2025 and not f.defects)
+    f = next(f for f in sample.files if f.agency == "h-duc-hoa" and f.year == 2024 and not f.defects)
     with zipfile.ZipFile(f.path) as z:
         assert b"LibreOffice" in z.read("docProps/app.xml")
     wb = openpyxl.load_workbook(f.path, data_only=True)
-    lay = build_layout(plan, plan.agency("h-duc-hoa"), 2025)
-    num, den = sample.counts[(2025, "h-duc-hoa", "3a")]
+    lay = build_layout(plan.for_year(2024), plan.agency("h-duc-hoa"), 2024)
+    num, den = sample.counts[(2024, "h-duc-hoa", "3a")]
     cached = wb[DATA_SHEET][f"{lay.columns['value']}{lay.measure_rows['3a']}"].value
     assert cached == pytest.approx(num / den * 1000)
     assert 1500 * 0.9 <= den <= 6000 * 1.1  # live births per district
 
 
+def test_units_follow_the_edition_and_counts_run_on_across_the_change(sample: SampleData, plan: Plan) -> None:
+    """Districts report 2024, communes 2025 (issue 12); the communes' sizes come from the districts they
+    were formed from, so the province's live births stay in the same range across the change."""
+    kinds = {
+        y: {plan.for_year(y).agency_by_id[f.agency].kind for f in sample.files if f.year == y} for y in YEARS
+    }
+    assert {y: k & {"district", "commune"} for y, k in kinds.items()} == {
+        2024: {"district"},
+        2025: {"commune"},
+    }
+    assert all("department" in k for k in kinds.values())
+    births = {y: sample.district_totals[(y, "3a")][1] for y in YEARS}
+    assert 0.7 < births[2025] / births[2024] < 1.3, births
+
+
 def test_department_figures_are_the_sum_of_districts_but_one(sample: SampleData, plan: Plan) -> None:
-    districts = [d.id for d in plan.districts]
     recon = set(sample.reconciliation)
     checked = 0
-    for ind in plan.indicators:
-        for m in ind.measures:
-            for year in YEARS:
+    for year in YEARS:
+        yplan = plan.for_year(year)
+        districts = [d.id for d in yplan.districts]
+        for ind in yplan.indicators:
+            for m in ind.measures:
                 dept = sample.counts.get((year, ind.lead, m.code))
                 if dept is None:
                     continue
@@ -128,15 +144,15 @@ def test_trends_improve_stall_and_worsen(sample: SampleData, plan: Plan) -> None
 
 def test_deterministic_for_a_seed_and_without_libreoffice(tmp_path: Path, plan: Plan, monkeypatch) -> None:
     monkeypatch.setattr(libreoffice, "available", lambda: False)
-    a = generate_sample(plan, tmp_path / "a", years=(2025,), seed=5)
-    b = generate_sample(plan, tmp_path / "b", years=(2025,), seed=5)
-    c = generate_sample(plan, tmp_path / "c", years=(2025,), seed=6)
+    a = generate_sample(plan, tmp_path / "a", years=(2024,), seed=5)
+    b = generate_sample(plan, tmp_path / "b", years=(2024,), seed=5)
+    c = generate_sample(plan, tmp_path / "c", years=(2024,), seed=6)
     assert a.saved_with == "openpyxl" and "LibreOffice" in a.note
     assert a.counts == b.counts and a.counts != c.counts
     assert [d.to_dict() for d in a.defects] == [d.to_dict() for d in b.defects]
     assert [(f.path.name, f.received_at) for f in a.files] == [(f.path.name, f.received_at) for f in b.files]
     one = _cells(a.files[-1].path)
-    assert one == _cells(tmp_path / "b" / "2025" / "nhan-ve" / a.files[-1].path.name)
+    assert one == _cells(tmp_path / "b" / "2024" / "nhan-ve" / a.files[-1].path.name)
 
 
 def _cells(path: Path) -> dict:
