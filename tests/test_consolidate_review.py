@@ -1,11 +1,13 @@
 """Issue 11, items 1-2: the consolidation carries the review of the year (verdict, gap, outlook,
 indicators, and in a review year the counts), in `--json` and in the text output; hand-computed from
-the district sums of measure 2 (no department figure in these folders; measure 1's denominator is the
-administrative commune count since the data elements, so it is not free to choose)."""
+the sums of measure 2 over two communes (no department figure in these folders; measure 1's
+denominator is the administrative commune count since the data elements, so it is not free to choose).
+The plan's review years (2025 mid-term) fall after the 2025 change, so communes report them."""
 
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -13,11 +15,39 @@ from click.testing import CliRunner
 
 from xltoolkit.cli.main import main
 from xltoolkit.plan.model import Plan
+from xltoolkit.template.render import generate_templates, template_filename
 
-from . import test_consolidate as base
-from .test_consolidate import PREV, YEAR, folder
+from .corpus import fill_workbook as fill
+from .test_consolidate import M, inputs, stamp
 
-corpus = base.corpus
+PREV = 2025  # the mid-term review year
+YEAR = 2026
+#: (year, commune index) -> measure M as (numerator, denominator)
+FIGURES = {(PREV, 0): (5, 100), (PREV, 1): (5, 100), (YEAR, 0): (10, 100), (YEAR, 1): (30, 200)}
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory, plan: Plan) -> dict[str, Path]:
+    """Two communes' returns for 2025 and 2026: key f"{i}-{year}" -> filled workbook."""
+    root = tmp_path_factory.mktemp("review-corpus")
+    out: dict[str, Path] = {}
+    for year in (PREV, YEAR):
+        yplan = plan.for_year(year)
+        communes = [a.id for a in yplan.districts[:2]]
+        generate_templates(plan, year, root / str(year), communes, secret=None, password=None)
+        for i, agency_id in enumerate(communes):
+            template = root / str(year) / template_filename(yplan.agency(agency_id), year)
+            filled = inputs(yplan, agency_id, {M: FIGURES[(year, i)]})
+            out[f"{i}-{year}"] = fill(template, root / f"{i}-{year}.xlsx", filled)
+    return out
+
+
+def folder(tmp_path: Path, corpus: dict[str, Path], keys: list[str]) -> Path:
+    d = tmp_path / "in"
+    d.mkdir(exist_ok=True)
+    for key in keys:
+        stamp(Path(shutil.copy(corpus[key], d / f"{key}.xlsx")), f"{key[-4:]}-12-01T09:00:00")
+    return d
 
 
 def _consolidate(tmp_path: Path, src: Path, year: int) -> tuple[dict, str]:
@@ -31,7 +61,7 @@ def _consolidate(tmp_path: Path, src: Path, year: int) -> tuple[dict, str]:
 
 def test_review_year_verdicts_gap_and_counts(tmp_path: Path, corpus, plan: Plan) -> None:
     assert PREV in plan.review_years
-    src = folder(tmp_path, corpus, {"a.xlsx": f"tp-tan-an-{PREV}", "b.xlsx": f"h-ben-luc-{PREV}"})
+    src = folder(tmp_path, corpus, [f"0-{PREV}", f"1-{PREV}"])
     data, text = _consolidate(tmp_path, src, PREV)
     m1 = next(m for m in data["measures"] if m["code"] == "2")
     # (5 + 5) / (100 + 100) × 100 = 5 %, target 90 % in 2025: short by 85 percentage points.
@@ -55,9 +85,7 @@ def test_review_year_verdicts_gap_and_counts(tmp_path: Path, corpus, plan: Plan)
 
 def test_other_year_outlook_and_no_review(tmp_path: Path, corpus, plan: Plan) -> None:
     assert YEAR not in plan.review_years
-    files = {"a.xlsx": "tp-tan-an", "b.xlsx": "h-ben-luc"}
-    files |= {"c.xlsx": f"tp-tan-an-{PREV}", "d.xlsx": f"h-ben-luc-{PREV}"}
-    src = folder(tmp_path, corpus, files)
+    src = folder(tmp_path, corpus, [f"0-{YEAR}", f"1-{YEAR}", f"0-{PREV}", f"1-{PREV}"])
     data, text = _consolidate(tmp_path, src, YEAR)
     assert data["review"] is None
     m1 = next(m for m in data["measures"] if m["code"] == "2")
@@ -69,4 +97,5 @@ def test_other_year_outlook_and_no_review(tmp_path: Path, corpus, plan: Plan) ->
     assert out["year"] == 2030 and out["projected"] == pytest.approx(projected, rel=1e-9)
     assert out["on_track"] is (projected >= 95)
     assert f"2: Dự báo năm 2030: {'có khả năng đạt' if projected >= 95 else 'có nguy cơ không đạt'}" in text
-    assert m1["coverage"] == {"reporting": 2, "expected": len(plan.districts)}  # 2 of the districts reported
+    expected = len(plan.for_year(YEAR).districts)
+    assert m1["coverage"] == {"reporting": 2, "expected": expected}  # 2 of the communes reported

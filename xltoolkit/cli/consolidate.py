@@ -66,6 +66,8 @@ def consolidate_command(
 
 
 def _render(result: ConsolidationResult, plan: Plan) -> None:
+    plan = plan.for_year(result.year)  # the agencies expected that year (districts or communes)
+
     def names(ids: list[str]) -> str:
         return ", ".join(plan.agency_by_id[a].label for a in ids) or "—"
 
