@@ -24,9 +24,11 @@ from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
 from xltoolkit.consolidation.results import ConsolidationResult, DistrictMeasure
+from xltoolkit.plan.history import break_in, unit_continuation
 from xltoolkit.plan.model import Measure, Plan
 from xltoolkit.plan.review import judge
 from xltoolkit.plan.status import STATUS_LABELS
+from xltoolkit.summary.history import break_note, mark_break
 from xltoolkit.summary.sheets import (
     F_BOLD,
     FIRST_ROW,
@@ -229,7 +231,9 @@ def scorecard_sheet(ws: Worksheet, result: ConsolidationResult, plan: Plan) -> N
             fmts.append(m.code)
         blocks.append((d.agency, rows, fmts))
     _write_blocks(ws, plan, cols, blocks)
-    last = ws.max_row
+    brk = break_in(plan, years)
+    mark_break(ws, TABLE_HEADER_ROW, {y: 4 + i for i, y in enumerate(years)}, brk)
+    last = break_note(ws, ws.max_row + 2, 1, brk) if brk is not None else ws.max_row
     page_setup(ws, landscape=True, freeze="C9", print_cols=len(cols), last_row=last)
     pages = split_pages(ws, len(cols), landscape=True, repeat_cols=2)
     appendix_title(
@@ -294,6 +298,11 @@ def _write_blocks(
         put(ws, r, 1, f"Đơn vị: {plan.body_name(plan.agency_by_id[agency])}", alignment=LEFT)
         for j in range(1, len(cols) + 1):
             style(ws.cell(row=r, column=j), font=F_BOLD, fill=TOTAL_FILL, alignment=LEFT)
+        lineage = unit_continuation(plan, agency)
+        if lineage is not None:
+            # a new commune: its own years start with it; say whether a former district runs on
+            r += 1
+            put(ws, r, 1, f"Chuỗi số liệu: {lineage.reason}", alignment=LEFT).font = SMALL_FONT
         if not rows:
             r += 1
             put(ws, r, 2, "Chưa có số liệu.")
