@@ -36,10 +36,10 @@ from .test_across_change import M, _file_counts, across  # noqa: F401  (the modu
 
 @pytest.fixture(scope="module")
 def summary(request: pytest.FixtureRequest, plan: Plan, tmp_path_factory: pytest.TempPathFactory) -> dict:  # type: ignore[type-arg]
-    across = request.getfixturevalue("across")  # the workspace of tests/test_across_change.py
+    built = request.getfixturevalue("across")  # the workspace of tests/test_across_change.py
     tmp = tmp_path_factory.mktemp("history")
     ws = tmp / "ws"
-    folders = across["folders"]
+    folders = built["folders"]
     for year in (2023, 2024):
         consolidate(folders[year], year, plan=plan, workspace=ws, output=tmp / f"s{year}.xlsx")
     r25 = consolidate(folders[2025], 2025, plan=plan, workspace=ws, output=tmp / "s25.xlsx")
