@@ -95,7 +95,10 @@ def test_measures_and_charts_mark_the_break(summary: dict, plan: Plan) -> None: 
     brk = break_in(plan.for_year(2025), years)
     assert brk is not None and brk.legend in _text(ws)
     charts = wb[CHARTS_SHEET]
-    assert f"2025 {BREAK_MARK}" in _text(charts)
+    block = {c.value: c for c in charts[TABLE_HEADER_ROW] if isinstance(c.value, int)}
+    assert BREAK_MARK in block[2025].number_format and BREAK_MARK not in block[2026].number_format
+    assert f"2025 {BREAK_MARK}" in _text(charts)  # the categories' labels
+    assert charts._charts[0].series[0].cat.strRef is not None
     chart = charts._charts[0]
     title = "".join(r.t for p in chart.title.tx.rich.p for r in (p.r or []))
     assert brk.label in title

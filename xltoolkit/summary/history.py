@@ -28,6 +28,7 @@ from xltoolkit.consolidation.results import ConsolidationResult
 from xltoolkit.plan.history import (
     BREAK_MARK,
     CONTINUATION_LABELS,
+    LEVEL_NAMES,
     ChangeBreak,
     FormerDistrictTable,
     break_in,
@@ -40,11 +41,11 @@ from xltoolkit.summary.sheets import (
     F_BOLD,
     TABLE_HEADER_ROW,
     Col,
-    agency_label,
     appendix_title,
     page_setup,
     print_pages,
     put,
+    short_label,
     split_pages,
     table,
 )
@@ -82,9 +83,10 @@ def break_note(ws: Worksheet, row: int, col: int, brk: ChangeBreak | None) -> in
     return row
 
 
-def year_label(year: int, brk: ChangeBreak | None) -> str:
-    """A year as a chart category: «2025 ▲» for the first year after the break."""
-    return f"{year} {BREAK_MARK}" if brk is not None and year == brk.year else str(year)
+def level_title(plan: Plan) -> str:
+    """«CẤP XÃ» in a year the communes report, «CẤP HUYỆN» before (for the appendix titles)."""
+    kinds = {a.kind for a in plan.districts}
+    return (LEVEL_NAMES["commune"] if "commune" in kinds else LEVEL_NAMES["district"]).upper()
 
 
 # ------------------------------------------------------------------------------------ unit matrix
@@ -116,17 +118,17 @@ def units_sheet(ws: Worksheet, result: ConsolidationResult, plan: Plan) -> None:
 
     cols = [
         Col("agency", "Mã đơn vị", 12),
-        Col("name", "Đơn vị", 26, wrap=True),
-        Col("former", "Huyện cũ", 18, wrap=True),
-        Col("lineage", "Chuỗi số liệu", 16, wrap=True),
-        Col("reason", "Ghi chú về chuỗi số liệu", 40, wrap=True),
+        Col("name", "Đơn vị", 20, wrap=True),
+        Col("former", "Huyện cũ", 16, wrap=True),
+        Col("lineage", "Chuỗi số liệu", 14, wrap=True),
+        Col("reason", "Ghi chú về chuỗi số liệu", 60, wrap=True),
     ]
     cols += [Col(m.code, m.code, 9, number_format(m)) for m in plan.measures]
     rows: list[list[Any]] = []
     for d in result.districts:
         by_code = {dm.code: dm for dm in d.measures}
         values = [by_code[m.code].value if m.code in by_code else None for m in plan.measures]
-        rows.append([d.agency, agency_label(plan, d.agency), *_lineage(plan, d.agency), *values])
+        rows.append([d.agency, short_label(plan, d.agency), *_lineage(plan, d.agency), *values])
     last = table(ws, cols, rows)
     if rows:
         ws.auto_filter.ref = f"A{TABLE_HEADER_ROW}:{get_column_letter(len(cols))}{last}"
@@ -159,7 +161,7 @@ def former_sheet(
     cols = [Col("key", "Khóa", 10), Col("district", "Huyện cũ", 20, wrap=True), Col("code", "Mã", 6)]
     cols += [Col("name", "Chỉ tiêu", 34, wrap=True)]
     cols += [Col(f"y_{y}", y, 9) for y in years]
-    cols += [Col("communes", "Xã, phường được cộng", 11, wrap=True), Col("whole", "Trọn địa bàn huyện", 10)]
+    cols += [Col("communes", "Xã, phường được cộng", 11), Col("whole", "Trọn địa bàn huyện", 10)]
     rows: list[list[Any]] = []
     formats: list[dict[str, str]] = []
     if tab is not None:
@@ -214,7 +216,9 @@ def _former_notes(
         row += 1
         put(ws, row, 2, "Không có.").font = NOTE_FONT
     row += 1
-    put(ws, row, 2, "«Trọn địa bàn huyện»: Có khi các xã, phường nằm trọn trong huyện cũ ghép lại đúng "
-        "toàn bộ địa bàn huyện (so sánh được với số liệu của huyện); Không: chỉ một phần địa bàn.").font = (
-        NOTE_FONT)  # fmt: skip
+    put(ws, row, 2, "«Trọn địa bàn huyện» Có: các xã, phường nằm trọn trong huyện cũ ghép lại đúng toàn "
+        "bộ địa bàn huyện, so sánh được với số liệu của huyện;").font = NOTE_FONT  # fmt: skip
+    row += 1
+    put(ws, row, 2, "Không: các xã, phường đó chỉ là một phần địa bàn huyện cũ. «Xã, phường được cộng»: "
+        "số có số liệu / số nằm trọn trong huyện cũ.").font = NOTE_FONT  # fmt: skip
     return row

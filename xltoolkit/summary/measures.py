@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from openpyxl.chart import LineChart, Reference
+from openpyxl.chart.data_source import AxDataSource, StrRef
 from openpyxl.chart.series import SeriesLabel
 from openpyxl.chart.shapes import GraphicalProperties
 from openpyxl.chart.text import RichText, Text
@@ -26,7 +27,7 @@ from xltoolkit.plan.review import (
     format_value,
     measure_decimals,
 )
-from xltoolkit.summary.history import break_note, mark_break, year_label
+from xltoolkit.summary.history import break_note, mark_break
 from xltoolkit.summary.sheets import (
     F_BOLD,
     FIRST_ROW,
@@ -349,6 +350,13 @@ def charts_sheet(
     brk = break_in(plan, years)
     block = _chart_block(ws, plan, measures, axis, last_col + 2, result.year, brk)
     cats = Reference(ws, min_col=block, max_col=block + len(axis) - 1, min_row=CHART_DATA_ROW)
+    if brk is not None:
+        # the categories as text, «2025 ▲» after the break: a row of labels under the data block
+        label_row = CHART_DATA_ROW + 1 + 2 * len(measures)
+        put(ws, label_row, block - 1, "Nhãn trục")
+        for k, y in enumerate(axis):
+            put(ws, label_row, block + k, f"{y} {BREAK_MARK}" if y == brk.year else str(y))
+        cats = Reference(ws, min_col=block, max_col=block + len(axis) - 1, min_row=label_row)
     for i, m in enumerate(measures):
         row = CHART_DATA_ROW + 1 + 2 * i
         chart = _trend_chart(plan, m, result.year, brk)
@@ -357,6 +365,9 @@ def charts_sheet(
                 Reference(ws, min_col=block, max_col=block + len(axis) - 1, min_row=r), from_rows=True
             )
         chart.set_categories(cats)
+        if brk is not None:
+            for ser in chart.series:
+                ser.cat = AxDataSource(strRef=StrRef(f=cats))
         _style_series(chart)
         col0 = (i % CHARTS_PER_ROW) * CHART_COLS  # 0-based, as drawing anchors count
         row0 = TABLE_HEADER_ROW - 1 + (i // CHARTS_PER_ROW) * CHART_ROWS
@@ -391,7 +402,7 @@ def _chart_block(
     first year column."""
     c = put(ws, CHART_DATA_ROW - 1, col, "Số liệu của biểu đồ (giá trị toàn tỉnh; mục tiêu tại năm mốc)")
     c.font = F_BOLD
-    cols = [Col("code", "Mã", 6)] + [Col(f"y_{y}", year_label(y, brk), 8, NUM) for y in axis]
+    cols = [Col("code", "Mã", 6)] + [Col(f"y_{y}", y, 8, NUM) for y in axis]
     rows: list[list[Any]] = []
     for m in measures:
         pm = plan.measure_by_code.get(m.code)
@@ -399,6 +410,7 @@ def _chart_block(
         rows.append([m.code] + [series.get(y) for y in axis])
         rows.append([f"{m.code} mục tiêu", *target_marks(pm, axis)])
     table(ws, cols, rows, header_row=CHART_DATA_ROW, first_col=col)
+    mark_break(ws, CHART_DATA_ROW, {y: col + 1 + i for i, y in enumerate(axis)}, brk)
     return col + 1
 
 
