@@ -5,6 +5,7 @@ the former districts rebuilt from the communes wholly inside them, and the unit 
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import openpyxl
 import pandas as pd
@@ -14,6 +15,7 @@ from hypothesis import strategies as st
 
 from xltoolkit.consolidation.intake import consolidate
 from xltoolkit.consolidation.ledger import Ledger
+from xltoolkit.consolidation.results import DistrictResult
 from xltoolkit.plan.aggregate import district_aggregates, rate
 from xltoolkit.plan.history import (
     BREAK_MARK,
@@ -25,13 +27,14 @@ from xltoolkit.plan.history import (
 )
 from xltoolkit.plan.model import Plan
 from xltoolkit.plan.units import continuation, district_rollup
-from xltoolkit.summary.history import FORMER_SHEET, NO_HISTORY_TEXT, UNITS_SHEET
+from xltoolkit.summary.history import FORMER_SHEET, NO_HISTORY_TEXT, UNITS_SHEET, units_sheet
 from xltoolkit.summary.measures import measure_columns, trend_years
 from xltoolkit.summary.sheets import FIRST_ROW, TABLE_HEADER_ROW
 from xltoolkit.summary.units import SCORECARD_SHEET
-from xltoolkit.summary.workbook import CHARTS_SHEET, MEASURES_SHEET, write_summary
+from xltoolkit.summary.workbook import CHARTS_SHEET, MEASURES_SHEET, OVERVIEW_SHEET, write_summary
 
 from .test_across_change import M, _file_counts, across  # noqa: F401  (the module fixture)
+from .test_summary import build_result
 
 
 @pytest.fixture(scope="module")
@@ -225,3 +228,54 @@ def test_former_district_table_never_exceeds_the_province(plan: Plan, data: st.D
         assert fig is not None and fig.source == "communes"
         assert fig.numerator == sum(r["numerator"] for r in expect)
         assert fig.denominator == sum(r["denominator"] for r in expect)
+
+
+def test_the_overview_is_the_same_with_or_without_history(summary: dict) -> None:  # type: ignore[type-arg]
+    def cells(path: Path) -> list[tuple]:  # type: ignore[type-arg]
+        return list(openpyxl.load_workbook(path)[OVERVIEW_SHEET].iter_rows(values_only=True))
+
+    assert cells(summary["path"]) == cells(summary["bare"])
+
+
+def test_unit_matrix_at_the_size_of_the_merged_province(plan: Plan) -> None:
+    """3,321 units (every commune and ward of the country after 2025): one row each, all under the
+    filter, header and names frozen (no timing asserted)."""
+    p25 = plan.for_year(2025)
+    proto = build_result(p25).districts[0]
+    ids = [a.id for a in p25.districts]
+    result = build_result(p25)
+    result.districts = [
+        DistrictResult(ids[i] if i < len(ids) else f"don-vi-{i}", proto.measures) for i in range(3321)
+    ]
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    units_sheet(ws, result, p25)
+    rows = _rows(ws, 5)
+    assert len(rows) == 3321
+    last = FIRST_ROW + 3321 - 1
+    assert ws.auto_filter.ref.endswith(str(last)) and ws.freeze_panes == "C9"
+    assert ws.cell(FIRST_ROW + 3000, 2).value == "don-vi-3000"  # an unknown unit keeps its id, no lineage
+    assert ws.cell(FIRST_ROW + 3000, 4).value is None
+
+
+def test_former_district_table_ignores_what_the_province_ignores(plan: Plan) -> None:
+    p25 = plan.for_year(2025)
+    inside = "27712-2025"
+    rows = [
+        {"agency": inside, "year": 2025, "code": M, "numerator": 5, "denominator": 50},
+        {"agency": "27715-2025", "year": 2025, "code": M, "numerator": 7, "denominator": float("nan")},
+        {
+            "agency": "27715-2025",
+            "year": 2025,
+            "code": "1",
+            "numerator": 1,
+            "denominator": 1,
+            "blocked": True,
+        },
+        {"agency": "khong-co", "year": 2025, "code": M, "numerator": 10**6, "denominator": 10**6},
+        {"agency": "tp-tan-an", "year": 2025, "code": M, "numerator": 1, "denominator": 2},  # not in force
+    ]
+    tab = former_district_table(pd.DataFrame(rows), p25)
+    fig = tab.figures[("794", M, 2025)]
+    assert (fig.numerator, fig.denominator, fig.summed) == (5.0, 50.0, (inside,))
+    assert ("794", "1", 2025) not in tab.figures
