@@ -279,3 +279,22 @@ def test_former_district_table_ignores_what_the_province_ignores(plan: Plan) -> 
     fig = tab.figures[("794", M, 2025)]
     assert (fig.numerator, fig.denominator, fig.summed) == (5.0, 50.0, (inside,))
     assert ("794", "1", 2025) not in tab.figures
+
+
+@pytest.mark.libreoffice
+def test_printed_break(require_libreoffice, summary: dict, plan: Plan, tmp_path: Path) -> None:  # type: ignore[no-untyped-def,type-arg]
+    """Through LibreOffice: the year header and the chart axis print «2025 ▲», the legend and the
+    chart titles print the change, and «Theo huyện cũ» is an appendix of its own."""
+    import pdfplumber
+
+    from .test_summary_print import _pdf
+
+    with pdfplumber.open(_pdf(summary["path"], tmp_path)) as doc:
+        pages = [p.extract_text() or "" for p in doc.pages]
+    brk = break_in(plan.for_year(2025), [2023, 2024, 2025])
+    assert brk is not None
+    charts = [t for t in pages if "Phụ lục II\n" in t or "XU HƯỚNG" in t]
+    assert charts and f"2025 {BREAK_MARK}" in charts[0] and brk.label in charts[0]
+    assert any(brk.legend in t for t in pages)
+    former = [t for t in pages if "Phụ lục III-b" in t]
+    assert former and f"2025 {BREAK_MARK}" in former[0]
