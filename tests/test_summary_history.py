@@ -31,7 +31,13 @@ from xltoolkit.summary.history import FORMER_SHEET, NO_HISTORY_TEXT, UNITS_SHEET
 from xltoolkit.summary.measures import measure_columns, trend_years
 from xltoolkit.summary.sheets import FIRST_ROW, TABLE_HEADER_ROW
 from xltoolkit.summary.units import SCORECARD_SHEET
-from xltoolkit.summary.workbook import CHARTS_SHEET, MEASURES_SHEET, OVERVIEW_SHEET, write_summary
+from xltoolkit.summary.workbook import (
+    CHARTS_SHEET,
+    MEASURES_SHEET,
+    OVERVIEW_SHEET,
+    write_summary,
+    write_workspace_summary,
+)
 
 from .test_across_change import M, _file_counts, across  # noqa: F401  (the module fixture)
 from .test_summary import build_result
@@ -49,7 +55,7 @@ def summary(request: pytest.FixtureRequest, plan: Plan, tmp_path_factory: pytest
     with Ledger(ws, create=False) as led:
         history = led.values(upto_year=2025, plan_id=plan.id)
     p25 = plan.for_year(2025)
-    path = write_summary(r25, p25, tmp / "tong-hop-2025.xlsx", history=history)
+    path = write_workspace_summary(ws, 2025, plan, tmp / "tong-hop-2025.xlsx")
     bare = write_summary(r25, p25, tmp / "khong-kem-so-lieu.xlsx")
     counts = {y: _file_counts(folders[y], plan) for y in (2023, 2024, 2025)}
     return {"path": path, "bare": bare, "result": r25, "history": history, "counts": counts}

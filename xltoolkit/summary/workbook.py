@@ -112,6 +112,7 @@ __all__ = [
     "ordered_measures",
     "trend_years",
     "write_summary",
+    "write_workspace_summary",
 ]
 
 SHEETS = (
@@ -142,6 +143,19 @@ def write_summary(
     """
     wb = build_summary(result, plan, history=history)
     return save_atomic(wb, path)
+
+
+def write_workspace_summary(workspace: str | Path, year: int, plan: Plan, path: str | Path) -> Path:
+    """Write the summary of a consolidated year from the workspace's ledger alone (read only), with
+    the values of every year up to it, so the former districts are rebuilt («Theo huyện cũ»)."""
+    from xltoolkit.consolidation.coverage import build_result
+    from xltoolkit.consolidation.ledger import Ledger
+
+    year_plan = plan.for_year(year)
+    with Ledger(workspace, create=False) as led:
+        result = build_result(led, year_plan, year)
+        history = led.values(upto_year=year, plan_id=year_plan.id)
+    return write_summary(result, year_plan, path, history=history)
 
 
 def build_summary(
