@@ -39,7 +39,9 @@ from xltoolkit.plan.history import (
 from xltoolkit.plan.model import Plan
 from xltoolkit.summary.sheets import (
     F_BOLD,
+    LINE_PT,
     TABLE_HEADER_ROW,
+    WRAP,
     Col,
     appendix_title,
     page_setup,
@@ -48,6 +50,7 @@ from xltoolkit.summary.sheets import (
     short_label,
     split_pages,
     table,
+    text_lines,
 )
 from xltoolkit.workbook.styles import FONT
 
@@ -74,12 +77,17 @@ def mark_break(ws: Worksheet, row: int, year_cols: dict[int, int], brk: ChangeBr
         ws.cell(row=row, column=year_cols[brk.year]).number_format = break_format()
 
 
-def break_note(ws: Worksheet, row: int, col: int, brk: ChangeBreak | None) -> int:
-    """The legend line of the break under a table; returns the last row written."""
+def break_note(ws: Worksheet, row: int, col: int, brk: ChangeBreak | None, *, wrap: bool = False) -> int:
+    """The legend line of the break under a table; returns the last row written. `wrap`: within its
+    column (a repeated column of a sheet printed several pages across, whose overflow is cut)."""
     if brk is None:
         return row - 1
     c = put(ws, row, col, brk.legend)
     c.font = NOTE_FONT
+    if wrap:
+        c.alignment = WRAP
+        width = ws.column_dimensions[get_column_letter(col)].width or 9
+        ws.row_dimensions[row].height = text_lines(brk.legend, width * 0.9) * LINE_PT + 2
     return row
 
 

@@ -256,7 +256,7 @@ def measures_sheet(
     if years:
         first_trend = len(cols) - len(years) + 1
         mark_break(ws, TABLE_HEADER_ROW, {y: first_trend + i for i, y in enumerate(years)}, brk)
-        last = max(last, break_note(ws, last + 2, 2, brk))
+        last = max(last, break_note(ws, last + 2, 2, brk, wrap=True))
         c = put(ws, TABLE_HEADER_ROW - 1, first_trend, "Giá trị toàn tỉnh qua các năm")
         c.font, c.alignment = F_BOLD, CENTER
         ws.merge_cells(
