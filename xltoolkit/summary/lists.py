@@ -55,6 +55,7 @@ SEVERITY_LABELS = {"error": "Lỗi", "warning": "Cảnh báo"}
 def districts_sheet(ws: Worksheet, result: ConsolidationResult, plan: Plan) -> None:
     """Measure × district matrix (measures down), coloured by status with a symbol beside the colour;
     «số nhỏ» grey and uncoloured. Split into readable pages across, code and name repeated."""
+    from xltoolkit.summary.history import level_title
     from xltoolkit.summary.measures import number_format
     from xltoolkit.summary.units import STATUS_SYMBOLS, district_cell
 
@@ -95,7 +96,7 @@ def districts_sheet(ws: Worksheet, result: ConsolidationResult, plan: Plan) -> N
         result.year,
         pages,
         "Phụ lục III",
-        f"KẾT QUẢ CÁC CHỈ TIÊU THEO ĐƠN VỊ CẤP HUYỆN NĂM {result.year}",
+        f"KẾT QUẢ CÁC CHỈ TIÊU THEO ĐƠN VỊ {level_title(plan)} NĂM {result.year}",
         "(Màu và ký hiệu theo mức đánh giá tiến độ; ô trống: chưa có số liệu dùng được)",
     )
     print_pages(ws, len(cols), landscape=True, repeat_cols=2, pages=pages)

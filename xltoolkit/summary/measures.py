@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from openpyxl.chart import LineChart, Reference
+from openpyxl.chart.data_source import AxDataSource, StrRef
 from openpyxl.chart.series import SeriesLabel
 from openpyxl.chart.shapes import GraphicalProperties
 from openpyxl.chart.text import RichText, Text
@@ -18,6 +19,7 @@ from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
 from xltoolkit.consolidation.results import ConsolidationResult, MeasureResult
+from xltoolkit.plan.history import BREAK_MARK, ChangeBreak, break_in
 from xltoolkit.plan.model import Measure, Plan
 from xltoolkit.plan.review import (
     OUTLOOK_LABELS,
@@ -25,6 +27,7 @@ from xltoolkit.plan.review import (
     format_value,
     measure_decimals,
 )
+from xltoolkit.summary.history import break_note, mark_break
 from xltoolkit.summary.sheets import (
     F_BOLD,
     FIRST_ROW,
@@ -249,8 +252,11 @@ def measures_sheet(
         status_cell(ws.cell(row=r, column=status_col), m.status.status)
         dim = ws.row_dimensions[r]
         dim.height = max(dim.height or 0, 48)
+    brk = break_in(plan, years)
     if years:
         first_trend = len(cols) - len(years) + 1
+        mark_break(ws, TABLE_HEADER_ROW, {y: first_trend + i for i, y in enumerate(years)}, brk)
+        last = max(last, break_note(ws, last + 2, 2, brk, wrap=True))
         c = put(ws, TABLE_HEADER_ROW - 1, first_trend, "Giá trị toàn tỉnh qua các năm")
         c.font, c.alignment = F_BOLD, CENTER
         ws.merge_cells(
@@ -341,16 +347,27 @@ def charts_sheet(
         page_setup(ws, landscape=True, freeze=None, print_cols=last_col, last_row=TABLE_HEADER_ROW)
         print_pages(ws, last_col, landscape=True, pages=[(1, last_col)])
         return
-    block = _chart_block(ws, plan, measures, axis, last_col + 2, result.year)
+    brk = break_in(plan, years)
+    block = _chart_block(ws, plan, measures, axis, last_col + 2, result.year, brk)
     cats = Reference(ws, min_col=block, max_col=block + len(axis) - 1, min_row=CHART_DATA_ROW)
+    if brk is not None:
+        # the categories as text, «2025 ▲» after the break: a row of labels under the data block
+        label_row = CHART_DATA_ROW + 1 + 2 * len(measures)
+        put(ws, label_row, block - 1, "Nhãn trục")
+        for k, y in enumerate(axis):
+            put(ws, label_row, block + k, f"{y} {BREAK_MARK}" if y == brk.year else str(y))
+        cats = Reference(ws, min_col=block, max_col=block + len(axis) - 1, min_row=label_row)
     for i, m in enumerate(measures):
         row = CHART_DATA_ROW + 1 + 2 * i
-        chart = _trend_chart(plan, m, result.year)
+        chart = _trend_chart(plan, m, result.year, brk)
         for r in (row, row + 1):
             chart.add_data(
                 Reference(ws, min_col=block, max_col=block + len(axis) - 1, min_row=r), from_rows=True
             )
         chart.set_categories(cats)
+        if brk is not None:
+            for ser in chart.series:
+                ser.cat = AxDataSource(strRef=StrRef(f=cats))
         _style_series(chart)
         col0 = (i % CHARTS_PER_ROW) * CHART_COLS  # 0-based, as drawing anchors count
         row0 = TABLE_HEADER_ROW - 1 + (i // CHARTS_PER_ROW) * CHART_ROWS
@@ -372,10 +389,17 @@ def charts_sheet(
 
 
 def _chart_block(
-    ws: Worksheet, plan: Plan, measures: list[MeasureResult], axis: list[int], col: int, year: int
+    ws: Worksheet,
+    plan: Plan,
+    measures: list[MeasureResult],
+    axis: list[int],
+    col: int,
+    year: int,
+    brk: ChangeBreak | None = None,
 ) -> int:
     """Two rows per measure (values, targets at their years) under a row of years, outside the print
-    area. Returns the first year column."""
+    area; the first year after a break is written «2025 ▲» (the category the chart shows). Returns the
+    first year column."""
     c = put(ws, CHART_DATA_ROW - 1, col, "Số liệu của biểu đồ (giá trị toàn tỉnh; mục tiêu tại năm mốc)")
     c.font = F_BOLD
     cols = [Col("code", "Mã", 6)] + [Col(f"y_{y}", y, 8, NUM) for y in axis]
@@ -386,6 +410,7 @@ def _chart_block(
         rows.append([m.code] + [series.get(y) for y in axis])
         rows.append([f"{m.code} mục tiêu", *target_marks(pm, axis)])
     table(ws, cols, rows, header_row=CHART_DATA_ROW, first_col=col)
+    mark_break(ws, CHART_DATA_ROW, {y: col + 1 + i for i, y in enumerate(axis)}, brk)
     return col + 1
 
 
@@ -406,13 +431,15 @@ def chart_subtitle(pm: Measure | None, m: MeasureResult, year: int) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _trend_chart(plan: Plan, m: MeasureResult, year: int) -> LineChart:
-    """An empty line chart for one measure: name, target and verdict/status in the title; axes from 0
-    (a percentage of a whole from 0 to 100)."""
+def _trend_chart(plan: Plan, m: MeasureResult, year: int, brk: ChangeBreak | None = None) -> LineChart:
+    """An empty line chart for one measure: name, target and verdict/status in the title, the break of
+    the reporting units (if the years span one) on the title's last line; axes from 0 (a percentage
+    of a whole from 0 to 100)."""
     chart = LineChart()
     pm = plan.measure_by_code.get(m.code)
     name = pm.name if pm else m.code
-    chart.title = _title(f"{m.code}. {_shorten(name, CHART_NAME_MAX)}", chart_subtitle(pm, m, year))
+    note = f"{BREAK_MARK} {brk.year}: {brk.label}" if brk is not None else ""
+    chart.title = _title(f"{m.code}. {_shorten(name, CHART_NAME_MAX)}", chart_subtitle(pm, m, year), note)
     chart.legend.position = "b"
     chart.legend.txPr = _text_props()
     chart.visible_cells_only = False
@@ -458,13 +485,14 @@ def _text_props(pt: int = CHART_TEXT_PT) -> RichText:
     return RichText(p=[Paragraph(pPr=ParagraphProperties(defRPr=font), endParaRPr=font)])
 
 
-def _title(text: str, subtitle: str = "", *, bold: bool = True) -> Title:
-    """A chart title at CHART_TEXT_PT (the name bold, then the subtitle line)."""
+def _title(text: str, subtitle: str = "", note: str = "", *, bold: bool = True) -> Title:
+    """A chart title at CHART_TEXT_PT (the name bold, then the subtitle and note lines in italics)."""
     font = CharacterProperties(sz=CHART_TEXT_PT * 100, b=bold)
     paras = [Paragraph(pPr=ParagraphProperties(defRPr=font), r=[RegularTextRun(rPr=font, t=text)])]
-    if subtitle:
-        sub = CharacterProperties(sz=CHART_TEXT_PT * 100, b=False, i=True)
-        paras.append(Paragraph(pPr=ParagraphProperties(defRPr=sub), r=[RegularTextRun(rPr=sub, t=subtitle)]))
+    sub = CharacterProperties(sz=CHART_TEXT_PT * 100, b=False, i=True)
+    for line in (subtitle, note):
+        if line:
+            paras.append(Paragraph(pPr=ParagraphProperties(defRPr=sub), r=[RegularTextRun(rPr=sub, t=line)]))
     return Title(tx=Text(rich=RichText(p=paras)), overlay=False)
 
 

@@ -24,13 +24,16 @@ from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
 from xltoolkit.consolidation.results import ConsolidationResult, DistrictMeasure
+from xltoolkit.plan.history import break_in, unit_continuation
 from xltoolkit.plan.model import Measure, Plan
 from xltoolkit.plan.review import judge
 from xltoolkit.plan.status import STATUS_LABELS
+from xltoolkit.summary.history import break_note, level_title, mark_break
 from xltoolkit.summary.sheets import (
     F_BOLD,
     FIRST_ROW,
     INT,
+    LINE_PT,
     NUM,
     STATUS_FILLS,
     TABLE_HEADER_ROW,
@@ -44,6 +47,7 @@ from xltoolkit.summary.sheets import (
     split_pages,
     style,
     table,
+    text_lines,
 )
 from xltoolkit.workbook.styles import BOX, CENTER, FONT
 
@@ -69,6 +73,7 @@ VERDICT_MARK = {"met": "✓ Đạt", "not_met": "✗ Không đạt"}
 BOTTOM = 3
 ATTENTION_SHARE = 1 / 3
 LEFT = Alignment(horizontal="left", vertical="center")
+WRAP_LEFT = Alignment(horizontal="left", vertical="top", wrap_text=True)
 
 
 def attention_rule(year: int) -> str:
@@ -191,7 +196,7 @@ def ranking_sheet(ws: Worksheet, result: ConsolidationResult, plan: Plan) -> Non
     pages = split_pages(ws, len(cols), landscape=True, repeat_cols=2)
     appendix_title(
         ws, plan, result.year, pages, "Phụ lục IV",
-        f"XẾP HẠNG CÁC ĐƠN VỊ CẤP HUYỆN THEO CHỈ TIÊU NĂM {result.year}",
+        f"XẾP HẠNG CÁC ĐƠN VỊ {level_title(plan)} THEO CHỈ TIÊU NĂM {result.year}",
         "(Không xếp hạng đơn vị không có số liệu hoặc có số nhỏ)",
     )  # fmt: skip
     print_pages(ws, len(cols), landscape=True, repeat_cols=2, pages=pages)
@@ -229,12 +234,14 @@ def scorecard_sheet(ws: Worksheet, result: ConsolidationResult, plan: Plan) -> N
             fmts.append(m.code)
         blocks.append((d.agency, rows, fmts))
     _write_blocks(ws, plan, cols, blocks)
-    last = ws.max_row
+    brk = break_in(plan, years)
+    mark_break(ws, TABLE_HEADER_ROW, {y: 4 + i for i, y in enumerate(years)}, brk)
+    last = break_note(ws, ws.max_row + 2, 1, brk) if brk is not None else ws.max_row
     page_setup(ws, landscape=True, freeze="C9", print_cols=len(cols), last_row=last)
     pages = split_pages(ws, len(cols), landscape=True, repeat_cols=2)
     appendix_title(
         ws, plan, result.year, pages, "Phụ lục V",
-        "KẾT QUẢ CÁC CHỈ TIÊU CỦA TỪNG ĐƠN VỊ CẤP HUYỆN QUA CÁC NĂM",
+        f"KẾT QUẢ CÁC CHỈ TIÊU CỦA TỪNG ĐƠN VỊ {level_title(plan)} QUA CÁC NĂM",
         "(✓ đạt, ✗ không đạt mục tiêu năm mốc; ▲ tốt hơn, ▼ kém hơn toàn tỉnh; «số nhỏ»: không đánh giá)",
     )  # fmt: skip
     print_pages(ws, len(cols), landscape=True, repeat_cols=2, pages=pages)
@@ -294,6 +301,15 @@ def _write_blocks(
         put(ws, r, 1, f"Đơn vị: {plan.body_name(plan.agency_by_id[agency])}", alignment=LEFT)
         for j in range(1, len(cols) + 1):
             style(ws.cell(row=r, column=j), font=F_BOLD, fill=TOTAL_FILL, alignment=LEFT)
+        lineage = unit_continuation(plan, agency)
+        if lineage is not None:
+            # a new commune: its own years start with it; say whether a former district runs on
+            r += 1
+            text = f"Chuỗi số liệu: {lineage.reason}"
+            put(ws, r, 1, text, alignment=WRAP_LEFT).font = SMALL_FONT
+            ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=len(cols))
+            width = sum(c.width for c in cols) * 0.9
+            ws.row_dimensions[r].height = text_lines(text, width) * LINE_PT + 2
         if not rows:
             r += 1
             put(ws, r, 2, "Chưa có số liệu.")

@@ -19,6 +19,10 @@ Layout (the add-in and the tests read these tables back; keep them stable):
 - "Xu hướng" (Phụ lục II): one native line chart per measure drawn from a data block right of the
   printed area; targets as markers at their years; four charts a page.
 - "Cấp huyện", "Xếp hạng", "Theo đơn vị" (Phụ lục III-V): units that lag (see units.py).
+- "Ma trận đơn vị" (Phụ lục III-a): one row per reporting unit with filters (thousands of communes),
+  and "Theo huyện cũ" (Phụ lục III-b): the former districts over the years, rebuilt from the communes
+  wholly inside them after the 2025 change (see history.py). Every multi-year table whose years span
+  a change of the reporting units marks its first year after it («2025 ▲») with a legend line.
 - "Nhiệm vụ", "Kinh phí" (Phụ lục VI-VII), "Tiếp nhận", "Lỗi kiểm tra" (Biểu 01-02): see lists.py
   (budget total row keyed `BUDGET_TOTAL_KEY`; hashes and issue codes kept in hidden columns).
 
@@ -34,11 +38,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 from openpyxl import Workbook
 
 from xltoolkit.consolidation.guard import SUMMARY_TITLE
 from xltoolkit.consolidation.results import ConsolidationResult
 from xltoolkit.plan.model import Plan
+from xltoolkit.summary.history import FORMER_SHEET, UNITS_SHEET, former_sheet, units_sheet
 from xltoolkit.summary.lists import (
     BUDGET_SHEET,
     DISTRICTS_SHEET,
@@ -85,6 +91,7 @@ __all__ = [
     "COMPLETENESS_KEYS",
     "COMPLETENESS_LABELS",
     "DISTRICTS_SHEET",
+    "FORMER_SHEET",
     "ISSUES_SHEET",
     "MEASURES_SHEET",
     "NARRATIVES_SHEET",
@@ -94,6 +101,7 @@ __all__ = [
     "SOURCE_LABELS",
     "STATUS_CHART_ROW",
     "SUBMISSIONS_SHEET",
+    "UNITS_SHEET",
     "MeasureTable",
     "MeasureTableRow",
     "build_summary",
@@ -104,6 +112,7 @@ __all__ = [
     "ordered_measures",
     "trend_years",
     "write_summary",
+    "write_workspace_summary",
 ]
 
 SHEETS = (
@@ -111,6 +120,8 @@ SHEETS = (
     MEASURES_SHEET,
     CHARTS_SHEET,
     DISTRICTS_SHEET,
+    UNITS_SHEET,
+    FORMER_SHEET,
     RANKING_SHEET,
     SCORECARD_SHEET,
     NARRATIVES_SHEET,
@@ -120,17 +131,36 @@ SHEETS = (
 )
 
 
-def write_summary(result: ConsolidationResult, plan: Plan, path: str | Path) -> Path:
+def write_summary(
+    result: ConsolidationResult, plan: Plan, path: str | Path, *, history: pd.DataFrame | None = None
+) -> Path:
     """Write the summary workbook of one consolidated year to `path`, atomically; returns the path.
 
     The same result and plan always give the same workbook content (fixed document properties, sorted
     rows), so a re-run does not look like a new report. `result.summary_path` is left to the caller.
+    `history`: the accepted values of the years up to this one (the ledger's `values(upto_year=…)`),
+    from which the former districts are rebuilt («Theo huyện cũ»); the result alone has no counts.
     """
-    wb = build_summary(result, plan)
+    wb = build_summary(result, plan, history=history)
     return save_atomic(wb, path)
 
 
-def build_summary(result: ConsolidationResult, plan: Plan) -> Workbook:
+def write_workspace_summary(workspace: str | Path, year: int, plan: Plan, path: str | Path) -> Path:
+    """Write the summary of a consolidated year from the workspace's ledger alone (read only), with
+    the values of every year up to it, so the former districts are rebuilt («Theo huyện cũ»)."""
+    from xltoolkit.consolidation.coverage import build_result
+    from xltoolkit.consolidation.ledger import Ledger
+
+    year_plan = plan.for_year(year)
+    with Ledger(workspace, create=False) as led:
+        result = build_result(led, year_plan, year)
+        history = led.values(upto_year=year, plan_id=year_plan.id)
+    return write_summary(result, year_plan, path, history=history)
+
+
+def build_summary(
+    result: ConsolidationResult, plan: Plan, *, history: pd.DataFrame | None = None
+) -> Workbook:
     """The summary workbook in memory (for callers that want to add to it before saving)."""
     wb = Workbook()
     wb.remove(wb.active)
@@ -141,6 +171,8 @@ def build_summary(result: ConsolidationResult, plan: Plan) -> Workbook:
     measures_sheet(sheets[MEASURES_SHEET], result, plan, measures, years)
     charts_sheet(sheets[CHARTS_SHEET], sheets[MEASURES_SHEET], result, plan, measures, years)
     districts_sheet(sheets[DISTRICTS_SHEET], result, plan)
+    units_sheet(sheets[UNITS_SHEET], result, plan)
+    former_sheet(sheets[FORMER_SHEET], result, plan, history)
     ranking_sheet(sheets[RANKING_SHEET], result, plan)
     scorecard_sheet(sheets[SCORECARD_SHEET], result, plan)
     submissions_sheet(sheets[SUBMISSIONS_SHEET], result, plan)
