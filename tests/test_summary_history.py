@@ -58,7 +58,15 @@ def summary(request: pytest.FixtureRequest, plan: Plan, tmp_path_factory: pytest
     path = write_workspace_summary(ws, 2025, plan, tmp / "tong-hop-2025.xlsx")
     bare = write_summary(r25, p25, tmp / "khong-kem-so-lieu.xlsx")
     counts = {y: _file_counts(folders[y], plan) for y in (2023, 2024, 2025)}
-    return {"path": path, "bare": bare, "result": r25, "history": history, "counts": counts}
+    consolidated = tmp / "s25.xlsx"  # as `consolidate` wrote it, with the ledger's counts
+    return {
+        "path": path,
+        "bare": bare,
+        "result": r25,
+        "history": history,
+        "counts": counts,
+        "consolidated": consolidated,
+    }
 
 
 def _rows(ws, ncols: int) -> dict[str, list]:  # type: ignore[no-untyped-def,type-arg]
@@ -152,8 +160,9 @@ def test_scorecard_commune_series_start_in_2025_with_the_reason(summary: dict, p
 # ------------------------------------------------------------------------------- former districts
 
 
-def test_former_districts_run_on_from_their_communes(summary: dict, plan: Plan) -> None:  # type: ignore[type-arg]
-    ws = openpyxl.load_workbook(summary["path"])[FORMER_SHEET]
+@pytest.mark.parametrize("which", ["path", "consolidated"])
+def test_former_districts_run_on_from_their_communes(summary: dict, plan: Plan, which: str) -> None:  # type: ignore[type-arg]
+    ws = openpyxl.load_workbook(summary[which])[FORMER_SHEET]
     keys = [c.value for c in ws[TABLE_HEADER_ROW]]
     years = [k for k in keys if isinstance(k, int)]
     assert years == [2023, 2024, 2025]
