@@ -167,6 +167,8 @@ def _style_inputs(
     """Unlock, format and validate each input cell once; every name (aliases too) is defined."""
     validations: dict[tuple[str, str, str], DataValidation] = {}
     styled: set[tuple[str, str]] = set()
+    # By identity: `dv in list` compares whole DataValidation objects field by field.
+    added: set[tuple[str, int]] = set()
     for inp in lay.inputs:
         wb.defined_names[inp.name] = DefinedName(inp.name, attr_text=_abs_ref(inp.sheet, inp.ref))
         if (inp.sheet, inp.ref) in styled:
@@ -193,7 +195,8 @@ def _style_inputs(
             )
         dv = _validation_for(inp, lay, validations)
         if dv is not None:
-            if dv not in ws.data_validations.dataValidation:
+            if (inp.sheet, id(dv)) not in added:
+                added.add((inp.sheet, id(dv)))
                 ws.add_data_validation(dv)
             dv.add(inp.ref)
 
