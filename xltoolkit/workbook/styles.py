@@ -70,7 +70,8 @@ class StyleCache:
     every assignment, and merging copies borders and protection cell by cell the same way; a template
     assigns a few dozen distinct styles to thousands of cells. The cache records, per (cell style
     before, attribute, style object), the cell style after the first real assignment and replays it,
-    so every cell ends with exactly the style indices openpyxl itself would give it.
+    so every cell ends with exactly the style indices openpyxl itself would give it. Indices belong to
+    one workbook: use one cache per workbook.
     """
 
     def __init__(self) -> None:
@@ -111,13 +112,18 @@ class StyleCache:
                 continue
             piece = self._piece(start, name, side)
             for coord in getattr(mcr, name):
-                cell = ws._cells[coord]
-                self._apply(cell, "border+", piece, lambda c=cell, p=piece: _add_border(c, p))
+                self._add_border(ws._cells[coord], piece)
         protection = self._protections.get(start._style.protectionId)
         if protection is None:
             protection = self._protections[start._style.protectionId] = copy(start.protection)
         for coord in mcr.cells:
             self.set(ws._cells[coord], "protection", protection)
+
+    def _add_border(self, cell: Any, piece: Border) -> None:
+        def add() -> None:
+            cell.border += piece
+
+        self._apply(cell, "border+", piece, add)
 
     def _piece(self, start: Any, name: str, side: Side | None) -> Border:
         key = (start._style.borderId, name)
@@ -125,7 +131,3 @@ class StyleCache:
         if piece is None:
             piece = self._pieces[key] = Border(**{name: side})
         return piece
-
-
-def _add_border(cell: Any, piece: Border) -> None:
-    cell.border += piece
