@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 from typing import Any
 from zipfile import ZipFile
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.writer.excel import ExcelWriter
@@ -17,6 +18,7 @@ from openpyxl.writer.excel import ExcelWriter
 from xltoolkit.template import render
 from xltoolkit.template.render import build_workbook
 from xltoolkit.workbook.styles import BOX, StyleCache
+from xltoolkit.workbook.xlio import load_workbook_fast
 
 THIN = Side(style="thin")
 THICK = Side(style="thick", color="FF0000")
@@ -35,12 +37,12 @@ merge = st.tuples(st.just("merge"), cells, st.integers(0, 2), st.integers(0, 3))
 steps = st.lists(st.one_of(assignment, merge), max_size=40)
 
 
-def _run(plan: list[tuple[Any, ...]], cached: bool) -> Workbook:
+def _run(actions: list[tuple[Any, ...]], cached: bool) -> Workbook:
     wb = Workbook()
     ws = wb.active
     styles = StyleCache()
     merged: list[tuple[int, int, int, int]] = []
-    for kind, (row, col), a, b in plan:
+    for kind, (row, col), a, b in actions:
         if kind == "set":
             values = VALUES[a]
             value = values[b % len(values)]
@@ -84,8 +86,8 @@ def _styles(wb: Workbook) -> dict[tuple[int, int], tuple[str, ...]]:
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(steps)
-def test_cached_styling_equals_openpyxl(plan: list[tuple[Any, ...]]) -> None:
-    plain, cached = _run(plan, cached=False), _run(plan, cached=True)
+def test_cached_styling_equals_openpyxl(actions: list[tuple[Any, ...]]) -> None:
+    plain, cached = _run(actions, cached=False), _run(actions, cached=True)
     assert _styles(cached) == _styles(plain)
     assert [str(r) for r in cached.active.merged_cells.ranges] == [
         str(r) for r in plain.active.merged_cells.ranges
@@ -117,3 +119,34 @@ def test_template_is_the_same_with_and_without_the_cache(plan: Any, monkeypatch:
     monkeypatch.setattr(render, "StyleCache", PlainStyles)
     plain, _, _ = build_workbook(plan, agency, 2024)
     assert _sheets_xml(cached) == _sheets_xml(plain)
+
+
+def _resolved(wb: Workbook) -> dict[Any, Any]:
+    out: dict[Any, Any] = {}
+    for ws in wb.worksheets:
+        out[ws.title] = sorted(str(r) for r in ws.merged_cells.ranges)
+        for coord, c in ws._cells.items():
+            value = c.value if type(c).__name__ == "Cell" else None
+            style = (repr(c.font), repr(c.fill), repr(c.border), repr(c.alignment), repr(c.protection))
+            out[(ws.title, coord)] = (type(c).__name__, value, style, c.number_format)
+    return out
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(steps)
+def test_fast_load_equals_openpyxl_load(tmp_path_factory: pytest.TempPathFactory, actions: list[Any]) -> None:
+    wb = _run(actions, cached=False)
+    wb.active["A1"] = "giá trị"
+    path = tmp_path_factory.mktemp("load") / "x.xlsx"
+    wb.save(path)
+    assert _resolved(load_workbook_fast(path)) == _resolved(load_workbook(path))
+
+
+def test_fast_load_of_a_template(templates_dir: Path, plan: Any) -> None:
+    """A generated template (hundreds of merged cells on several sheets) loads to the same cells."""
+    path = next(templates_dir.glob("*h-ben-luc*.xlsx"))
+    before = path.read_bytes()
+    fast = load_workbook_fast(path)
+    assert _resolved(fast) == _resolved(load_workbook(path))
+    assert fast.defined_names.keys() == load_workbook(path).defined_names.keys()
+    assert path.read_bytes() == before  # the input is never modified
