@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import io
-from pathlib import Path
 from typing import Any
 from zipfile import ZipFile
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.writer.excel import ExcelWriter
@@ -18,7 +17,6 @@ from openpyxl.writer.excel import ExcelWriter
 from xltoolkit.template import render
 from xltoolkit.template.render import build_workbook
 from xltoolkit.workbook.styles import BOX, StyleCache
-from xltoolkit.workbook.xlio import load_workbook_fast
 
 THIN = Side(style="thin")
 THICK = Side(style="thick", color="FF0000")
@@ -119,34 +117,3 @@ def test_template_is_the_same_with_and_without_the_cache(plan: Any, monkeypatch:
     monkeypatch.setattr(render, "StyleCache", PlainStyles)
     plain, _, _ = build_workbook(plan, agency, 2024)
     assert _sheets_xml(cached) == _sheets_xml(plain)
-
-
-def _resolved(wb: Workbook) -> dict[Any, Any]:
-    out: dict[Any, Any] = {}
-    for ws in wb.worksheets:
-        out[ws.title] = sorted(str(r) for r in ws.merged_cells.ranges)
-        for coord, c in ws._cells.items():
-            value = c.value if type(c).__name__ == "Cell" else None
-            style = (repr(c.font), repr(c.fill), repr(c.border), repr(c.alignment), repr(c.protection))
-            out[(ws.title, coord)] = (type(c).__name__, value, style, c.number_format)
-    return out
-
-
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(steps)
-def test_fast_load_equals_openpyxl_load(tmp_path_factory: pytest.TempPathFactory, actions: list[Any]) -> None:
-    wb = _run(actions, cached=False)
-    wb.active["A1"] = "giá trị"
-    path = tmp_path_factory.mktemp("load") / "x.xlsx"
-    wb.save(path)
-    assert _resolved(load_workbook_fast(path)) == _resolved(load_workbook(path))
-
-
-def test_fast_load_of_a_template(templates_dir: Path, plan: Any) -> None:
-    """A generated template (hundreds of merged cells on several sheets) loads to the same cells."""
-    path = next(templates_dir.glob("*h-ben-luc*.xlsx"))
-    before = path.read_bytes()
-    fast = load_workbook_fast(path)
-    assert _resolved(fast) == _resolved(load_workbook(path))
-    assert fast.defined_names.keys() == load_workbook(path).defined_names.keys()
-    assert path.read_bytes() == before  # the input is never modified
