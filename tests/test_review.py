@@ -228,3 +228,16 @@ def test_format_decimal_round_trips(x: float, decimals: int) -> None:
     back = float(text.replace(".", "").replace(",", "."))
     assert back == pytest.approx(round_sig(x), abs=0.5 * 10**-decimals + 1e-9 * abs(x))
     assert text.count(",") == (1 if decimals else 0)
+
+
+def test_a_value_just_under_a_strict_target_never_prints_as_the_target(plan: Plan) -> None:
+    """8,96 against «Dưới 9» (measure 3b's kind of target) must not read «9,0», nor its gap «0,0»."""
+    from xltoolkit.plan.review import format_gap, format_value
+
+    m = next(m for m in plan.measures if m.comparison == "<" and 9.0 in m.targets.values())
+    assert format_value(m, 8.999) not in ("9,0", "9,00", "9,000")
+    assert format_value(m, 8.999).startswith("8,99")
+    assert format_gap(m, -0.001) != "vượt 0,0 " + ("điểm phần trăm" if m.unit == "%" else m.unit)
+    from xltoolkit.plan.review import format_decimal, measure_decimals
+
+    assert format_value(m, 12.5) == format_decimal(12.5, measure_decimals(m))  # far from it: as usual

@@ -293,11 +293,29 @@ def format_decimal(value: float, decimals: int, *, comma: bool = True) -> str:
     return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
 
 
+MAX_DECIMALS = 6
+
+
+def _telling_decimals(value: float, decimals: int, marks: list[float]) -> int:
+    """More decimals while the rounded value would read as one of `marks` (a target, or 0 for a gap)
+    that it is not: 8,96 against «Dưới 9» must not print as 9,0."""
+    while decimals < MAX_DECIMALS and any(
+        round(value, decimals) == round(mark, decimals) and round_sig(value) != round_sig(mark)
+        for mark in marks
+    ):
+        decimals += 1
+    return decimals
+
+
 def format_value(measure: Measure, value: float | None, *, comma: bool = True) -> str:
     """A measure's value for print: '96,90', '0,054'; '—' when there is none."""
     if value is None or not math.isfinite(value):
         return "—"
-    return format_decimal(value, measure_decimals(measure), comma=comma)
+    targets = [
+        *measure.targets.values(),
+        *([measure.standing_target] if measure.standing_target is not None else []),
+    ]
+    return format_decimal(value, _telling_decimals(value, measure_decimals(measure), targets), comma=comma)
 
 
 def format_target(measure: Measure, target: float) -> str:
@@ -320,5 +338,5 @@ def format_gap(measure: Measure, gap: float | None) -> str:
         return "—"
     if gap == 0:
         return "bằng mục tiêu"
-    amount = format_decimal(abs(gap), measure_decimals(measure))
+    amount = format_decimal(abs(gap), _telling_decimals(abs(gap), measure_decimals(measure), [0.0]))
     return f"{'còn thiếu' if gap > 0 else 'vượt'} {amount} {gap_unit(measure)}"

@@ -36,12 +36,16 @@ from xltoolkit.workbook.layout import (
     TemplateLayout,
     build_layout,
 )
-from xltoolkit.workbook.styles import BOX, CENTER, FONT, GREY, HEAD_FILL, a4_page, readable_page
+from xltoolkit.workbook.styles import BOX, CENTER, FONT, GREY, HEAD_FILL, StyleCache, a4_page, readable_page
 from xltoolkit.workbook.xlio import FIXED_TIME, save_atomic
 
 YELLOW = PatternFill("solid", fgColor="FFF2CC")
 RED = PatternFill("solid", fgColor="F8CBAD")
 WRAP = Alignment(wrap_text=True, vertical="center")
+GUIDE_WRAP = Alignment(wrap_text=True, vertical="top")
+UNLOCKED = Protection(locked=False)
+INPUT_FONT = Font(name=FONT, size=12)
+ADDIN_FONT = Font(name=FONT, size=11, italic=True)
 
 ROLE_STYLE: dict[str, tuple[Font, Alignment | None, PatternFill | None]] = {
     "header-superior": (Font(name=FONT, size=12), CENTER, None),
@@ -112,31 +116,32 @@ def build_workbook(
     sheets = {name: wb.create_sheet(name) for name in lay.sheets}
     for ws in sheets.values():
         ws.sheet_properties.outlinePr = None
+    styles = StyleCache()
     for cell in lay.cells:
         c = sheets[cell.sheet][cell.ref]
         c.value = cell.formula or cell.value
         font, align, fill = ROLE_STYLE.get(cell.role, DEFAULT_STYLE)
-        c.font = font
+        styles.set(c, "font", font)
         if align:
-            c.alignment = align
+            styles.set(c, "alignment", align)
         if fill:
-            c.fill = fill
+            styles.set(c, "fill", fill)
         if cell.role in TABLE_ROLES:
-            c.border = BOX
+            styles.set(c, "border", BOX)
         if cell.role == "formula":
-            c.number_format = "0.00"
+            styles.set(c, "number_format", "0.00")
         elif cell.role == "formula-count":
-            c.number_format = "#,##0"
+            styles.set(c, "number_format", "#,##0")
     for sheet, rng in lay.merges:
-        sheets[sheet].merge_cells(rng)
-    _style_inputs(wb, lay, sheets)
+        styles.merge(sheets[sheet], rng)
+    _style_inputs(wb, lay, sheets, styles)
     for name, (sheet, ref) in lay.formula_names.items():
         wb.defined_names[name] = DefinedName(name, attr_text=_abs_ref(sheet, ref))
     if lay.has_data_sheet:
         colour_checks(sheets[DATA_SHEET], lay)
-        _finish_data_sheet(sheets[DATA_SHEET], lay)
+        _finish_data_sheet(sheets[DATA_SHEET], lay, styles)
     _finish_report_sheet(sheets[REPORT_SHEET], lay)
-    _finish_guide(sheets[GUIDE_SHEET])
+    _finish_guide(sheets[GUIDE_SHEET], styles)
     _finish_result_sheet(sheets[RESULT_SHEET])
     _write_meta(sheets[META_SHEET], lay.meta(fp, keyed=secret is not None))
     for name, ws in sheets.items():
@@ -156,10 +161,14 @@ def build_workbook(
     return wb, lay, fp
 
 
-def _style_inputs(wb: Workbook, lay: TemplateLayout, sheets: dict[str, Worksheet]) -> None:
+def _style_inputs(
+    wb: Workbook, lay: TemplateLayout, sheets: dict[str, Worksheet], styles: StyleCache
+) -> None:
     """Unlock, format and validate each input cell once; every name (aliases too) is defined."""
     validations: dict[tuple[str, str, str], DataValidation] = {}
     styled: set[tuple[str, str]] = set()
+    # By identity: `dv in list` compares whole DataValidation objects field by field.
+    added: set[tuple[str, int]] = set()
     for inp in lay.inputs:
         wb.defined_names[inp.name] = DefinedName(inp.name, attr_text=_abs_ref(inp.sheet, inp.ref))
         if (inp.sheet, inp.ref) in styled:
@@ -167,14 +176,16 @@ def _style_inputs(wb: Workbook, lay: TemplateLayout, sheets: dict[str, Worksheet
         styled.add((inp.sheet, inp.ref))
         ws = sheets[inp.sheet]
         c = ws[inp.ref]
-        c.protection = Protection(locked=False)
-        c.border = BOX
-        c.font = Font(name=FONT, size=12)
-        c.alignment = WRAP if inp.kind in {"task", "text", "source", "notes", "reason"} else CENTER
+        styles.set(c, "protection", UNLOCKED)
+        styles.set(c, "border", BOX)
+        styles.set(c, "font", INPUT_FONT)
+        styles.set(
+            c, "alignment", WRAP if inp.kind in {"task", "text", "source", "notes", "reason"} else CENTER
+        )
         if inp.kind in {"numerator", "denominator", "element"}:
-            c.number_format = "#,##0"
+            styles.set(c, "number_format", "#,##0")
         elif inp.kind.startswith("budget"):
-            c.number_format = "#,##0.00"
+            styles.set(c, "number_format", "#,##0.00")
         if inp.required:
             blank = f"LEN(TRIM({inp.ref}))=0"
             if inp.status_ref:
@@ -184,7 +195,8 @@ def _style_inputs(wb: Workbook, lay: TemplateLayout, sheets: dict[str, Worksheet
             )
         dv = _validation_for(inp, lay, validations)
         if dv is not None:
-            if dv not in ws.data_validations.dataValidation:
+            if (inp.sheet, id(dv)) not in added:
+                added.add((inp.sheet, id(dv)))
                 ws.add_data_validation(dv)
             dv.add(inp.ref)
 
@@ -235,7 +247,7 @@ def _protect(ws: Worksheet, password: str | None) -> None:
         ws.protection.password = password
 
 
-def _finish_data_sheet(ws: Worksheet, lay: TemplateLayout) -> None:
+def _finish_data_sheet(ws: Worksheet, lay: TemplateLayout, styles: StyleCache) -> None:
     widths = {"code": 7, "name": 42, "unit": 12, "requirement": 13, "numerator_label": 30}
     widths |= {"numerator": 13, "numerator_status": 14, "denominator_label": 30, "denominator": 13}
     widths |= {"value": 12, "source": 22, "notes": 22, "addin_value": 13, "addin_status": 22}
@@ -252,9 +264,9 @@ def _finish_data_sheet(ws: Worksheet, lay: TemplateLayout) -> None:
     for row in range(FIRST_DATA_ROW, lay.last_data_row + 1):
         for key in ("addin_value", "addin_status"):
             cell = ws[f"{lay.columns[key]}{row}"]
-            cell.protection = Protection(locked=False)
-            cell.font = Font(name=FONT, size=11, italic=True)
-            cell.alignment = CENTER
+            styles.set(cell, "protection", UNLOCKED)
+            styles.set(cell, "font", ADDIN_FONT)
+            styles.set(cell, "alignment", CENTER)
     # Rows 1-4 stay in view: the header and the line counting broken rules.
     ws.freeze_panes = "A5"
     # Part I and the checks have headers of their own; the measures' header repeats on every page.
@@ -277,12 +289,11 @@ def _finish_report_sheet(ws: Worksheet, lay: TemplateLayout) -> None:
     readable_page(ws, landscape=False)
 
 
-def _finish_guide(ws: Worksheet) -> None:
+def _finish_guide(ws: Worksheet, styles: StyleCache) -> None:
     """One wrapped text column as wide as an A4 portrait page, so every line prints whole."""
     ws.column_dimensions["A"].width = 88
     for row in ws.iter_rows(min_col=1, max_col=1):
-        cell = row[0]
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        styles.set(row[0], "alignment", GUIDE_WRAP)
     a4_page(ws, landscape=False)
     ws.print_options.horizontalCentered = False
 
