@@ -170,13 +170,14 @@ def test_recording_the_same_hash_twice_keeps_the_first(tmp_path: Path) -> None:
 
 
 def test_history_reads_accepted_values_up_to_a_year(tmp_path: Path, plan: Plan) -> None:
+    """District years (from 2025 the provincial series sums the communes then in force)."""
     with Ledger(tmp_path) as led:
-        add(led, record("y24", "tp-tan-an", 2024, "2024-12-01T00:00:00", rate=(10, 100)))
-        add(led, record("y25", "tp-tan-an", 2025, "2025-12-01T00:00:00", rate=(20, 100)))
-        add(led, record("y26", "tp-tan-an", 2026, "2026-12-01T00:00:00", rate=(30, 100)))
-    h = read_trends(plan, 2025, workspace=tmp_path)
-    assert h.provincial["1"] == {2024: 10.0, 2025: 20.0}
-    assert h.by_agency[("tp-tan-an", "1")] == {2024: 10.0, 2025: 20.0}
+        add(led, record("y22", "tp-tan-an", 2022, "2022-12-01T00:00:00", rate=(10, 100)))
+        add(led, record("y23", "tp-tan-an", 2023, "2023-12-01T00:00:00", rate=(20, 100)))
+        add(led, record("y24", "tp-tan-an", 2024, "2024-12-01T00:00:00", rate=(30, 100)))
+    h = read_trends(plan, 2023, workspace=tmp_path)
+    assert h.provincial["1"] == {2022: 10.0, 2023: 20.0}
+    assert h.by_agency[("tp-tan-an", "1")] == {2022: 10.0, 2023: 20.0}
 
 
 def test_history_without_a_ledger_is_empty_and_creates_nothing(tmp_path: Path, plan: Plan) -> None:
