@@ -33,7 +33,7 @@ from xltoolkit.validation.extract import (
     batch_rows,
     extract,
 )
-from xltoolkit.validation.integrity import check_meta, check_structure, expected
+from xltoolkit.validation.integrity import check_meta, check_structure, expected_shape
 from xltoolkit.validation.read import FileRefused, WorkbookData, from_values, is_lock_file, read_file
 from xltoolkit.validation.results import FileReport, ValidationReport
 from xltoolkit.validation.rules import rule_frame
@@ -275,7 +275,7 @@ def _check_workbook(
     structure, ok = check_structure(wbd, plan, meta.agency, meta.year, meta.meta, secret)
     rep.issues += structure
     rep.integrity_ok = ok
-    lay, _ = expected(plan, meta.agency, meta.year)
+    lay, _ = expected_shape(plan, meta.agency, meta.year)
     # Inputs already reported (name gone or altered, sheet gone or renamed) are not read at all:
     # one clear error each, not a «Chưa nhập» per input, and never a value read through an altered name.
     gone = {i.sheet for i in structure if i.code in _UNREADABLE}
