@@ -20,8 +20,8 @@ import sys
 import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from importlib import resources
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
