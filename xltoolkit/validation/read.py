@@ -25,7 +25,6 @@ from openpyxl.utils import column_index_from_string, get_column_letter
 
 from xltoolkit.issues import Issue, issue
 from xltoolkit.validation.batch import memo
-from xltoolkit.validation.cells import Unusual, fast_values, plain_styles, shared_strings
 from xltoolkit.validation.ooxml import (
     FileRefused,
     external_links,
@@ -227,11 +226,10 @@ def read_file(path: str | Path, *, engine: str = "calamine") -> tuple[RawFile, W
     raw.issues += external_links(z)
     sheets: dict[str, SheetData] = {}
     scanned = set()
-    xmls: dict[str, bytes] = {}  # part -> XML of what was inflated, for the values shortcut
     for name, (part, state) in pkg.sheets.items():
         sd = SheetData(name, state=state)
         if part and part in z.NameToInfo and name in VALUE_SHEETS:
-            xml = xmls[name] = read_member(z, part)
+            xml = read_member(z, part)
             scanned.add(part)
             if name in STRUCTURE_SHEETS:
                 sd.formulas, sd.merges, sd.protected = scan_sheet(xml)
@@ -246,7 +244,7 @@ def read_file(path: str | Path, *, engine: str = "calamine") -> tuple[RawFile, W
     small = ("xl/sharedStrings.xml", "xl/styles.xml", *(n for n in z.NameToInfo if n.startswith("docProps/")))
     for part in small:
         if part in z.NameToInfo:
-            xml = xmls[part] = read_member(z, part)
+            xml = read_member(z, part)
             scanned.add(part)
             if b"!" in xml and (b"<!DOCTYPE" in xml or b"<!ENTITY" in xml):  # memchr first (ooxml)
                 parse_xml(xml)
@@ -255,23 +253,10 @@ def read_file(path: str | Path, *, engine: str = "calamine") -> tuple[RawFile, W
             read_member(z, info.filename)  # could inflate big: bounded here, a lying size fails the CRC
     if engine == "openpyxl":
         _values_openpyxl(raw, sheets)
-    elif not _values_fast(sheets, xmls):
+    else:
         _values_calamine(raw, sheets)
     wbd = WorkbookData(sheets, pkg.names, list(pkg.sheets), macros=pkg.macros, source=engine)
     return raw, wbd
-
-
-def _values_fast(sheets: dict[str, SheetData], xmls: dict[str, bytes]) -> bool:
-    """Values from the sheet XML already inflated (cells.py); False: the file needs calamine."""
-    try:
-        strings = shared_strings(xmls.get("xl/sharedStrings.xml", b""))
-        plain = plain_styles(xmls.get("xl/styles.xml", b""))
-        grids = {name: fast_values(xmls[name], strings, plain) for name in VALUE_SHEETS if name in sheets}
-    except (Unusual, KeyError, ValueError, IndexError):
-        return False
-    for name, (grid, origin) in grids.items():
-        sheets[name].grid, sheets[name].origin = grid, origin
-    return True
 
 
 def _values_calamine(raw: RawFile, sheets: dict[str, SheetData]) -> None:
