@@ -1,7 +1,17 @@
 #!/usr/bin/env python
-"""Benchmark: consolidate 25, 1,000 and 3,300 returned workbooks, against a plain per-file baseline.
+"""Benchmark: consolidate 25, 1,000 and 3,300 returned workbooks, and a national collection (one
+workbook for each of the country's 3,321 communes), against a plain per-file baseline.
 
-    .venv/bin/python scripts/benchmark.py [--sizes 25,1000,3300] [--seed 7] [--baseline-max N]
+    .venv/bin/python scripts/benchmark.py [--sizes 25,1000,3300] [--national] [--seed 7] [--baseline-max N]
+        [--national-baseline N]
+
+National run: the bundled plan as the 2025 edition has it, with the 3,321 communes of
+`scripts/national_units.py` as its reporting agencies; one commune's template is generated and
+filled, and 3,321 workbooks are derived from it by rewriting each commune's identity texts,
+metadata and fingerprint in the sheet XML (cached like the variants). They are consolidated
+through the same `consolidate(folder, 2025, plan=national_plan)` as any other run. The baseline
+reads the first `--national-baseline` of them (default 300: the whole set would take minutes)
+and its time is extrapolated per file to 3,321, which the output says.
 
 Workbooks: the seeded sample of one year (26 files saved by LibreOffice, with its typos and its
 resubmission) is generated once; 3,300 distinct variants are derived from it by rewriting the
@@ -37,6 +47,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
 
 YEAR = 2024  # the last year reported by the 15 districts (from 2025 the communes report)
 CACHE_VERSION = "2"
@@ -154,14 +165,46 @@ def prepare(cache: Path, sizes: list[int], seed: int) -> dict[int, Path]:
 # ----------------------------------------------------------------------------------------- children
 
 
-def child_consolidate(folder: str, workspace: str) -> dict[str, Any]:
-    from xltoolkit.consolidation.intake import consolidate
+def _child_plan(which: str) -> tuple[Any, int]:
+    """The plan and year of a run: the bundled plan in 2024, or the national plan (pickled by
+    `prepare_national`, as a real deployment would load it from its own plan file) in 2025."""
+    if which == "national":
+        import pickle
+
+        from national_units import NATIONAL_YEAR
+
+        with open(which_plan_path(), "rb") as f:
+            return pickle.load(f), NATIONAL_YEAR
     from xltoolkit.plan.model import load_plan
 
+    return load_plan(), YEAR
+
+
+def which_plan_path() -> Path:
+    return Path(os.environ["XLTK_BENCH_NATIONAL_PLAN"])
+
+
+def child_consolidate(folder: str, workspace: str, which: str = "sample") -> dict[str, Any]:
+    import xltoolkit.summary.workbook as summary
+    from xltoolkit.consolidation.intake import consolidate
+
+    plan, year = _child_plan(which)
+    # timed, not changed: how much of the call is the summary workbook (openpyxl) for the officer
+    write_summary, spent = summary.write_summary, [0.0]
+
+    def timed(*args: Any, **kw: Any) -> Any:
+        t0 = time.perf_counter()
+        try:
+            return write_summary(*args, **kw)
+        finally:
+            spent[0] += time.perf_counter() - t0
+
+    summary.write_summary = timed
     t = time.perf_counter()
-    result = consolidate(folder, YEAR, plan=load_plan(), workspace=workspace)
+    result = consolidate(folder, year, plan=plan, workspace=workspace)
     return {
         "call_s": time.perf_counter() - t,
+        "summary_s": spent[0],
         "received": len(result.received),
         "files": len(result.submissions),
         "errors": sum(1 for f in result.file_issues for i in f.issues if i.is_error),
@@ -169,16 +212,15 @@ def child_consolidate(folder: str, workspace: str) -> dict[str, Any]:
     }
 
 
-def child_baseline(folder: str) -> dict[str, Any]:
-    """openpyxl per file + one pandera validation per file."""
+def child_baseline(folder: str, which: str = "sample", limit: str = "0") -> dict[str, Any]:
+    """openpyxl per file + one pandera validation per file (the first `limit` files when not 0)."""
     import openpyxl
     import pandas as pd
     import pandera.pandas as pa
 
-    from xltoolkit.plan.model import load_plan
     from xltoolkit.workbook.layout import DATA_SHEET, META_SHEET, REPORT_SHEET, build_layout
 
-    plan = load_plan()
+    plan, _ = _child_plan(which)
 
     def whole(s: pd.Series) -> pd.Series:
         return s.map(
@@ -204,15 +246,18 @@ def child_baseline(folder: str) -> dict[str, Any]:
             )
         ],
     )
-    layouts: dict[str, Any] = {}
+    layouts: dict[Any, Any] = {}
     t = time.perf_counter()
     files = failures = 0
-    for path in sorted(Path(folder).glob("*.xlsx")):
+    paths = sorted(Path(folder).glob("*.xlsx"))
+    for path in paths[: int(limit)] if int(limit) else paths:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
         meta = {r[0]: r[1] for r in wb[META_SHEET].iter_rows(values_only=True)}
-        key = meta["agency_id"]
+        agency = plan.for_year(int(meta["year"])).agency(meta["agency_id"])
+        # one layout per kind of template (its measure rows and columns), as a script would hard-code
+        key = (agency.kind, tuple(m.code for m in plan.measures_for(agency)), meta["year"])
         if key not in layouts:
-            layouts[key] = build_layout(plan, plan.agency(key), int(meta["year"]))
+            layouts[key] = build_layout(plan.for_year(int(meta["year"])), agency, int(meta["year"]))
         lay = layouts[key]
         if DATA_SHEET in wb.sheetnames:
             rows = list(wb[DATA_SHEET].iter_rows(values_only=True))
@@ -250,6 +295,32 @@ def run_child(args: list[str]) -> dict[str, Any]:
     return out
 
 
+def prepare_national(cache: Path, seed: int) -> tuple[Path, Path]:
+    """The national workbooks (cached by template version and national plan digest) and the
+    pickled national plan."""
+    import pickle
+
+    from national_units import make_national_files, national_plan
+
+    from xltoolkit.workbook.layout import TEMPLATE_VERSION
+
+    t = time.perf_counter()
+    plan = national_plan()
+    where = cache / f"national-seed{seed}-t{TEMPLATE_VERSION}-{plan.digest}"
+    plan_path = where / "plan.pickle"
+    folder = where / "files"
+    if not (where / "complete").exists():
+        shutil.rmtree(where, ignore_errors=True)
+        where.mkdir(parents=True)
+        files = make_national_files(folder, plan, seed=seed, workers=os.cpu_count() or 2)
+        dt = time.perf_counter() - t
+        print(f"  cả nước: {len(files)} tệp của {len(files)} xã/phường, {dt:.1f} s")
+        with open(plan_path, "wb") as f:
+            pickle.dump(plan, f)
+        (where / "complete").touch()
+    return folder, plan_path
+
+
 def _child_main(mode: str, args: list[str]) -> None:
     out = child_consolidate(*args) if mode == "consolidate" else child_baseline(*args)
     me = resource.getrusage(resource.RUSAGE_SELF)
@@ -265,8 +336,12 @@ def _child_main(mode: str, args: list[str]) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", default="25,1000,3300")
+    ap.add_argument("--national", action="store_true", help="add the national run to --sizes")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--baseline-max", type=int, default=None, help="skip the baseline above this size")
+    ap.add_argument(
+        "--national-baseline", type=int, default=300, help="files the national baseline reads (0: all)"
+    )
     ap.add_argument(
         "--cache", type=Path, default=Path(tempfile.gettempdir()) / f"xltoolkit-bench-v{CACHE_VERSION}"
     )
@@ -275,14 +350,16 @@ def main() -> None:
     if a.child:
         _child_main(a.child[0], a.child[1:])
         return
-    sizes = sorted(int(s) for s in a.sizes.split(","))
+    tokens = {t.strip() for t in a.sizes.split(",") if t.strip()}
+    national = a.national or "national" in tokens
+    sizes = sorted(int(t) for t in tokens - {"national"})
     # Keyed by what the files are made from: a new template layout or plan never reuses old files.
     from xltoolkit.plan.model import load_plan
     from xltoolkit.workbook.layout import TEMPLATE_VERSION
 
     cache = a.cache / f"seed{a.seed}-t{TEMPLATE_VERSION}-{load_plan().for_year(YEAR).digest}"
     print(f"Chuẩn bị tệp (bộ nhớ đệm: {cache}); {os.cpu_count()} lõi CPU; tải hệ thống: {_load()}")
-    folders = prepare(cache, sizes, a.seed)
+    folders = prepare(cache, sizes, a.seed) if sizes else {}
     rows = []
     for n in sizes:
         with tempfile.TemporaryDirectory(prefix="xltk-bench-ws-") as ws:
@@ -290,21 +367,45 @@ def main() -> None:
         base = None
         if a.baseline_max is None or n <= a.baseline_max:
             base = run_child(["baseline", str(folders[n])])
-        rows.append((n, ours, base))
-        _print_row(n, ours, base)
+        rows.append((str(n), n, ours, base))
+        _print_row(str(n), n, ours, base)
+    if national:
+        rows.append(_national_row(a.cache, a.seed, a.national_baseline))
+    _print_table(rows)
+
+
+def _national_row(cache: Path, seed: int, limit: int) -> tuple[str, int, dict, dict | None]:
+    """The national run; its baseline on `limit` files, extrapolated per file to the whole set."""
+    folder, plan_path = prepare_national(cache, seed)
+    os.environ["XLTK_BENCH_NATIONAL_PLAN"] = str(plan_path)
+    n = len(list(folder.glob("*.xlsx")))
+    with tempfile.TemporaryDirectory(prefix="xltk-bench-ws-") as ws:
+        ours = run_child(["consolidate", str(folder), ws, "national"])
+    base = run_child(["baseline", str(folder), "national", str(limit)])
+    if base["files"] < n:
+        per_file = base["call_s"] / base["files"]
+        base["estimated_from"] = base["files"]
+        base["wall_s"] = base["wall_s"] - base["call_s"] + per_file * n
+    _print_row("cả nước", n, ours, base)
+    return "cả nước", n, ours, base
+
+
+def _print_table(rows: list[tuple[str, int, dict, dict | None]]) -> None:
     print()
     print(
-        f"{'tệp':>6} | {'xltoolkit ms/tệp':>16} {'tổng s':>7} {'RSS MB':>7} {'lõi':>4} |"
+        f"{'tệp':>8} | {'xltoolkit ms/tệp':>16} {'tổng s':>7} {'RSS MB':>7} {'lõi':>4} |"
         f" {'openpyxl+pandera ms/tệp':>23} {'tổng s':>7} {'RSS MB':>7} | {'nhanh hơn':>9}"
     )
-    for n, ours, base in rows:
+    for label, n, ours, base in rows:
         line = (
-            f"{n:>6} | {ours['wall_s'] / n * 1000:>16.2f} {ours['wall_s']:>7.2f} {ours['peak_rss_mb']:>7.0f}"
-            f" {ours['cpu_s'] / ours['wall_s']:>4.1f} |"
+            f"{label:>8} | {ours['wall_s'] / n * 1000:>16.2f} {ours['wall_s']:>7.2f}"
+            f" {ours['peak_rss_mb']:>7.0f} {ours['cpu_s'] / ours['wall_s']:>4.1f} |"
         )
         if base:
+            star = "*" if base.get("estimated_from") else " "
             line += (
-                f" {base['wall_s'] / n * 1000:>23.2f} {base['wall_s']:>7.2f} {base['peak_rss_mb']:>7.0f} |"
+                f" {base['wall_s'] / n * 1000:>22.2f}{star} {base['wall_s']:>7.2f}"
+                f" {base['peak_rss_mb']:>7.0f} |"
                 f" {base['wall_s'] / ours['wall_s']:>8.1f}×"
             )
         else:
@@ -314,10 +415,16 @@ def main() -> None:
         "(tổng s: thời gian thực từ lúc khởi động tiến trình con tới khi xong, gồm cả ghi tệp tổng hợp;"
         " lõi: thời gian CPU / thời gian thực)"
     )
+    for label, n, _ours, base in rows:
+        if base and base.get("estimated_from"):
+            print(
+                f"* {label}: openpyxl+pandera đo trên {base['estimated_from']} tệp đầu, ước tính cho {n} tệp"
+                " theo thời gian mỗi tệp (cộng thời gian khởi động đã đo)"
+            )
     print(f"Tải hệ thống (1, 5, 15 phút) lúc kết thúc: {_load()}")
-    big = [(n, ours, base) for n, ours, base in rows if n >= 3300]
+    big = [(label, n, ours, base) for label, n, ours, base in rows if n >= 3300 and label != "cả nước"]
     if big:
-        n, ours, base = big[-1]
+        _, n, ours, base = big[-1]
         ok_time = "ĐẠT" if ours["wall_s"] < 10 else "CHƯA ĐẠT"
         goal = " (đạt cả mục tiêu 5 s)" if ours["wall_s"] < 5 else ""
         print(f"Yêu cầu {n} tệp dưới 10 s: {ok_time} — {ours['wall_s']:.2f} s{goal}")
@@ -325,6 +432,17 @@ def main() -> None:
             speed = base["wall_s"] / ours["wall_s"]
             verdict = "ĐẠT" if speed >= 5 else "CHƯA ĐẠT"
             print(f"Yêu cầu nhanh hơn cách làm từng tệp ít nhất 5 lần: {verdict} — {speed:.1f}×")
+    for label, n, ours, base in rows:
+        if label == "cả nước":
+            verdict = "ĐẠT" if ours["wall_s"] <= 5 else "CHƯA ĐẠT"
+            goal = "đạt" if ours["wall_s"] <= 3 else "chưa đạt"
+            line = (
+                f"Cả nước {n} tệp, yêu cầu ≤ 5 s: {verdict} — {ours['wall_s']:.2f} s (mục tiêu 3 s: {goal})"
+            )
+            if base:
+                speed = base["wall_s"] / ours["wall_s"]
+                line += f"; nhanh hơn cách làm từng tệp {speed:.1f}× (mục tiêu ≥ 20×)"
+            print(line)
 
 
 def _load() -> str:
@@ -334,13 +452,15 @@ def _load() -> str:
         return "không đo được"
 
 
-def _print_row(n: int, ours: dict, base: dict | None) -> None:
+def _print_row(label: str, n: int, ours: dict, base: dict | None) -> None:
     msg = (
-        f"  {n} tệp: xltoolkit {ours['wall_s']:.2f} s (trong hàm {ours['call_s']:.2f} s),"
+        f"  {label} ({n} tệp): xltoolkit {ours['wall_s']:.2f} s (trong hàm {ours['call_s']:.2f} s,"
+        f" trong đó tệp tổng hợp {ours['summary_s']:.2f} s),"
         f" {ours['received']} đơn vị, {ours['files']} tệp ghi sổ, {ours['errors']} lỗi"
     )
     if base:
-        msg += f"; openpyxl+pandera {base['wall_s']:.2f} s, {base['failures']} lỗi pandera"
+        est = f" (ước tính từ {base['estimated_from']} tệp)" if base.get("estimated_from") else ""
+        msg += f"; openpyxl+pandera {base['wall_s']:.2f} s{est}, {base['failures']} lỗi pandera"
     print(msg, flush=True)
 
 

@@ -67,12 +67,16 @@ def _measure_results(plan: Plan, year: int, hist: Trends) -> list[MeasureResult]
 def _district_results(plan: Plan, year: int, hist: Trends) -> list[DistrictResult]:
     """Every district of the plan, with its own value (None if missing or blocked) and status."""
     out = []
+    # a unit without this year's value is assessed on nothing: one (frozen) status per measure,
+    # not one per unit (a national plan has 3,321 units, most without a value in a given measure)
+    unknown = {m.code: assess(m, {}, year) for m in plan.measures}
     for d in plan.districts:
         ms = []
         for m in plan.measures:
-            series = {y: v for y, v in hist.by_agency.get((d.id, m.code), {}).items() if y <= year}
+            known = hist.by_agency.get((d.id, m.code))
+            series = {y: v for y, v in known.items() if y <= year} if known else {}
             value = series.get(year)
-            status = assess(m, series if value is not None else {}, year)
+            status = assess(m, series, year) if value is not None else unknown[m.code]
             ms.append(DistrictMeasure(m.code, value, status, trend=series))
         out.append(DistrictResult(d.id, ms))
     return out

@@ -19,6 +19,7 @@ from xltoolkit.plan.expressions import Side
 from xltoolkit.plan.model import Agency, Plan, ValidationRule
 from xltoolkit.validation.batch import KeyedCache
 from xltoolkit.validation.extract import InputCell
+from xltoolkit.validation.integrity import Shape, layout_shape
 from xltoolkit.validation.schema import OPERATOR_CODES
 
 
@@ -33,7 +34,7 @@ class _Compiled:
     ops: tuple[int, ...]
 
 
-_COMPILED: KeyedCache[tuple[str, str], _Compiled] = KeyedCache(256)
+_COMPILED: KeyedCache[tuple[str, Shape], _Compiled] = KeyedCache(256)
 
 
 def _side(
@@ -57,7 +58,8 @@ def compiled(plan: Plan, agency: Agency) -> _Compiled:
             tuple(OPERATOR_CODES[r.operator] for r in rules),
         )
 
-    return _COMPILED.get((plan.digest, agency.id), plan, make)
+    # agencies of one shape (the communes) share one compiled set: same elements, rules and figures
+    return _COMPILED.get((plan.digest, layout_shape(plan, agency)), plan, make)
 
 
 def known(ic: InputCell | None) -> float:
@@ -71,12 +73,17 @@ RuleOwner = tuple[int, ValidationRule]  # (file position in the batch, rule)
 def rule_frame(
     plan: Plan, files: Sequence[tuple[int, Agency, Mapping[str, InputCell]]]
 ) -> tuple[pd.DataFrame, list[RuleOwner]]:
-    """Rows (left, right, op) for every applicable rule of every file, and who each row belongs to."""
-    by_agency: dict[str, list[tuple[int, Mapping[str, InputCell]]]] = {}
-    agencies: dict[str, Agency] = {}
+    """Rows (left, right, op) for every applicable rule of every file, and who each row belongs to.
+
+    Files are grouped by their agency's shape, not by agency: the 3,321 communes of a national run
+    form one matrix, not 3,321 one-row ones.
+    """
+    by_agency: dict[Shape, list[tuple[int, Mapping[str, InputCell]]]] = {}
+    agencies: dict[Shape, Agency] = {}
     for pos, agency, elements in files:
-        by_agency.setdefault(agency.id, []).append((pos, elements))
-        agencies[agency.id] = agency
+        shape = layout_shape(plan, agency)
+        by_agency.setdefault(shape, []).append((pos, elements))
+        agencies.setdefault(shape, agency)
     lefts: list[np.ndarray] = []
     rights: list[np.ndarray] = []
     ops: list[np.ndarray] = []
