@@ -313,3 +313,28 @@ def test_printed_break(require_libreoffice, summary: dict, plan: Plan, tmp_path:
     assert any(brk.legend in t for t in pages)
     former = [t for t in pages if "Phụ lục III-b" in t]
     assert former and f"2025 {BREAK_MARK}" in former[0]
+
+
+def test_a_large_collection_points_from_per_unit_sheets_to_the_unit_matrix(plan: Plan) -> None:
+    """Above PER_UNIT_SHEETS_MAX units the units-across sheets say where to look instead; the unit
+    matrix and the overview are still built."""
+    from xltoolkit.summary.lists import DISTRICTS_SHEET
+    from xltoolkit.summary.workbook import (
+        OVERVIEW_SHEET,
+        PER_UNIT_SHEETS_MAX,
+        RANKING_SHEET,
+        SCORECARD_SHEET,
+        build_summary,
+    )
+
+    p25 = plan.for_year(2025)
+    result = build_result(p25)
+    proto = result.districts[0]
+    n = PER_UNIT_SHEETS_MAX + 1
+    result.districts = [DistrictResult(f"don-vi-{i}", proto.measures) for i in range(n)]
+    wb = build_summary(result, p25)
+    for name in (DISTRICTS_SHEET, RANKING_SHEET, SCORECARD_SHEET):
+        text = _text(wb[name])
+        assert f"{n} đơn vị" in text and UNITS_SHEET in text, name
+    assert len(_rows(wb[UNITS_SHEET], 3)) == n
+    assert wb[OVERVIEW_SHEET].max_row > 10

@@ -165,6 +165,12 @@ def year_view(plan: Plan, year: int) -> Plan:
     if e.units is not None:
         agencies = [a for a in agencies if a["kind"] not in ("district", "commune")]
         agencies += _selected_units(plan, e, e.units, on)
+    if not agencies:
+        raise PlanError(
+            "no-agencies-in-year",
+            f"Kế hoạch {plan.id} không có cơ quan, đơn vị báo cáo nào có hiệu lực ngày {on:%d/%m/%Y} "
+            f"(năm {year}, phiên bản {e.id}).",
+        )
     leads = plan.leads_of(e)
     data = plan.model_dump(by_alias=True, exclude={"editions", "agencies", "year", "edition", "units_file"})
     for ind in data["indicators"]:

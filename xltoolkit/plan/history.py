@@ -18,6 +18,7 @@ from typing import Literal
 
 import pandas as pd
 
+from xltoolkit.errors import PlanError
 from xltoolkit.plan.aggregate import rate, with_values, year_plan
 from xltoolkit.plan.model import Edition, Plan
 from xltoolkit.plan.units import (
@@ -96,7 +97,10 @@ class ChangeBreak:
 
 
 def _level(plan: Plan, year: int) -> str | None:
-    kinds = {a.kind for a in year_plan(plan, year).districts}
+    try:
+        kinds = {a.kind for a in year_plan(plan, year).districts}
+    except PlanError:  # nobody reported under the plan that year (e.g. before its units began)
+        return None
     return "commune" if "commune" in kinds else ("district" if kinds else None)
 
 

@@ -87,13 +87,13 @@ def attention_rule(year: int) -> str:
 def ranks(plan: Plan, result: ConsolidationResult) -> dict[str, dict[str, int]]:
     """measure code -> {district id: rank} over the rankable units (1 = best)."""
     out: dict[str, dict[str, int]] = {}
+    by_code: dict[str, list[tuple[str, float]]] = {}
+    for d in result.districts:
+        for dm in d.measures:
+            if dm.rankable and dm.value is not None:
+                by_code.setdefault(dm.code, []).append((d.agency, dm.value))
     for m in plan.measures:
-        values = [
-            (d.agency, dm.value)
-            for d in result.districts
-            for dm in d.measures
-            if dm.code == m.code and dm.rankable and dm.value is not None
-        ]
+        values = by_code.get(m.code, [])
         ordered = sorted(values, key=lambda av: -av[1] if m.higher_is_better else av[1])
         r: dict[str, int] = {}
         for i, (agency, v) in enumerate(ordered):
@@ -120,6 +120,8 @@ def unit_verdict(m: Measure, dm: DistrictMeasure, year: int) -> str | None:
 def attention(plan: Plan, result: ConsolidationResult) -> list[Attention]:
     """The units that lag (see the module docstring), most often in the bottom group first."""
     rk = ranks(plan, result)
+    # measures with a bottom group: more units than it, and not all ranked equal
+    grouped = {code for code, r in rk.items() if len(r) > BOTTOM and max(r.values()) != min(r.values())}
     out = []
     for d in result.districts:
         a = Attention(d.agency)
@@ -130,7 +132,7 @@ def attention(plan: Plan, result: ConsolidationResult) -> list[Attention]:
             if unit_verdict(m, dm, result.year) == "not_met":
                 a.not_met.append(m.code)
             r = rk.get(m.code, {})
-            if d.agency not in r or len(r) <= BOTTOM or max(r.values()) == min(r.values()):
+            if d.agency not in r or m.code not in grouped:
                 continue
             a.ranked += 1
             if r[d.agency] > len(r) - BOTTOM:

@@ -40,6 +40,8 @@ from pathlib import Path
 
 import pandas as pd
 from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+from openpyxl.worksheet.worksheet import Worksheet
 
 from xltoolkit.consolidation.guard import SUMMARY_TITLE
 from xltoolkit.consolidation.results import ConsolidationResult
@@ -82,6 +84,7 @@ from xltoolkit.summary.overview import (
     overview_sheet,
 )
 from xltoolkit.summary.units import RANKING_SHEET, SCORECARD_SHEET, ranking_sheet, scorecard_sheet
+from xltoolkit.workbook.styles import FONT
 from xltoolkit.workbook.xlio import FIXED_TIME, save_atomic
 
 __all__ = [
@@ -158,6 +161,27 @@ def write_workspace_summary(workspace: str | Path, year: int, plan: Plan, path: 
     return write_summary(result, year_plan, path, history=history)
 
 
+#: Above this many reporting units the sheets that lay units across columns or give each unit a
+#: block («Cấp huyện», «Xếp hạng», «Theo đơn vị») are unreadable and slow to build; they say so and
+#: point to «Ma trận đơn vị» (one row per unit, with filters), which scales to a national collection.
+PER_UNIT_SHEETS_MAX = 200
+
+
+def too_many_units_sheet(ws: Worksheet, result: ConsolidationResult, plan: Plan) -> None:
+    """The placeholder of a per-unit sheet in a large collection: what to use instead."""
+    ws["A1"] = ws.title
+    ws["A1"].font = Font(name=FONT, size=13, bold=True)
+    ws["A3"] = (
+        f"Năm {result.year} có {len(result.districts)} đơn vị báo cáo: trang này chỉ được lập khi có không "
+        f"quá {PER_UNIT_SHEETS_MAX} đơn vị. Số liệu từng đơn vị xem ở trang «{UNITS_SHEET}» "
+        "(mỗi đơn vị một dòng, có bộ lọc)."
+    )
+    ws["A3"].font = Font(name=FONT, size=12, italic=True)
+    ws["A3"].alignment = Alignment(wrap_text=True, vertical="top")
+    ws.column_dimensions["A"].width = 100
+    ws.row_dimensions[3].height = 48
+
+
 def build_summary(
     result: ConsolidationResult, plan: Plan, *, history: pd.DataFrame | None = None
 ) -> Workbook:
@@ -170,11 +194,15 @@ def build_summary(
     years = trend_years(result)
     measures_sheet(sheets[MEASURES_SHEET], result, plan, measures, years)
     charts_sheet(sheets[CHARTS_SHEET], sheets[MEASURES_SHEET], result, plan, measures, years)
-    districts_sheet(sheets[DISTRICTS_SHEET], result, plan)
     units_sheet(sheets[UNITS_SHEET], result, plan)
     former_sheet(sheets[FORMER_SHEET], result, plan, history)
-    ranking_sheet(sheets[RANKING_SHEET], result, plan)
-    scorecard_sheet(sheets[SCORECARD_SHEET], result, plan)
+    if len(result.districts) <= PER_UNIT_SHEETS_MAX:
+        districts_sheet(sheets[DISTRICTS_SHEET], result, plan)
+        ranking_sheet(sheets[RANKING_SHEET], result, plan)
+        scorecard_sheet(sheets[SCORECARD_SHEET], result, plan)
+    else:
+        for name in (DISTRICTS_SHEET, RANKING_SHEET, SCORECARD_SHEET):
+            too_many_units_sheet(sheets[name], result, plan)
     submissions_sheet(sheets[SUBMISSIONS_SHEET], result, plan)
     issues_sheet(sheets[ISSUES_SHEET], result, plan)
     narratives_sheet(sheets[NARRATIVES_SHEET], result, plan)
