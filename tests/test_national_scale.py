@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
 import math
-import sys
-from pathlib import Path
-from types import ModuleType
 
 import pytest
 from hypothesis import given, settings
@@ -21,17 +17,9 @@ from xltoolkit.validation.rules import rule_frame
 from xltoolkit.validation.schema import run_rule_checks
 from xltoolkit.workbook.layout import TemplateLayout
 
-ROOT = Path(__file__).resolve().parent.parent
+from .test_admin_units import _load_script
+
 COMMUNE_YEAR = 2025
-
-
-def _load_script(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope="module")

@@ -40,7 +40,7 @@ from xltoolkit.summary.workbook import (
 )
 
 from .test_across_change import M, _file_counts, across  # noqa: F401  (the module fixture)
-from .test_summary import build_result
+from .test_summary import _rows, build_result
 
 
 @pytest.fixture(scope="module")
@@ -67,15 +67,6 @@ def summary(request: pytest.FixtureRequest, plan: Plan, tmp_path_factory: pytest
         "counts": counts,
         "consolidated": consolidated,
     }
-
-
-def _rows(ws, ncols: int) -> dict[str, list]:  # type: ignore[no-untyped-def,type-arg]
-    out = {}
-    for row in ws.iter_rows(min_row=FIRST_ROW, max_col=ncols, values_only=True):
-        if row[0] is None:
-            break
-        out[str(row[0])] = list(row)
-    return out
 
 
 def _text(ws) -> str:  # type: ignore[no-untyped-def]
