@@ -184,3 +184,24 @@ def test_history_without_a_ledger_is_empty_and_creates_nothing(tmp_path: Path, p
     h = read_trends(plan, 2026, workspace=tmp_path / "none")
     assert h.provincial == {} and len(h.values) == 0
     assert not (tmp_path / "none").exists()
+
+
+def test_reading_a_year_probes_each_submission_by_its_key(tmp_path: Path) -> None:
+    """A national collection accepts thousands of files a year: reading a year's values must look up
+    each accepted file's rows by primary key, never scan the whole year once per file (quadratic)."""
+    with Ledger(tmp_path) as led:
+        for i in range(3):
+            add(led, record(f"h{i}", "tp-tan-an" if i == 0 else f"don-vi-{i}", 2024, "2024-12-01T00:00:00"))
+        assert led.conn is not None
+        seen: list[str] = []
+        led.conn.set_trace_callback(seen.append)
+        for kw in ({"year": 2024}, {"upto_year": 2024}, {"year": 2024, "plan_id": "p"}):
+            seen.clear()
+            led.values(**kw)  # type: ignore[arg-type]
+            [sql] = [s for s in seen if "FROM submissions s" in s]
+            led.conn.set_trace_callback(None)
+            steps = [r[3] for r in led.conn.execute("EXPLAIN QUERY PLAN " + sql)]
+            led.conn.set_trace_callback(seen.append)
+            probe = next(s for s in steps if s.startswith("SEARCH o"))
+            assert "(sha256=?)" in probe, (kw, steps)
+        led.conn.set_trace_callback(None)

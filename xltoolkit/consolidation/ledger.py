@@ -444,10 +444,12 @@ class Ledger:
         """Values of accepted submissions (one year, or all years up to one)."""
         if self.conn is None:
             return empty_values()
-        # CROSS JOIN fixes the join order: the few accepted submissions first, then their rows by
+        # CROSS JOIN fixes the join order: the accepted submissions first, then their rows by
         # primary key. Left to itself SQLite walks every observation of the years asked for
-        # (superseded files included) and probes each one's submission. Same rows; the ORDER BY
-        # below fixes their order.
+        # (superseded files included) and probes each one's submission. The unary + on the year
+        # keeps SQLite from probing each submission through the (year, code) index instead, which
+        # reads every row of the year once per submission: quadratic in a national collection.
+        # Same rows; the ORDER BY below fixes their order.
         q = (
             "SELECT o.agency, o.year, o.code, o.numerator, o.denominator, o.value, o.source, o.notes,"
             " o.blocked, o.no_data"
@@ -456,10 +458,10 @@ class Ledger:
         )
         args: list[Any] = []
         if year is not None:
-            q += " AND o.year = ?"
+            q += " AND +o.year = ?"
             args.append(year)
         if upto_year is not None:
-            q += " AND o.year <= ?"
+            q += " AND +o.year <= ?"
             args.append(upto_year)
         if plan_id is not None:
             q += " AND (s.plan_id IS NULL OR s.plan_id = ?)"
@@ -484,7 +486,7 @@ class Ledger:
         )
         args: list[Any] = []
         if upto_year is not None:
-            q += " AND e.year <= ?"
+            q += " AND +e.year <= ?"  # the primary key per submission, not the year index (above)
             args.append(upto_year)
         if plan_id is not None:
             q += " AND (s.plan_id IS NULL OR s.plan_id = ?)"
