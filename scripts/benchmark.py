@@ -49,27 +49,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
+from national_units import sheet_members as _sheet_members  # noqa: E402  (one reader of sheet paths)
+
 YEAR = 2024  # the last year reported by the 15 districts (from 2025 the communes report)
 CACHE_VERSION = "2"
 CELL = re.compile(rb'<c r="([A-Z]{1,3}[0-9]+)"([^>]*)><v>([^<]*)</v></c>')
-NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 
 
 # ----------------------------------------------------------------------------------------- workbooks
-
-
-def _sheet_members(z: zipfile.ZipFile) -> dict[str, str]:
-    """Sheet name -> zip member of its XML (from workbook.xml and its relationships)."""
-    import defusedxml.ElementTree as ET
-
-    wb = ET.fromstring(z.read("xl/workbook.xml"))
-    rels = ET.fromstring(z.read("xl/_rels/workbook.xml.rels"))
-    target = {r.get("Id"): r.get("Target") for r in rels}
-    out = {}
-    for sheet in wb.iter("{http://schemas.openxmlformats.org/spreadsheetml/2006/main}sheet"):
-        t = target[sheet.get(f"{NS_REL}id")].lstrip("/")
-        out[sheet.get("name")] = t if t.startswith("xl/") else f"xl/{t}"
-    return out
 
 
 def _variable_cells(path: Path, plan: Any) -> dict[str, dict[str, str]]:

@@ -190,7 +190,7 @@ def _derive_national(job: tuple[str, str, int, float]) -> str:
     return out
 
 
-def _sheet_members(z: zipfile.ZipFile) -> dict[str, str]:
+def sheet_members(z: zipfile.ZipFile) -> dict[str, str]:
     """Sheet name -> zip member of its XML."""
     import defusedxml.ElementTree as ET
 
@@ -242,7 +242,7 @@ def make_national_files(
     lay = build_layout(plan, first, plan.year)
     with zipfile.ZipFile(seed_path) as z:
         members = [(info, z.read(info)) for info in z.infolist()]
-        sheet_of = _sheet_members(z)
+        sheet_of = sheet_members(z)
     budget = next(i for i in lay.inputs if i.kind == "budget_state")
     _WORK.update(
         plan=plan,
