@@ -15,7 +15,9 @@ from xltoolkit.cli.main import main
 from xltoolkit.errors import PlanError
 from xltoolkit.plan.checks import NO_DATA, evaluate_rules
 from xltoolkit.plan.expressions import parse_side
-from xltoolkit.plan.model import NO_DEFINITION, Plan, default_plan_path, load_plan
+from xltoolkit.plan.model import NO_DEFINITION, Plan, load_plan
+
+from .test_plan import _broken
 
 SEED = Path("/work/shared/seed/000_25fc0dfd6ed14fa2.txt")
 
@@ -77,14 +79,6 @@ def test_definitions_are_quoted_or_declared_absent(plan: Plan) -> None:
 def test_district_communes_sum_to_the_province(plan: Plan) -> None:
     assert sum(d.communes or 0 for d in plan.districts) == 186
     assert plan.agency_figures(plan.agency("so-ldtbxh"))["agency.communes"] == 186
-
-
-def _broken(tmp_path: Path, old: str, new: str) -> Path:
-    text = default_plan_path().read_text(encoding="utf-8")
-    assert old in text
-    p = tmp_path / "plan.toml"
-    p.write_text(text.replace(old, new, 1), encoding="utf-8")
-    return p
 
 
 @pytest.mark.parametrize(

@@ -29,7 +29,7 @@ from xltoolkit.validation.validate import validate_paths, validate_values, valid
 from xltoolkit.workbook.layout import DATA_SHEET, META_SHEET, build_layout, fingerprint_lines
 
 from .conftest import TEMPLATE_YEAR
-from .corpus import clean_values, fill_workbook
+from .corpus import _edit, clean_values, fill_workbook
 
 AGENCY = "h-ben-luc"
 
@@ -48,13 +48,6 @@ def codes(path: Path, plan: Plan, **kw: Any) -> set[str]:
 def _where(plan: Plan, name: str) -> tuple[str, str]:
     inp = build_layout(plan, plan.agency(AGENCY), TEMPLATE_YEAR).input_by_name[name]
     return inp.sheet, inp.ref
-
-
-def _edit(src: Path, out: Path, change: Any) -> Path:
-    wb = openpyxl.load_workbook(src)
-    change(wb)
-    wb.save(out)
-    return out
 
 
 def _set_meta(wb: openpyxl.Workbook, key: str, value: Any) -> None:
