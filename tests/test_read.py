@@ -10,9 +10,12 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from xltoolkit.plan.model import Plan
 from xltoolkit.template.render import template_filename
+from xltoolkit.validation.ooxml import _CELL_F, _formula_cells
 from xltoolkit.validation.read import FileRefused, read_file, scan_sheet
 from xltoolkit.validation.validate import validate_paths, validate_workbook
 from xltoolkit.workbook.layout import DATA_SHEET, build_layout
@@ -106,6 +109,44 @@ def test_scan_matches_a_full_parse() -> None:
     )
     prefixed = re.sub(rb"<(/?)(?!x:)([a-zA-Z]+)", rb"<\1x:\2", prefixed)
     assert scan_sheet(prefixed) == (formulas, merges, protected)
+
+
+_PIECES = [
+    b'<c r="A1">',
+    b'<c r="B2" s="1">',
+    b"<c/>",
+    b'<c r="C3"/>',
+    b"<cols>",
+    b"<cfRule>",
+    b"<f>",
+    b"</f>",
+    b'<f t="shared" si="1"/>',
+    b"<f>SUM(A1)</f>",
+    b"<formula>1</formula>",
+    b"<v>1</v>",
+    b"</c>",
+    b" ",
+    b"\n",
+    b"<x/>",
+    b"<row>",
+    b"</row>",
+    b"<f a='1'>B1</f>",
+    b"<c\tr='D4'>",
+    b"<cx>",
+    b"<c>",
+    b"/>",
+    b">",
+    b"<",
+]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=40))
+def test_formula_search_finds_what_the_cell_scan_finds(pieces: list[bytes]) -> None:
+    """The formula-first search is only faster: on any sequence of tags it yields the same
+    (cell attributes, formula attributes, formula text) as matching every cell."""
+    xml = b"".join(pieces)
+    assert _formula_cells(xml) == [(c, a, t) for c, a, t in _CELL_F.findall(xml)]
 
 
 def test_entity_declaration_in_a_sheet_is_refused(filled: Path, tmp_path: Path) -> None:

@@ -23,7 +23,8 @@ from xltoolkit.cli.validate import render
 from xltoolkit.plan.model import Plan
 from xltoolkit.template.render import generate_templates, template_filename
 from xltoolkit.validation.feedback import annotate_report
-from xltoolkit.validation.integrity import expected, file_lines, found_cells, read_meta
+from xltoolkit.validation.fingerprint import file_lines, found_cells
+from xltoolkit.validation.integrity import expected, read_meta
 from xltoolkit.validation.read import read_file
 from xltoolkit.validation.validate import validate_paths, validate_values, validate_workbook
 from xltoolkit.workbook.layout import DATA_SHEET, META_SHEET, build_layout, fingerprint_lines
@@ -102,7 +103,8 @@ def test_the_file_cannot_switch_the_keyed_fingerprint_off(plan: Plan, tmp_path: 
     _, wbd = read_file(forged)
     meta = read_meta(wbd.sheets[META_SHEET])
     lay2, extra = expected(plan, plan.agency(AGENCY), TEMPLATE_YEAR)
-    plain = fingerprint_lines(file_lines(wbd, meta, found_cells(wbd, lay2, extra)), None)
+    cells = found_cells(wbd, lay2, extra.inputs, extra.addin_cols)
+    plain = fingerprint_lines(file_lines(wbd, meta, cells), None)
     forged = _edit(forged, forged, lambda wb: _set_meta(wb, "fingerprint", plain))
     assert validate_workbook(forged, plan, secret=b"").files[0].integrity_ok  # the attack, without a secret
     got = validate_workbook(forged, plan, secret=secret).files[0]

@@ -9,22 +9,23 @@ officer changed (a full diff on every file would cost time for nothing).
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
-
-from openpyxl.utils import column_index_from_string
 
 from xltoolkit.errors import PlanError
 from xltoolkit.issues import Issue, issue
 from xltoolkit.plan.model import Agency, Plan
-from xltoolkit.validation.batch import KeyedCache, memo
-from xltoolkit.validation.read import SheetData, WorkbookData, make_ref, split_ref
+from xltoolkit.validation.batch import KeyedCache
+from xltoolkit.validation.fingerprint import (
+    canonical_value_nfc,
+    fingerprint_file_lines,
+    found_cells,
+)
+from xltoolkit.validation.read import SheetData, WorkbookData, split_ref
 from xltoolkit.vn_numbers import format_vi
 from xltoolkit.workbook.layout import (
     DATA_SHEET,
     FINGERPRINTED_SHEETS,
-    FIRST_DATA_ROW,
     META_SHEET,
     SUPPORTED_TEMPLATE_VERSIONS,
     TEMPLATE_FORMAT,
@@ -32,32 +33,12 @@ from xltoolkit.workbook.layout import (
     Cell,
     TemplateLayout,
     build_layout,
-    canonical_cell,
-    canonical_name,
     canonical_value,
     fingerprint_lines,
 )
-from xltoolkit.workbook.names import INPUT_NAME
 
 #: Template versions this validator reads: only the current one (see `_identify` on version 1).
 READABLE_VERSIONS = frozenset({TEMPLATE_VERSION})
-
-
-def _nfc(value: object) -> object:
-    """Text in one Unicode form: «Số liệu» typed with combining marks must equal the template's."""
-    return unicodedata.normalize("NFC", value) if isinstance(value, str) else value
-
-
-#: Labels repeat across every file of a run: canonical text is computed once per (sheet, ref, value),
-#: so normalising inside the cached function costs nothing on the hits.
-@memo(1 << 16)
-def _canonical_cell(sheet: str, ref: str, value: object) -> str:
-    return canonical_cell(sheet, ref, _nfc(value))
-
-
-@memo(1 << 16)
-def _canonical_value(value: object) -> str:
-    return canonical_value(_nfc(value))
 
 
 MAX_CHANGES_PER_SHEET = 30
@@ -124,7 +105,7 @@ def expected_shape(plan: Plan, agency: Agency, year: int) -> tuple[TemplateLayou
 def _index(lay: TemplateLayout) -> tuple[TemplateLayout, LayoutIndex]:
     cells = {}
     for c in lay.cells:
-        v = _canonical_value(c.formula or c.value)
+        v = canonical_value_nfc(c.formula or c.value)
         if v:
             cells[(c.sheet, c.ref)] = (v, c)
     addin = {lay.columns[k] for k in ("addin_value", "addin_status")} if lay.columns else set()
@@ -276,72 +257,6 @@ def _expected(
 # ---------------------------------------------------------------------------------- fingerprint
 
 
-@memo()
-def _is_input_name(name: str) -> bool:
-    """Every file of a run carries the same ~150 names: matched once each, not once per file."""
-    return INPUT_NAME.match(name) is not None
-
-
-@memo()
-def _name_line(name: str, sheet: str, ref: str) -> str:
-    return canonical_name(name, f"'{sheet}'!${ref}")
-
-
-def _skip_refs(wbd: WorkbookData, extra: LayoutIndex) -> set[tuple[str, str]]:
-    skip = set(extra.inputs)
-    for name, dest in wbd.names.items():
-        if _is_input_name(name):
-            skip.add(dest)
-    return skip
-
-
-def found_cells(wbd: WorkbookData, lay: TemplateLayout, extra: LayoutIndex) -> dict[tuple[str, str], object]:
-    """Locked content of the file: (sheet, ref) -> value or formula, skipping inputs and add-in columns.
-
-    Walks the value grid directly (this runs for every file of a run, so no per-cell parsing).
-    """
-    skip = _skip_refs(wbd, extra)
-    addin = {column_index_from_string(c) for c in extra.addin_cols}
-    out: dict[tuple[str, str], object] = {}
-    for sheet in FINGERPRINTED_SHEETS:
-        sd = wbd.sheets.get(sheet)
-        if sd is None:
-            continue
-        formulas = sd.formulas or {}
-        skip_cols = addin if sheet == DATA_SHEET else set()
-        r0, c0 = sd.origin
-        for i, line in enumerate(sd.grid):
-            row = r0 + i
-            # the add-in's columns below the first data row, but not the measure table's header
-            cols = skip_cols if row >= FIRST_DATA_ROW and row != lay.header_row else ()
-            for j, v in enumerate(line):
-                if v is None or v == "" or (c0 + j) in cols:
-                    continue
-                key = (sheet, make_ref(row, c0 + j))
-                if key[1] not in formulas and key not in skip:
-                    out[key] = v
-        for ref, f in formulas.items():
-            key = (sheet, ref)
-            if key in skip or (
-                skip_cols and split_ref(ref)[1] in skip_cols and split_ref(ref)[0] >= FIRST_DATA_ROW
-            ):
-                continue
-            out[key] = f
-    return out
-
-
-def file_lines(wbd: WorkbookData, meta: dict[str, str], cells: dict[tuple[str, str], object]) -> list[str]:
-    """The fingerprint lines of the file, built exactly as TemplateLayout.canonical_lines() builds them."""
-    lines = [_canonical_cell(s, r, v) for (s, r), v in cells.items()]
-    lines += [_name_line(n, s, r) for n, (s, r) in wbd.names.items() if _is_input_name(n)]
-    for sheet in FINGERPRINTED_SHEETS:
-        sd = wbd.sheets.get(sheet)
-        if sd is not None and sd.merges:
-            lines += [f"merge\t{sheet}\t{r}" for r in sd.merges]
-    lines += [f"meta\t{k}\t{meta.get(k, '')}" for k in ("plan_id", "agency_id", "year", "template_version")]
-    return sorted(line for line in lines if line)
-
-
 def check_structure(
     wbd: WorkbookData, plan: Plan, agency: Agency, year: int, meta: dict[str, str], secret: bytes | None
 ) -> tuple[list[Issue], bool]:
@@ -359,17 +274,17 @@ def check_structure(
         sd = wbd.sheets.get(s)
         if sd is not None and s in lay.sheets and sd.protected is False:
             issues.append(issue("sheet-unprotected", s))
-    cells = found_cells(wbd, lay, extra)
     unverifiable = not secret and meta.get("fingerprint_keyed") == "1"
     if unverifiable:
         issues.append(issue("fingerprint-unverifiable", META_SHEET, "B11"))
         matches = False
     else:
-        matches = fingerprint_lines(file_lines(wbd, meta, cells), secret or None) == meta.get("fingerprint")
+        lines = fingerprint_file_lines(wbd, meta, lay, extra.inputs, extra.addin_cols)
+        matches = fingerprint_lines(lines, secret or None) == meta.get("fingerprint")
     if matches and not missing:
         return issues, True
     lay, extra = expected(plan, agency, year)  # its own texts, to name the cells that changed
-    changes = diff_layout(wbd, lay, extra, cells)
+    changes = diff_layout(wbd, lay, extra, found_cells(wbd, lay, extra.inputs, extra.addin_cols))
     if not changes and unverifiable:
         return issues, not missing
     if not changes and not missing:
@@ -431,7 +346,7 @@ def diff_layout(
     wbd: WorkbookData, lay: TemplateLayout, extra: LayoutIndex, raw_cells: dict[tuple[str, str], object]
 ) -> list[Issue]:
     """Cell-level differences from the expected layout: moved rows, renamed names, edited cells."""
-    cells = {k: c for k, v in raw_cells.items() if (c := _canonical_value(v))}
+    cells = {k: c for k, v in raw_cells.items() if (c := canonical_value_nfc(v))}
     issues: list[Issue] = []
     code_moves = _code_moves(wbd, lay)
     redirected = redirected_names(wbd, lay, extra, bool(code_moves))

@@ -182,6 +182,8 @@ _REF_ATTR = re.compile(rb"""\br\s*=\s*["']([A-Z]{1,3}[0-9]+)["']""")
 #: Greedy attributes: `[^>]*` stops at the tag's first '>' either way, and the look-behind then
 #: refuses '<c .../>'; same matches as a lazy `[^>]*?`, without a look-behind test at every byte.
 _CELL_F = re.compile(rb"<c\b([^>]*)(?<!/)>\s*<f\b([^>]*?)(?:/>|>([^<]*)</f>)")
+_F_TAG = re.compile(rb"<f\b([^>]*?)(?:/>|>([^<]*)</f>)")
+_CELL_OPEN = re.compile(rb"<c\b([^>]*)(?<!/)>\s*")
 _ATTR = re.compile(rb"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _WB_SHEET = re.compile(rb"<sheet\b([^>]*?)/?>")
 _WB_NAME = re.compile(rb"<definedName\b([^>]*)>([^<]*)</definedName>")
@@ -229,22 +231,61 @@ def scan_sheet(xml: bytes) -> tuple[dict[str, str], list[str], bool]:
     """Formulas (ref -> '=...'), merged ranges and the protection flag of one sheet part."""
     if not scannable(xml, b"<worksheet") or _PREFIXED.search(xml[:4096]):
         return _parse_sheet(xml)
+    formulas = dict(_formulas(tuple(_formula_cells(xml))))
+    merges: list[str] = []
+    start = xml.find(b"<mergeCell")  # merges are listed once, in <mergeCells>: searched only there
+    if start >= 0:
+        end = xml.find(b"</mergeCells>", start)
+        merges = list(_merges(xml[start : end if end >= 0 else len(xml)]))
+    return formulas, merges, sheet_protected(xml)
+
+
+@memo(64)
+def _merges(part: bytes) -> tuple[str, ...]:
+    """Merged ranges of a <mergeCells> block, cached by its bytes (every file of a template repeats it)."""
+    return tuple(m.decode() for m in _MERGE.findall(part))
+
+
+@memo(64)
+def _formulas(found: tuple[tuple[bytes, bytes, bytes], ...]) -> dict[str, str]:
+    """Formulas by cell from the found (cell attributes, formula attributes, text) triples.
+
+    Cached by the triples: files of one template repeat the same formulas (their cached values,
+    which differ, are not part of the triples). Callers get a copy (`scan_sheet`)."""
     formulas: dict[str, str] = {}
     shared: dict[str, tuple[str, str]] = {}
     pending: list[tuple[str, str]] = []
-    for cattrs, fattrs, ftext in _CELL_F.findall(xml):
+    for cattrs, fattrs, ftext in found:
         r = _REF_ATTR.search(cattrs)
         ref = r.group(1).decode() if r else ""
         fa = attrs(fattrs) if b"=" in fattrs else {}
         text = _text(ftext) if ftext else ""
         _collect_formula(formulas, shared, pending, ref, fa, text)
     _resolve_shared(formulas, shared, pending)
-    merges = [m.decode() for m in _MERGE.findall(xml)]
-    return formulas, merges, sheet_protected(xml)
+    return formulas
+
+
+def _formula_cells(xml: bytes) -> list[tuple[bytes, bytes, bytes]]:
+    """(cell attributes, formula attributes, formula text) of every cell whose first child is <f>.
+
+    Found from the formulas, not the cells: a sheet has far fewer formulas than cells, and the
+    search for '<f' skips the rest at C speed. Each formula's cell is the nearest '<c' before it and
+    must open right before it (whitespace between), exactly what `_CELL_F` matches cell by cell
+    (tests compare the two) in the cells part of the sheet.
+    """
+    out = []
+    end = xml.rfind(b"</sheetData>")  # cells live in <sheetData>; rules and validations are not searched
+    for m in _F_TAG.finditer(xml, 0, end if end >= 0 else len(xml)):
+        start = xml.rfind(b"<c", 0, m.start())
+        cell = _CELL_OPEN.fullmatch(xml, start, m.start()) if start >= 0 else None
+        if cell is not None:
+            out.append((cell.group(1), m.group(1), m.group(2) or b""))
+    return out
 
 
 def sheet_protected(xml: bytes) -> bool:
-    prot = PROTECT.search(xml)
+    start = xml.find(b"<sheetProtection")
+    prot = PROTECT.search(xml, start) if start >= 0 else None
     return prot is not None and is_true(attrs(prot.group(1)).get("sheet"))
 
 
