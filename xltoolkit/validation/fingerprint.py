@@ -194,16 +194,17 @@ def fingerprint_file_lines(
         for i, line in enumerate(sd.grid):
             cols = blank.get(r0 + i)
             if cols:
-                line = list(line)
+                values = list(line)
                 for j in cols:
-                    if 0 <= j < len(line):
-                        line[j] = None
+                    if 0 <= j < len(values):
+                        values[j] = None
+                line = values
             lines += _row_lines(sheet, r0 + i, c0, tuple(line))
         lines += [
-            line
+            text
             for ref, f in (sd.formulas or {}).items()
             if not _formula_skipped(sheet, ref, skip, skip_cols)
-            and (line := canonical_cell_nfc(sheet, ref, f))
+            and (text := canonical_cell_nfc(sheet, ref, f))
         ]
     lines += [line for line in _other_lines(wbd, meta) if line]
     lines.sort()
