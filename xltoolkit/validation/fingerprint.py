@@ -129,7 +129,11 @@ def file_lines(wbd: WorkbookData, meta: dict[str, str], cells: dict[Ref, object]
 
 #: (sheet, row, first column, blanked row values) -> the row's cell lines. Bounded: cleared when full.
 _ROW_LINES: dict[tuple[object, ...], list[str]] = {}
-ROW_CACHE_LIMIT = 50_000
+#: (sheet, origin, rows, header row) -> [(skip, formulas, blanked cells, formula lines)], few per run.
+_SHEETS: dict[
+    tuple[object, ...], list[tuple[frozenset[Ref], dict[str, str], dict[int, list[int]], list[str]]]
+] = {}
+CACHE_LIMIT = 50_000
 
 
 def _blanked(
@@ -154,19 +158,27 @@ def _blanked(
     return out
 
 
-def _row_lines(sheet: str, row: int, c0: int, values: tuple[object, ...]) -> list[str]:
-    """The row's cell lines, cached by its values and their types (1, 1.0 and True compare equal but
-    read differently). A row holding a zero is not cached: 0.0 == -0.0, but the two read «0», «-0»."""
-    if 0.0 in values:
-        return _compute_row(sheet, row, c0, values)
-    key = (sheet, row, c0, values, tuple(map(type, values)))
-    hit = _ROW_LINES.get(key)
-    if hit is None:
-        hit = _compute_row(sheet, row, c0, values)
-        if len(_ROW_LINES) >= ROW_CACHE_LIMIT:
-            _ROW_LINES.clear()
-        _ROW_LINES[key] = hit
-    return hit
+def _sheet_parts(
+    sheet: str, sd: SheetData, skip: set[Ref], skip_cols: set[int], header_row: int
+) -> tuple[dict[int, list[int]], list[str]]:
+    """The blanked cells and the formula lines of a sheet, shared by the files with the same input
+    cells and formulas (checked by equality, so an altered name or formula is never served)."""
+    formulas = sd.formulas or {}
+    key = (sheet, sd.origin, len(sd.grid), header_row)
+    for seen_skip, seen_formulas, blank, lines in _SHEETS.get(key, ()):
+        if seen_skip == skip and seen_formulas == formulas:
+            return blank, lines
+    blank = _blanked(sheet, sd, skip, skip_cols, header_row)
+    lines = [
+        text
+        for ref, f in formulas.items()
+        if not _formula_skipped(sheet, ref, skip, skip_cols) and (text := canonical_cell_nfc(sheet, ref, f))
+    ]
+    if len(_SHEETS) >= CACHE_LIMIT:
+        _SHEETS.clear()
+    _SHEETS.setdefault(key, []).insert(0, (frozenset(skip), dict(formulas), blank, lines))
+    del _SHEETS[key][8:]
+    return blank, lines
 
 
 def _compute_row(sheet: str, row: int, c0: int, values: tuple[object, ...]) -> list[str]:
@@ -177,10 +189,41 @@ def _compute_row(sheet: str, row: int, c0: int, values: tuple[object, ...]) -> l
     ]
 
 
+def _cell_lines(sheet: str, sd: SheetData, blank: dict[int, list[int]], lines: list[str]) -> None:
+    """Append the lines of the sheet's cells (blanked ones left out), row by row through the cache.
+
+    A row holding a value equal to 0 or 1 is computed, not cached: 0.0 == -0.0 == False and
+    1.0 == True, which read «0», «-0», «FALSE», «1», «TRUE»; every other value equals only values
+    with the same reading.
+    """
+    r0, c0 = sd.origin
+    get = _ROW_LINES.get
+    for i, line in enumerate(sd.grid):
+        row = r0 + i
+        cols = blank.get(row)
+        if cols:
+            line = list(line)
+            for j in cols:
+                if 0 <= j < len(line):
+                    line[j] = None
+        values = tuple(line)
+        if 0.0 in values or 1.0 in values:
+            lines += _compute_row(sheet, row, c0, values)
+            continue
+        key = (sheet, row, c0, values)
+        hit = get(key)
+        if hit is None:
+            hit = _compute_row(sheet, row, c0, values)
+            if len(_ROW_LINES) >= CACHE_LIMIT:
+                _ROW_LINES.clear()
+            _ROW_LINES[key] = hit
+        lines += hit
+
+
 def fingerprint_file_lines(
     wbd: WorkbookData, meta: dict[str, str], lay: TemplateLayout, inputs: set[Ref], addin_cols: set[str]
 ) -> list[str]:
-    """`file_lines(wbd, meta, found_cells(...))`, row by row through the row cache."""
+    """`file_lines(wbd, meta, found_cells(...))`, through the sheet and row caches."""
     skip = skip_refs(wbd, inputs)
     addin = {column_index_from_string(c) for c in addin_cols}
     lines: list[str] = []
@@ -188,24 +231,11 @@ def fingerprint_file_lines(
         sd = wbd.sheets.get(sheet)
         if sd is None:
             continue
-        skip_cols = addin if sheet == DATA_SHEET else set()
-        blank = _blanked(sheet, sd, skip, skip_cols, lay.header_row)
-        r0, c0 = sd.origin
-        for i, line in enumerate(sd.grid):
-            cols = blank.get(r0 + i)
-            if cols:
-                values = list(line)
-                for j in cols:
-                    if 0 <= j < len(values):
-                        values[j] = None
-                line = values
-            lines += _row_lines(sheet, r0 + i, c0, tuple(line))
-        lines += [
-            text
-            for ref, f in (sd.formulas or {}).items()
-            if not _formula_skipped(sheet, ref, skip, skip_cols)
-            and (text := canonical_cell_nfc(sheet, ref, f))
-        ]
+        blank, formula_lines = _sheet_parts(
+            sheet, sd, skip, addin if sheet == DATA_SHEET else set(), lay.header_row
+        )
+        _cell_lines(sheet, sd, blank, lines)
+        lines += formula_lines
     lines += [line for line in _other_lines(wbd, meta) if line]
     lines.sort()
     return lines
