@@ -282,7 +282,9 @@ def child_floor(folder: str, limit: str = "300") -> dict[str, Any]:
     datas = [p.read_bytes() for p in paths]
     t = time.perf_counter()
     for data in datas:
-        CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_name(DATA_SHEET).to_python()
+        wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        if DATA_SHEET in wb.sheet_names:  # a department without measures has no data sheet
+            wb.get_sheet_by_name(DATA_SHEET).to_python()
     return {"call_s": time.perf_counter() - t, "files": len(datas)}
 
 
