@@ -17,14 +17,12 @@ checks are ``rejected``: archived and reported, never used, and they supersede n
 from __future__ import annotations
 
 import itertools
-import json
 import os
 import shutil
 import sqlite3
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
@@ -34,6 +32,8 @@ import pandas as pd
 
 from xltoolkit import workspace as layout
 from xltoolkit.consolidation.results import Submission
+from xltoolkit.consolidation.stored import Record as Record  # defined beside the rows made of it
+from xltoolkit.consolidation.stored import element_rows, observation_rows, state, submission_row
 from xltoolkit.errors import XltoolkitError
 from xltoolkit.validation.results import VALUE_COLUMNS
 
@@ -163,70 +163,12 @@ def migrate(conn: sqlite3.Connection, target: int = SCHEMA_VERSION) -> int:
     return _version(conn)
 
 
-@dataclass
-class Record:
-    """A new submission to write (one file, once validated)."""
-
-    sha256: str
-    agency: str | None
-    year: int | None
-    original_name: str
-    received_at: datetime
-    archive_path: str
-    integrity_ok: bool
-    valid: bool
-    errors: int
-    warnings: int
-    report: dict[str, Any]
-    narrative: dict[str, Any] = field(default_factory=dict)
-    values: pd.DataFrame | list[tuple[Any, ...]] | None = None  # rows in `aggregate_cols()` order
-    plan_id: str | None = None
-    received_given: bool = False
-    #: (element, value, status, reason, blocked) per data element of the file.
-    elements: list[tuple[Any, ...]] = field(default_factory=list)
-
-
-def _dumps(obj: Any) -> str:
-    return json.dumps(obj, ensure_ascii=False, default=str, sort_keys=True)
-
-
-def _num(x: Any) -> float | None:
-    if type(x) is float:  # the usual case (75,000 values at 3,300 files): no conversion needed
-        return None if x != x else x
-    try:
-        f = float(x)
-    except (TypeError, ValueError):
-        return None
-    return None if f != f else f
-
-
-def _rows(values: pd.DataFrame | list[tuple[Any, ...]] | None) -> list[tuple[Any, ...]]:
-    """Value rows as tuples in `aggregate_cols()` order, from a frame or from the validator's tuples."""
-    if values is None:
-        return []
-    if isinstance(values, pd.DataFrame):
-        if not len(values):
-            return []
-        cols = [values[c].tolist() if c in values else [None] * len(values) for c in aggregate_cols()]
-        return list(zip(*cols, strict=True))
-    width = len(aggregate_cols())
-    return [tuple(r) if len(r) == width else (*r, False) for r in values]  # rows without no_data
-
-
 def _floats(column: np.ndarray) -> np.ndarray:
     """A REAL column as floats: NULL, or anything there that is not a number, as NaN."""
     try:
         return column.astype(np.float64)
     except (TypeError, ValueError):
         return pd.to_numeric(pd.Series(column), errors="coerce").to_numpy(dtype=np.float64)
-
-
-def _text(x: Any) -> str | None:
-    if type(x) is str:
-        return x
-    if x is None or (isinstance(x, float) and x != x) or x is pd.NA:
-        return None
-    return str(x)
 
 
 class Ledger:
@@ -344,52 +286,13 @@ class Ledger:
     def add(self, conn: sqlite3.Connection, records: list[Record], recorded_at: datetime) -> None:
         """Insert new submissions and their values (inside the caller's transaction)."""
         seq = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM submissions").fetchone()[0]
+        recorded = recorded_at.isoformat()
         rows, obs, els = [], [], []
-        for r in records:
-            seq += 1
-            state = "pending" if r.integrity_ok and r.agency and r.year is not None else "rejected"
-            rows.append(
-                (
-                    r.sha256,
-                    r.agency,
-                    r.year,
-                    r.original_name,
-                    r.received_at.isoformat(),
-                    recorded_at.isoformat(),
-                    seq,
-                    r.archive_path,
-                    int(r.integrity_ok),
-                    int(r.valid),
-                    r.errors,
-                    r.warnings,
-                    state,
-                    _dumps(r.report),
-                    _dumps(r.narrative),
-                    r.plan_id,
-                    int(r.received_given),
-                )
-            )
-            if state == "pending":
-                els += [
-                    (r.sha256, r.agency, r.year, str(e), _num(v), _text(st), _text(why), int(bool(b)))
-                    for e, v, st, why, b in r.elements
-                ]
-                for agency, year, code, num, den, val, src, notes, blocked, no_data in _rows(r.values):
-                    obs.append(
-                        (
-                            r.sha256,
-                            _text(agency) or r.agency,
-                            int(year) if _num(year) is not None else r.year,
-                            str(code),
-                            _num(num),
-                            _num(den),
-                            _num(val),
-                            _text(src),
-                            _text(notes),
-                            int(blocked is not None and blocked is not pd.NA and bool(blocked)),
-                            int(no_data is not None and no_data is not pd.NA and bool(no_data)),
-                        )
-                    )
+        for n, r in enumerate(records, start=seq + 1):
+            rows.append(submission_row(r, n, recorded))
+            if state(r) == "pending":
+                els += element_rows(r)
+                obs += observation_rows(r)
         conn.executemany(
             "INSERT OR IGNORE INTO submissions (sha256, agency, year, original_name, received_at,"
             " recorded_at, seq, archive_path, integrity_ok, valid, errors, warnings, state, report,"
@@ -398,8 +301,8 @@ class Ledger:
             rows,
         )
         conn.executemany(
-            "INSERT OR IGNORE INTO observations (sha256, agency, year, code, numerator, denominator, value,"
-            " source, notes, blocked, no_data) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            "INSERT OR IGNORE INTO observations (sha256, agency, year, code, numerator, denominator,"
+            " value, source, notes, blocked, no_data) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
             obs,
         )
         conn.executemany("INSERT OR IGNORE INTO elements VALUES (?,?,?,?,?,?,?,?)", els)
