@@ -256,3 +256,13 @@ def test_a_failed_bulk_recording_leaves_the_ledger_as_it_was(
             add(led, record("ok", "h-ben-luc", 2025, "2025-12-01T00:00:00"), bad)
         assert _schema(led) == schema
         assert _stored(led) == [[], [], []]
+
+
+def test_counts_are_the_values_without_stored_value_source_and_notes(tmp_path: Path) -> None:
+    with Ledger(tmp_path) as led:
+        for i, (agency, year) in enumerate([("h-ben-luc", 2024), ("tp-tan-an", 2023), ("h-duc-hoa", 2024)]):
+            add(led, record(f"c{i}", agency, year, f"{year}-12-01T00:00:00", rate=(i, 7)))
+        for kw in ({"year": 2024}, {"upto_year": 2024}, {"upto_year": 2022}):
+            values = led.values(**kw)  # type: ignore[arg-type]
+            counts = led.counts(**kw)  # type: ignore[arg-type]
+            pd.testing.assert_frame_equal(counts, values.drop(columns=["value", "source", "notes"]))
