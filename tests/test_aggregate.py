@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import struct
+
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
@@ -9,6 +12,7 @@ from hypothesis import strategies as st
 
 from xltoolkit.plan import aggregate
 from xltoolkit.plan.model import Plan
+from xltoolkit.plan.status import round_sig
 
 YEAR = 2024  # the district edition (from 2025 communes report)
 
@@ -170,3 +174,12 @@ def test_aggregate_properties(plan: Plan, pairs: list[tuple[int, int]], rnd) -> 
     again = aggregate.district_aggregates(frame(shuffled), plan)[(YEAR, "1")]
     assert again.value == fig.value
     assert again.districts_used == fig.districts_used
+
+
+@given(st.lists(st.floats() | st.integers(-(10**13), 10**13).map(float), max_size=40))
+def test_values_are_rounded_as_round_sig_rounds_each(xs: list[float]) -> None:
+    """The row-wise rounding of `with_values` gives round_sig's number, bit for bit (-0.0, NaN, ∞)."""
+    got = aggregate.round_sig_array(np.array(xs, dtype=np.float64)).tolist()
+    for x, g in zip(xs, got, strict=True):
+        want = round_sig(x)
+        assert (g != g and want != want) or struct.pack("<d", g) == struct.pack("<d", want), x

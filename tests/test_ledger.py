@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
 from datetime import datetime
 from pathlib import Path
@@ -195,9 +196,11 @@ def test_reading_a_year_probes_each_submission_by_its_key(tmp_path: Path) -> Non
         assert led.conn is not None
         seen: list[str] = []
         led.conn.set_trace_callback(seen.append)
-        for kw in ({"year": 2024}, {"upto_year": 2024}, {"year": 2024, "plan_id": "p"}):
+        for kw, read in itertools.product(
+            ({"year": 2024}, {"upto_year": 2024}, {"year": 2024, "plan_id": "p"}), (led.values, led.counts)
+        ):
             seen.clear()
-            led.values(**kw)  # type: ignore[arg-type]
+            read(**kw)  # type: ignore[arg-type]
             [sql] = [s for s in seen if "FROM submissions s" in s]
             led.conn.set_trace_callback(None)
             steps = [r[3] for r in led.conn.execute("EXPLAIN QUERY PLAN " + sql)]
@@ -205,3 +208,61 @@ def test_reading_a_year_probes_each_submission_by_its_key(tmp_path: Path) -> Non
             probe = next(s for s in steps if s.startswith("SEARCH o"))
             assert "(sha256=?)" in probe, (kw, steps)
         led.conn.set_trace_callback(None)
+
+
+def _schema(led: Ledger) -> list[tuple[str, str, str | None]]:
+    assert led.conn is not None
+    return led.conn.execute("SELECT type, name, sql FROM sqlite_master ORDER BY name").fetchall()
+
+
+def _stored(led: Ledger) -> list[list[tuple[object, ...]]]:
+    assert led.conn is not None
+    return [
+        led.conn.execute(f"SELECT * FROM {t} ORDER BY rowid").fetchall()
+        for t in ("submissions", "observations", "elements")
+    ]
+
+
+def test_a_bulk_recording_stores_the_same_rows_and_keeps_every_index(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A first national run indexes its rows after inserting them: same rows, same schema after."""
+    batch = [record(f"b{i}", f"don-vi-{i}", 2025, "2025-12-01T00:00:00", rate=(i, 100)) for i in range(4)]
+    for r in batch:
+        r.elements = [("children_total", 100.0 + len(r.sha256), None, None, False)]
+    stored = {}
+    for bulk_rows in (10**9, 2):  # row by row; then indexed after the batch
+        monkeypatch.setattr(ledger, "BULK_ROWS", bulk_rows)
+        with Ledger(tmp_path / str(bulk_rows)) as led:
+            schema = _schema(led)
+            add(led, *batch)
+            add(led, record("late", "tp-tan-an", 2025, "2025-12-02T00:00:00"))  # fewer than stored
+            assert _schema(led) == schema
+            stored[bulk_rows] = _stored(led)
+            assert len(led.values(year=2025)) == 5
+    assert stored[2] == stored[10**9]
+
+
+def test_a_failed_bulk_recording_leaves_the_ledger_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ledger, "BULK_ROWS", 1)
+    bad = record("bad", "tp-tan-an", 2025, "2025-12-01T00:00:00")
+    assert isinstance(bad.values, pd.DataFrame)
+    bad.values["year"] = pd.Series([2**70], dtype=object)  # no SQLite integer holds it
+    with Ledger(tmp_path) as led:
+        schema = _schema(led)
+        with pytest.raises(OverflowError):
+            add(led, record("ok", "h-ben-luc", 2025, "2025-12-01T00:00:00"), bad)
+        assert _schema(led) == schema
+        assert _stored(led) == [[], [], []]
+
+
+def test_counts_are_the_values_without_stored_value_source_and_notes(tmp_path: Path) -> None:
+    with Ledger(tmp_path) as led:
+        for i, (agency, year) in enumerate([("h-ben-luc", 2024), ("tp-tan-an", 2023), ("h-duc-hoa", 2024)]):
+            add(led, record(f"c{i}", agency, year, f"{year}-12-01T00:00:00", rate=(i, 7)))
+        for kw in ({"year": 2024}, {"upto_year": 2024}, {"upto_year": 2022}):
+            values = led.values(**kw)  # type: ignore[arg-type]
+            counts = led.counts(**kw)  # type: ignore[arg-type]
+            pd.testing.assert_frame_equal(counts, values.drop(columns=["value", "source", "notes"]))

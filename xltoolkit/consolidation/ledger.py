@@ -17,22 +17,23 @@ checks are ``rejected``: archived and reported, never used, and they supersede n
 from __future__ import annotations
 
 import itertools
-import json
 import os
 import shutil
 import sqlite3
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from xltoolkit import workspace as layout
 from xltoolkit.consolidation.results import Submission
+from xltoolkit.consolidation.stored import Record as Record  # defined beside the rows made of it
+from xltoolkit.consolidation.stored import element_rows, observation_rows, state, submission_row
 from xltoolkit.errors import XltoolkitError
 from xltoolkit.validation.results import VALUE_COLUMNS
 
@@ -162,62 +163,37 @@ def migrate(conn: sqlite3.Connection, target: int = SCHEMA_VERSION) -> int:
     return _version(conn)
 
 
-@dataclass
-class Record:
-    """A new submission to write (one file, once validated)."""
-
-    sha256: str
-    agency: str | None
-    year: int | None
-    original_name: str
-    received_at: datetime
-    archive_path: str
-    integrity_ok: bool
-    valid: bool
-    errors: int
-    warnings: int
-    report: dict[str, Any]
-    narrative: dict[str, Any] = field(default_factory=dict)
-    values: pd.DataFrame | list[tuple[Any, ...]] | None = None  # rows in `aggregate_cols()` order
-    plan_id: str | None = None
-    received_given: bool = False
-    #: (element, value, status, reason, blocked) per data element of the file.
-    elements: list[tuple[Any, ...]] = field(default_factory=list)
-
-
-def _dumps(obj: Any) -> str:
-    return json.dumps(obj, ensure_ascii=False, default=str, sort_keys=True)
-
-
-def _num(x: Any) -> float | None:
-    if type(x) is float:  # the usual case (75,000 values at 3,300 files): no conversion needed
-        return None if x != x else x
+def _floats(column: np.ndarray) -> np.ndarray:
+    """A REAL column as floats: NULL, or anything there that is not a number, as NaN."""
     try:
-        f = float(x)
+        return column.astype(np.float64)
     except (TypeError, ValueError):
-        return None
-    return None if f != f else f
+        return pd.to_numeric(pd.Series(column), errors="coerce").to_numpy(dtype=np.float64)
 
 
-def _rows(values: pd.DataFrame | list[tuple[Any, ...]] | None) -> list[tuple[Any, ...]]:
-    """Value rows as tuples in `aggregate_cols()` order, from a frame or from the validator's tuples."""
-    if values is None:
-        return []
-    if isinstance(values, pd.DataFrame):
-        if not len(values):
-            return []
-        cols = [values[c].tolist() if c in values else [None] * len(values) for c in aggregate_cols()]
-        return list(zip(*cols, strict=True))
-    width = len(aggregate_cols())
-    return [tuple(r) if len(r) == width else (*r, False) for r in values]  # rows without no_data
+#: Fewer new rows than this are indexed as they are inserted (see `_indexed_after`).
+BULK_ROWS = 10_000
 
 
-def _text(x: Any) -> str | None:
-    if type(x) is str:
-        return x
-    if x is None or (isinstance(x, float) and x != x) or x is pd.NA:
-        return None
-    return str(x)
+@contextmanager
+def _indexed_after(conn: sqlite3.Connection, table: str, adding: int) -> Iterator[None]:
+    """Build `table`'s own indexes after `adding` rows rather than keep them up to date at each
+    insert, when the new rows outnumber those already there: one sorted build then costs less (the
+    first run of a national collection adds some 300,000 rows to empty tables). The indexes are
+    made again from their own SQL, in the caller's transaction, so a failure rolls the drop back
+    too; outside a transaction nothing is dropped. The primary keys are kept (they are constraints)."""
+    existing = conn.execute(f"SELECT COALESCE(MAX(rowid), 0) FROM {table}").fetchone()[0]
+    indexes: list[tuple[str, str]] = []
+    if conn.in_transaction and adding >= BULK_ROWS and adding > existing:
+        indexes = conn.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
+            (table,),
+        ).fetchall()
+    for name, _ in indexes:
+        conn.execute(f'DROP INDEX "{name}"')
+    yield
+    for _, sql in indexes:
+        conn.execute(sql)
 
 
 class Ledger:
@@ -335,52 +311,13 @@ class Ledger:
     def add(self, conn: sqlite3.Connection, records: list[Record], recorded_at: datetime) -> None:
         """Insert new submissions and their values (inside the caller's transaction)."""
         seq = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM submissions").fetchone()[0]
+        recorded = recorded_at.isoformat()
         rows, obs, els = [], [], []
-        for r in records:
-            seq += 1
-            state = "pending" if r.integrity_ok and r.agency and r.year is not None else "rejected"
-            rows.append(
-                (
-                    r.sha256,
-                    r.agency,
-                    r.year,
-                    r.original_name,
-                    r.received_at.isoformat(),
-                    recorded_at.isoformat(),
-                    seq,
-                    r.archive_path,
-                    int(r.integrity_ok),
-                    int(r.valid),
-                    r.errors,
-                    r.warnings,
-                    state,
-                    _dumps(r.report),
-                    _dumps(r.narrative),
-                    r.plan_id,
-                    int(r.received_given),
-                )
-            )
-            if state == "pending":
-                els += [
-                    (r.sha256, r.agency, r.year, str(e), _num(v), _text(st), _text(why), int(bool(b)))
-                    for e, v, st, why, b in r.elements
-                ]
-                for agency, year, code, num, den, val, src, notes, blocked, no_data in _rows(r.values):
-                    obs.append(
-                        (
-                            r.sha256,
-                            _text(agency) or r.agency,
-                            int(year) if _num(year) is not None else r.year,
-                            str(code),
-                            _num(num),
-                            _num(den),
-                            _num(val),
-                            _text(src),
-                            _text(notes),
-                            int(blocked is not None and blocked is not pd.NA and bool(blocked)),
-                            int(no_data is not None and no_data is not pd.NA and bool(no_data)),
-                        )
-                    )
+        for n, r in enumerate(records, start=seq + 1):
+            rows.append(submission_row(r, n, recorded))
+            if state(r) == "pending":
+                els += element_rows(r)
+                obs += observation_rows(r)
         conn.executemany(
             "INSERT OR IGNORE INTO submissions (sha256, agency, year, original_name, received_at,"
             " recorded_at, seq, archive_path, integrity_ok, valid, errors, warnings, state, report,"
@@ -388,12 +325,14 @@ class Ledger:
             " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             rows,
         )
-        conn.executemany(
-            "INSERT OR IGNORE INTO observations (sha256, agency, year, code, numerator, denominator, value,"
-            " source, notes, blocked, no_data) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-            obs,
-        )
-        conn.executemany("INSERT OR IGNORE INTO elements VALUES (?,?,?,?,?,?,?,?)", els)
+        with _indexed_after(conn, "observations", len(obs)):
+            conn.executemany(
+                "INSERT OR IGNORE INTO observations (sha256, agency, year, code, numerator, denominator,"
+                " value, source, notes, blocked, no_data) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                obs,
+            )
+        with _indexed_after(conn, "elements", len(els)):
+            conn.executemany("INSERT OR IGNORE INTO elements VALUES (?,?,?,?,?,?,?,?)", els)
 
     def forget_rejected(self, conn: sqlite3.Connection, hashes: Iterable[str]) -> None:
         """Drop rejected rows about to be recorded again (the archived file itself stays)."""
@@ -430,10 +369,10 @@ class Ledger:
             return []
         cur = self.conn.cursor()
         cur.row_factory = sqlite3.Row
-        hs = list(hashes)
         rows = list(cur.execute("SELECT * FROM submissions WHERE year = ?", (year,)))
         seen = {r["sha256"] for r in rows}
-        rows += [r for r in self.known(hs).values() if r["sha256"] not in seen] if hs else []
+        # only the hashes of other years are read again (a folder of the year names its every row)
+        rows += self.known(h for h in hashes if h not in seen).values()
         out = [dict(r) for r in rows]
         out.sort(key=lambda r: (r["received_at"], r["seq"]))
         return out
@@ -444,15 +383,59 @@ class Ledger:
         """Values of accepted submissions (one year, or all years up to one)."""
         if self.conn is None:
             return empty_values()
+        rows = self._accepted(", ".join(f"o.{c}" for c in aggregate_cols()), year, upto_year, plan_id)
+        if not rows:
+            return empty_values()
+        df = pd.DataFrame(rows, columns=list(aggregate_cols()))
+        df["blocked"] = df["blocked"].astype(bool)
+        df["no_data"] = df["no_data"].astype(bool)
+        return df
+
+    def counts(
+        self, *, year: int | None = None, upto_year: int | None = None, plan_id: str | None = None
+    ) -> pd.DataFrame:
+        """The rows of `values` without the stored value, source and notes, which the aggregation
+        never reads (it computes each value again from the counts): a national year reads a
+        hundred thousand rows, and each column read is a Python object per row."""
+        cols = ["agency", "year", "code", "numerator", "denominator", "blocked", "no_data"]
+        # sorted here rather than by SQLite: the same order (text compares by code point in
+        # both), without a temporary B-tree of every row
+        rows = self._accepted(", ".join(f"o.{c}" for c in cols), year, upto_year, plan_id, order=False)
+        if not rows:
+            return empty_values()[cols]
+        table = np.array(rows, dtype=object)
+        df = pd.DataFrame(
+            {
+                "agency": table[:, 0],
+                "year": table[:, 1].astype(np.int64),
+                "code": table[:, 2],
+                "numerator": _floats(table[:, 3]),
+                "denominator": _floats(table[:, 4]),
+                "blocked": table[:, 5].astype(bool),
+                "no_data": table[:, 6].astype(bool),
+            }
+        )
+        return df.sort_values(["year", "agency", "code"], kind="stable", ignore_index=True)
+
+    def _accepted(
+        self,
+        columns: str,
+        year: int | None,
+        upto_year: int | None,
+        plan_id: str | None,
+        *,
+        order: bool = True,
+    ) -> list[tuple[Any, ...]]:
+        """`columns` of the observations of accepted submissions; by year, agency and code if `order`."""
+        assert self.conn is not None
         # CROSS JOIN fixes the join order: the accepted submissions first, then their rows by
         # primary key. Left to itself SQLite walks every observation of the years asked for
         # (superseded files included) and probes each one's submission. The unary + on the year
         # keeps SQLite from probing each submission through the (year, code) index instead, which
         # reads every row of the year once per submission: quadratic in a national collection.
-        # Same rows; the ORDER BY below fixes their order.
+        # Same rows; the ORDER BY below (or the caller) fixes their order.
         q = (
-            "SELECT o.agency, o.year, o.code, o.numerator, o.denominator, o.value, o.source, o.notes,"
-            " o.blocked, o.no_data"
+            f"SELECT {columns}"
             " FROM submissions s CROSS JOIN observations o ON o.sha256 = s.sha256"
             " WHERE s.state = 'accepted'"
         )
@@ -466,13 +449,7 @@ class Ledger:
         if plan_id is not None:
             q += " AND (s.plan_id IS NULL OR s.plan_id = ?)"
             args.append(plan_id)
-        rows = self.conn.execute(q + " ORDER BY o.year, o.agency, o.code", args).fetchall()
-        if not rows:
-            return empty_values()
-        df = pd.DataFrame(rows, columns=list(aggregate_cols()))
-        df["blocked"] = df["blocked"].astype(bool)
-        df["no_data"] = df["no_data"].astype(bool)
-        return df
+        return self.conn.execute(q + " ORDER BY o.year, o.agency, o.code" if order else q, args).fetchall()
 
     def element_values(self, *, upto_year: int | None = None, plan_id: str | None = None) -> pd.DataFrame:
         """Data elements of accepted submissions (all years up to one): each unit's own history."""

@@ -33,9 +33,9 @@ from xltoolkit.issues import Issue, issue
 from xltoolkit.plan.aggregate import MAX_MAGNITUDE, Trends, trends
 from xltoolkit.plan.model import Plan
 from xltoolkit.plan.review import review_year
-from xltoolkit.plan.status import assess
+from xltoolkit.plan.status import assess, judge
 
-__all__ = ["build_result"]
+__all__ = ["build_result", "result_from"]
 
 
 def _measure_results(plan: Plan, year: int, hist: Trends) -> list[MeasureResult]:
@@ -66,20 +66,29 @@ def _measure_results(plan: Plan, year: int, hist: Trends) -> list[MeasureResult]
 
 def _district_results(plan: Plan, year: int, hist: Trends) -> list[DistrictResult]:
     """Every district of the plan, with its own value (None if missing or blocked) and status."""
+    # per measure, not per unit (a national plan has 3,321 units): the milestone of the year, and
+    # the (frozen) status of a unit without this year's value, assessed on nothing
+    measures = []
+    for m in plan.measures:
+        milestone = m.milestone(year)
+        measures.append((m, milestone, judge(m, milestone, {})))
     out = []
-    # a unit without this year's value is assessed on nothing: one (frozen) status per measure,
-    # not one per unit (a national plan has 3,321 units, most without a value in a given measure)
-    unknown = {m.code: assess(m, {}, year) for m in plan.measures}
     for d in plan.districts:
         ms = []
-        for m in plan.measures:
+        for m, milestone, unknown in measures:
             known = hist.by_agency.get((d.id, m.code))
             series = {y: v for y, v in known.items() if y <= year} if known else {}
             value = series.get(year)
-            status = assess(m, series, year) if value is not None else unknown[m.code]
+            status = unknown if value is None else judge(m, milestone, _in_order(series))
             ms.append(DistrictMeasure(m.code, value, status, trend=series))
         out.append(DistrictResult(d.id, ms))
     return out
+
+
+def _in_order(series: dict[int, float]) -> dict[int, float]:
+    """A unit's own series as `clean_series` gives it: its values come from `with_values`, finite
+    and rounded already, so only the order of the years is left to make sure of."""
+    return series if len(series) < 2 else dict(sorted(series.items()))
 
 
 def apply_review(result: ConsolidationResult, plan: Plan) -> ConsolidationResult:
@@ -147,6 +156,16 @@ def build_result(
     led: Ledger, plan: Plan, year: int, folder_hashes: Sequence[str] = ()
 ) -> ConsolidationResult:
     """The year's result from the ledger alone (also usable without a folder, e.g. by the add-in)."""
+    return result_from(
+        led, plan, year, folder_hashes, trends(led.counts(upto_year=year, plan_id=plan.id), plan)
+    )
+
+
+def result_from(
+    led: Ledger, plan: Plan, year: int, folder_hashes: Sequence[str], hist: Trends
+) -> ConsolidationResult:
+    """`build_result` from the trends of the accepted values up to `year`, read already by a
+    caller that reads more from them (`coverage.build_result`)."""
     rows = led.submissions(year, folder_hashes)
     deadline = plan.deadline_for(year)
     subs = [to_submission(r, plan.deadline_for(r["year"]) if r["year"] else None) for r in rows]
@@ -162,7 +181,6 @@ def build_result(
     late = [a for a in received if first[a].date() > deadline]
     missing = [a for a in order if a not in accepted]
 
-    hist = trends(led.values(upto_year=year, plan_id=plan.id), plan)
     pairs = [_narrative(a, accepted[a]["narrative"]) for a in received]
     result = ConsolidationResult(
         year=year,

@@ -16,6 +16,7 @@ Input frame (one row per agency, year and measure; the shape of `FileReport.valu
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass, field
 
@@ -24,7 +25,7 @@ import pandas as pd
 
 from xltoolkit.errors import PlanError
 from xltoolkit.plan.model import Plan
-from xltoolkit.plan.status import round_sig
+from xltoolkit.plan.status import SIGNIFICANT_DIGITS, round_sig
 
 VALUE_COLUMNS = ("agency", "year", "code", "numerator", "denominator", "value", "blocked", "no_data")
 
@@ -125,19 +126,29 @@ def normalise(values: pd.DataFrame) -> pd.DataFrame:
 def with_values(values: pd.DataFrame, plan: Plan) -> pd.DataFrame:
     """Recompute each row's value from its counts (never trust a cached formula result)."""
     df = normalise(values)
-    codes = df["code"]
-    scale = codes.map(lambda c: plan.measure_by_code[c].scale if c in plan.measure_by_code else np.nan)
-    has_den = codes.map(
-        lambda c: bool(plan.measure_by_code[c].denominator) if c in plan.measure_by_code else False
-    )
+    measures = plan.measure_by_code
+    # looked up per measure, not per row: a national year has over 100,000 rows of 35 measures
+    scale = df["code"].map({c: float(m.scale) for c, m in measures.items()}).astype("float64")
+    has_den = df["code"].isin([c for c, m in measures.items() if m.denominator])
     num, den = df["numerator"], df["denominator"]
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         ratio = (num * scale / den).where(den > 0)
-    value = ratio.where(has_den.astype(bool), num)
+    value = ratio.where(has_den, num)
     value = value.where(np.isfinite(value.astype("float64")))
-    df["value"] = value.map(lambda v: round_sig(v) if pd.notna(v) else np.nan).astype("float64")
-    df["usable"] = _usable(df, has_den.astype(bool))
+    df["value"] = round_sig_array(value.to_numpy(dtype="float64", copy=True))
+    df["usable"] = _usable(df, has_den)
     return df
+
+
+def round_sig_array(values: np.ndarray) -> np.ndarray:
+    """`round_sig` of each value, in place (NaN stays NaN), formatted here rather than through a call
+    per value. A whole number below 10¹² is already its own 12-significant-digit form."""
+    with np.errstate(invalid="ignore"):
+        whole = (values == np.trunc(values)) & (np.abs(values) < 10.0**SIGNIFICANT_DIGITS)
+    todo = np.flatnonzero(np.isfinite(values) & ~whole)
+    spec = f".{SIGNIFICANT_DIGITS}g"  # round_sig's own formatting, for the finite non-zero values
+    values[todo] = [float(format(x, spec)) for x in values[todo].tolist()]
+    return values
 
 
 def _usable(df: pd.DataFrame, has_den: pd.Series) -> pd.Series:
@@ -167,7 +178,7 @@ def local_units(plan: Plan, years: list[int]) -> dict[int, frozenset[str]]:
 
 
 def _years(df: pd.DataFrame) -> list[int]:
-    return sorted({int(y) for y in df["year"]})
+    return sorted(int(y) for y in df["year"].unique())
 
 
 def district_aggregates(values: pd.DataFrame, plan: Plan) -> dict[tuple[int, str], Figure]:
@@ -179,19 +190,32 @@ def district_aggregates(values: pd.DataFrame, plan: Plan) -> dict[tuple[int, str
     listed in `districts_no_data`; districts that sent nothing are simply absent. `reporting` counts
     the districts used, of all the plan's districts (`expected`).
     """
-    df = with_values(values, plan)
+    return _district_aggregates(with_values(values, plan), plan)
+
+
+def _district_aggregates(df: pd.DataFrame, plan: Plan) -> dict[tuple[int, str], Figure]:
+    """`district_aggregates` of rows that already went through `with_values`."""
     units = local_units(plan, _years(df))
-    local = [a in units[int(y)] for a, y in zip(df["agency"], df["year"], strict=True)]
-    df = df[pd.Series(local, index=df.index, dtype=bool) & df["code"].isin(plan.measure_by_code)]
+    local = pd.Series(False, index=df.index)
+    for y, ids in units.items():
+        local |= (df["year"] == y) & df["agency"].isin(ids)
+    # in (year, code) order, each group's rows in their own order: the order pandas' groupby gives,
+    # so each sum adds the same numbers in the same order (a float sum depends on it), without a
+    # frame per group (35 measures × each year)
+    df = df[local & df["code"].isin(plan.measure_by_code)].sort_values(["year", "code"], kind="stable")
+    years, codes, agencies = df["year"].to_numpy(), df["code"].to_numpy(), df["agency"].to_numpy()
+    num, den = df["numerator"].to_numpy(), df["denominator"].to_numpy()
+    usable, no_data = df["usable"].to_numpy(), df["no_data"].to_numpy()
+    starts = np.flatnonzero((years[1:] != years[:-1]) | (codes[1:] != codes[:-1])) + 1
     out: dict[tuple[int, str], Figure] = {}
-    for key, g in df.groupby(["year", "code"], sort=True):
-        assert isinstance(key, tuple)
-        year, code = int(str(key[0])), str(key[1])
+    for lo, hi in itertools.pairwise([0, *starts.tolist(), len(df)] if len(df) else []):
+        year, code = int(years[lo]), str(codes[lo])
         m = plan.measure_by_code[code]
-        used = g[g["usable"]]
-        num_sum = float(used["numerator"].sum()) if len(used) else None
-        den_sum = float(used["denominator"].sum()) if len(used) and m.denominator else None
-        agg = rate(num_sum, den_sum, m.scale, has_denominator=bool(m.denominator)) if len(used) else None
+        used, nd, names = usable[lo:hi], no_data[lo:hi], agencies[lo:hi]
+        n_used = int(used.sum())
+        num_sum = float(num[lo:hi][used].sum()) if n_used else None
+        den_sum = float(den[lo:hi][used].sum()) if n_used and m.denominator else None
+        agg = rate(num_sum, den_sum, m.scale, has_denominator=bool(m.denominator)) if n_used else None
         out[(year, code)] = Figure(
             code=code,
             year=year,
@@ -201,10 +225,10 @@ def district_aggregates(values: pd.DataFrame, plan: Plan) -> dict[tuple[int, str
             source="districts" if agg is not None else "none",
             numerator_sum=num_sum,
             denominator_sum=den_sum,
-            districts_used=sorted(used["agency"]),
-            districts_excluded=sorted(g.loc[~g["usable"] & ~g["no_data"], "agency"]),
-            districts_no_data=sorted(g.loc[g["no_data"], "agency"]),
-            reporting=len(used),
+            districts_used=sorted(names[used].tolist()),
+            districts_excluded=sorted(names[~used & ~nd].tolist()),
+            districts_no_data=sorted(names[nd].tolist()),
+            reporting=n_used,
             expected=len(units[year]),
         )
     return out
@@ -213,12 +237,17 @@ def district_aggregates(values: pd.DataFrame, plan: Plan) -> dict[tuple[int, str
 def department_values(values: pd.DataFrame, plan: Plan) -> dict[tuple[int, str], float]:
     """The lead department's own province-wide value per (year, measure), where usable; the lead is
     the one of that year's edition (health took children's affairs over from labour in 2025)."""
-    df = with_values(values, plan)
-    leads = {y: {c: ind.lead for c, ind in year_plan(plan, y).indicator_of.items()} for y in _years(df)}
-    lead = [leads[int(y)].get(c) for y, c in zip(df["year"], df["code"], strict=True)]
-    df = df[
-        (df["agency"] == pd.Series(lead, index=df.index, dtype=object)) & df["usable"] & df["value"].notna()
-    ]
+    return _department_values(with_values(values, plan), plan)
+
+
+def _department_values(df: pd.DataFrame, plan: Plan) -> dict[tuple[int, str], float]:
+    """`department_values` of rows that already went through `with_values`."""
+    is_lead = pd.Series(False, index=df.index)
+    for y in _years(df):
+        leads = {c: ind.lead for c, ind in year_plan(plan, y).indicator_of.items()}
+        of_year = df["year"] == y
+        is_lead[of_year] = df.loc[of_year, "agency"] == df.loc[of_year, "code"].map(leads)
+    df = df[is_lead & df["usable"] & df["value"].notna()]
     return {(int(y), c): float(v) for y, c, v in zip(df["year"], df["code"], df["value"], strict=True)}
 
 
@@ -231,9 +260,14 @@ def differs(department: float, aggregate: float, tolerance: float) -> bool:
 
 def provincial_figures(values: pd.DataFrame, plan: Plan) -> dict[tuple[int, str], Figure]:
     """Official provincial figure per (year, measure): department where reported, else districts."""
-    figures = district_aggregates(values, plan)
+    return _provincial_figures(with_values(values, plan), plan)
+
+
+def _provincial_figures(df: pd.DataFrame, plan: Plan) -> dict[tuple[int, str], Figure]:
+    """`provincial_figures` of rows that already went through `with_values`."""
+    figures = _district_aggregates(df, plan)
     tol = plan.checks.reconciliation_tolerance
-    for key, dept in department_values(values, plan).items():
+    for key, dept in _department_values(df, plan).items():
         fig = figures.get(key)
         if fig is None:
             year, code = key
@@ -260,11 +294,15 @@ def series_by_code(figures: dict[tuple[int, str], Figure]) -> dict[str, dict[int
 
 def agency_series(values: pd.DataFrame, plan: Plan) -> dict[tuple[str, str], dict[int, float]]:
     """(agency, code) -> {year: own value} over usable rows: district trends and year-on-year checks."""
-    df = with_values(values, plan)
+    return _agency_series(with_values(values, plan))
+
+
+def _agency_series(df: pd.DataFrame) -> dict[tuple[str, str], dict[int, float]]:
+    """`agency_series` of rows that already went through `with_values`."""
     df = df[df["usable"] & df["value"].notna()]
     out: dict[tuple[str, str], dict[int, float]] = {}
-    for a, y, c, v in zip(df["agency"], df["year"], df["code"], df["value"], strict=True):
-        out.setdefault((a, c), {})[int(y)] = float(v)
+    for a, y, c, v in zip(df["agency"], df["year"].tolist(), df["code"], df["value"].tolist(), strict=True):
+        out.setdefault((a, c), {})[y] = v
     return out
 
 
@@ -304,5 +342,12 @@ class Trends:
 
 def trends(values: pd.DataFrame, plan: Plan) -> Trends:
     """The series of `values` (accepted rows of several years)."""
-    figures = provincial_figures(values, plan)
-    return Trends(values, series_by_code(figures), agency_series(values, plan), figures)
+    return trends_and_rows(values, plan)[0]
+
+
+def trends_and_rows(values: pd.DataFrame, plan: Plan) -> tuple[Trends, pd.DataFrame]:
+    """`trends`, and `with_values` of `values` it was computed from: a caller that reads more from
+    the rows (the year's no-data and small-number marks) need not compute them again."""
+    df = with_values(values, plan)
+    figures = _provincial_figures(df, plan)
+    return Trends(values, series_by_code(figures), _agency_series(df), figures), df

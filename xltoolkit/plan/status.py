@@ -70,7 +70,7 @@ STATUS_LABELS: dict[str, str] = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class StatusResult:
     """A measure's status for one year, with the components an officer needs to check it by hand."""
 
@@ -84,6 +84,34 @@ class StatusResult:
     cagr_observed: float | None = None
     cagr_required: float | None = None
     ratio: float | None = None
+
+    def __init__(
+        self,
+        status: str,
+        milestone_year: int | None,
+        target: float | None,
+        base_year: int | None = None,
+        base: float | None = None,
+        latest_year: int | None = None,
+        latest: float | None = None,
+        cagr_observed: float | None = None,
+        cagr_required: float | None = None,
+        ratio: float | None = None,
+    ) -> None:
+        # the generated __init__ of a frozen dataclass writes each field through object.__setattr__;
+        # one dict update is a fraction of that, and a national year makes one per unit and measure
+        self.__dict__.update(
+            status=status,
+            milestone_year=milestone_year,
+            target=target,
+            base_year=base_year,
+            base=base,
+            latest_year=latest_year,
+            latest=latest,
+            cagr_observed=cagr_observed,
+            cagr_required=cagr_required,
+            ratio=ratio,
+        )
 
     @property
     def label(self) -> str:
@@ -148,8 +176,16 @@ def assess(measure: Measure, series: Mapping[int, float | None], year: int) -> S
 
     Never raises on odd data: anything that cannot be judged is ``not_available``.
     """
-    milestone_year, target = measure.milestone(year)
-    data = clean_series(series, year)
+    return judge(measure, measure.milestone(year), clean_series(series, year))
+
+
+def judge(
+    measure: Measure, milestone: tuple[int | None, float | None], data: dict[int, float]
+) -> StatusResult:
+    """`assess` of a series already cleaned (`clean_series`) against a milestone already looked up
+    (`Measure.milestone`): both are the same for every unit of a year, which a national collection
+    judges once per unit and measure."""
+    milestone_year, target = milestone
     if target is None or not data:
         latest_year = max(data) if data else None
         return StatusResult(
