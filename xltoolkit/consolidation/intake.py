@@ -362,7 +362,7 @@ def consolidate(
             from xltoolkit.summary.workbook import write_summary
 
             with Ledger(ws, create=False) as led:  # the years' counts: former districts rebuilt
-                history = led.values(upto_year=year, plan_id=plan.id)
+                history = led.counts(upto_year=year, plan_id=plan.id)
             result.summary_path = write_summary(result, plan, out_path, history=history)
         except sqlite3.Error as e:
             raise ledger_error(e, layout.ledger_path(ws)) from None
