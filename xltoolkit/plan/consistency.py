@@ -6,6 +6,7 @@ table, entry and field so plan/messages.py can turn them into lines an officer c
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -60,7 +61,7 @@ def _measure_labels(
 def check_elements(plan: Plan) -> None:
     """Every element, source and rule reference resolves; messages name table, entry and field."""
     ids = [e.id for e in plan.data_elements]
-    dup = sorted({i for i in ids if ids.count(i) > 1})
+    dup = sorted({i for i, n in Counter(ids).items() if n > 1})
     if dup:
         raise ValueError(f"data_elements: mã số liệu bị trùng: {', '.join(dup)}")
     known, used = set(ids), set()
@@ -92,7 +93,7 @@ def check_elements(plan: Plan) -> None:
 def _check_rules(plan: Plan, known: set[str]) -> None:
     """The plan's own rules: unique ids, known elements, agency figures only where some unit has them."""
     rule_ids = [r.id for r in plan.validation_rules]
-    dup = sorted({i for i in rule_ids if rule_ids.count(i) > 1})
+    dup = sorted({i for i, n in Counter(rule_ids).items() if n > 1})
     if dup:
         raise ValueError(f"validation_rules: mã quy tắc bị trùng: {', '.join(dup)}")
     has_communes = any(a.communes for a in plan.agencies)
@@ -114,7 +115,7 @@ def _check_rules(plan: Plan, known: set[str]) -> None:
 def check_structure(plan: Plan) -> None:
     """Agencies, indicators, goals, measure codes and target years agree with each other and the period."""
     ids = [a.id for a in plan.agencies]
-    dup = {i for i in ids if ids.count(i) > 1}
+    dup = {i for i, n in Counter(ids).items() if n > 1}
     if dup:
         raise ValueError(f"agencies: mã cơ quan bị trùng: {', '.join(sorted(dup))}")
     codes = [a.code for a in plan.agencies if a.code]

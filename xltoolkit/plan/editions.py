@@ -10,6 +10,7 @@ edition's, so a caller switches editions with one line at its entry point.
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -40,7 +41,7 @@ def check_editions(plan: Plan) -> None:
     """Editions follow one another without overlap; every agency they name exists and is in force
     for the whole edition. Raises ValueError (a plan-file error naming the edition and field)."""
     ids = [a.id for a in plan.all_agencies]
-    dup = sorted({i for i in ids if ids.count(i) > 1})
+    dup = sorted({i for i, n in Counter(ids).items() if n > 1})
     if dup:
         raise ValueError(f"agencies: mã cơ quan bị trùng (kể cả trong editions): {', '.join(dup)}")
     by_id = {a.id: a for a in plan.all_agencies}
