@@ -15,6 +15,7 @@ from datetime import date, datetime
 from pathlib import PurePath
 from typing import Any
 
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
@@ -144,6 +145,36 @@ def put(
     if not isinstance(value, int | float | datetime) or isinstance(value, bool):
         fmt = None
     return style(cell, border=border, alignment=alignment, fmt=fmt)
+
+
+def body_cell(
+    ws: Worksheet,
+    row: int,
+    col: int,
+    value: Any,
+    fmt: str | None,
+    alignment: Alignment,
+    styles: dict[tuple[int, str | None], StyleArray],
+) -> None:
+    """`put` of a boxed table cell, for tables of thousands of rows: the same value and style, but
+    the cell is created with its style array (remembered per column and format in `styles`) and a
+    number or text is stored without openpyxl's type dispatch, which dominated a national summary."""
+    plain = value is None or (isinstance(value, int | float | str) and not isinstance(value, bool))
+    if not plain or (row, col) in ws._cells:
+        put(ws, row, col, value, fmt, border=BOX, alignment=alignment)
+        return
+    if not isinstance(value, int | float):
+        fmt = None
+    known = styles.get((col, fmt))
+    cell = Cell(ws, row=row, column=col, style_array=known)
+    ws._add_cell(cell)
+    if isinstance(value, int | float):
+        cell._value = value
+    elif value:  # a non-empty text (None and "" leave the cell empty)
+        cell._value = cell.check_string(value)
+        cell.data_type = "s"  # never a formula, whatever the first character is
+    if known is None:
+        styles[col, fmt] = StyleArray(style(cell, border=BOX, alignment=alignment, fmt=fmt)._style)
 
 
 def header_block(
@@ -302,11 +333,11 @@ def table(
     if header:
         ws.row_dimensions[header_row].height = 48
     r, lines = header_row, 1
+    styles: dict[tuple[int, str | None], StyleArray] = {}
     for i, (r, values) in enumerate(enumerate(rows, start=header_row + 1)):
         own = formats[i] if formats is not None and i < len(formats) else {}
         for j, (col, value) in enumerate(zip(cols, values, strict=True), start=first_col):
-            fmt = own.get(col.key, col.fmt)
-            put(ws, r, j, value, fmt, border=BOX, alignment=WRAP if col.wrap else CENTER)
+            body_cell(ws, r, j, value, own.get(col.key, col.fmt), WRAP if col.wrap else CENTER, styles)
             if isinstance(value, str) and (len(value) > col.width * CHARS_PER_WIDTH or "\n" in value):
                 lines = max(lines, text_lines(value, col.width))
         if lines > 1:
