@@ -156,25 +156,36 @@ def body_cell(
     alignment: Alignment,
     styles: dict[tuple[int, str | None], StyleArray],
 ) -> None:
-    """`put` of a boxed table cell, for tables of thousands of rows: the same value and style, but
-    the cell is created with its style array (remembered per column and format in `styles`) and a
-    number or text is stored without openpyxl's type dispatch, which dominated a national summary."""
-    plain = value is None or (isinstance(value, int | float | str) and not isinstance(value, bool))
-    if not plain or (row, col) in ws._cells:
+    """`put` of a boxed table cell, for tables of thousands of rows (a national summary has a quarter
+    of a million cells): the first cell of each column and format goes through `put`, the next ones
+    copy its style array and skip openpyxl's type dispatch and constructor, with the same result."""
+    kind = type(value)
+    number = kind is int or kind is float
+    if not (number or kind is str or value is None) or (row, col) in ws._cells:
         put(ws, row, col, value, fmt, border=BOX, alignment=alignment)
         return
-    if not isinstance(value, int | float):
-        fmt = None
-    known = styles.get((col, fmt))
-    cell = Cell(ws, row=row, column=col, style_array=known)
-    ws._add_cell(cell)
-    if isinstance(value, int | float):
-        cell._value = value
-    elif value:  # a non-empty text (None and "" leave the cell empty)
-        cell._value = cell.check_string(value)
-        cell.data_type = "s"  # never a formula, whatever the first character is
+    key = (col, fmt if number else None)
+    known = styles.get(key)
     if known is None:
-        styles[col, fmt] = StyleArray(style(cell, border=BOX, alignment=alignment, fmt=fmt)._style)
+        put(ws, row, col, value, fmt, border=BOX, alignment=alignment)
+        styles[key] = StyleArray(ws._cells[row, col]._style)
+        return
+    _new_cell(ws, row, col, value if number or value else None, known)
+
+
+def _new_cell(ws: Worksheet, row: int, col: int, value: float | str | None, style: StyleArray) -> None:
+    """What `ws.cell(row, col)` and `put` give a number, a text (never a formula, whatever its first
+    character) or nothing, filled slot by slot (openpyxl 3.1's Cell; a test compares whole tables
+    written both ways)."""
+    cell = Cell.__new__(Cell)
+    cell.parent, cell.row, cell.column = ws, row, col
+    cell._hyperlink = cell._comment = None
+    cell._style = StyleArray(style)
+    if isinstance(value, str):
+        cell._value, cell.data_type = cell.check_string(value), "s"
+    else:
+        cell._value, cell.data_type = value, "n"
+    ws._add_cell(cell)
 
 
 def header_block(
