@@ -149,7 +149,7 @@ def write_summary(
     """
     with _collector_paused():
         wb = build_summary(result, plan, history=history)
-        return save_atomic(wb, path)
+        return save_atomic(wb, path, compresslevel=1)
 
 
 @contextmanager
