@@ -94,7 +94,8 @@ def ranks(plan: Plan, result: ConsolidationResult) -> dict[str, dict[str, int]]:
                 by_code.setdefault(dm.code, []).append((d.agency, dm.value))
     for m in plan.measures:
         values = by_code.get(m.code, [])
-        ordered = sorted(values, key=lambda av: -av[1] if m.higher_is_better else av[1])
+        sign = -1 if m.higher_is_better else 1
+        ordered = sorted(values, key=lambda av: sign * av[1])
         r: dict[str, int] = {}
         for i, (agency, v) in enumerate(ordered):
             prev = ordered[i - 1] if i else None
