@@ -24,7 +24,17 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from xltoolkit.plan.model import Plan
 from xltoolkit.plan.status import STATUS_LABELS
-from xltoolkit.workbook.styles import BOX, CENTER, FONT, GREY, HEAD_FILL, MARGIN_IN, MARGIN_TB_IN, a4_page
+from xltoolkit.workbook.styles import (
+    BOX,
+    CENTER,
+    FONT,
+    GREY,
+    HEAD_FILL,
+    MARGIN_IN,
+    MARGIN_TB_IN,
+    StyleCache,
+    a4_page,
+)
 
 #: Every table's header row; data starts on the next row; column A holds the row key.
 TABLE_HEADER_ROW = 8
@@ -116,6 +126,15 @@ def style(
         cell.number_format = fmt
     cache[key] = (StyleArray(cell._style), (font, fill, border, alignment))
     return cell
+
+
+def restyle(cell: Any, attr: str, value: object) -> None:
+    """`setattr(cell, attr, value)` for a style attribute (font, fill...) of a cell already styled,
+    replayed from the workbook's `StyleCache`: colouring one column of a list of thousands of rows
+    would otherwise hash the style object once a cell."""
+    wb = cell.parent.parent
+    cache = wb.__dict__.setdefault("_xltk_restyle_cache", StyleCache())
+    cache.set(cell, attr, value)
 
 
 def put(
