@@ -3,6 +3,7 @@ openpyxl and through LibreOffice (the numbers an officer sees must be those of t
 
 from __future__ import annotations
 
+import gc
 import random
 import re
 import zipfile
@@ -466,6 +467,30 @@ def test_atomic_write(tmp_path: Path, result: ConsolidationResult, plan: Plan, m
     write_summary(result, plan, target)
     assert [p.name for p in tmp_path.iterdir()] == ["tong-hop.xlsx"]
     assert openpyxl.load_workbook(target)[MEASURES_SHEET]["A9"].value == result.measures[0].code
+
+
+def test_garbage_collector_given_back(
+    tmp_path: Path, result: ConsolidationResult, plan: Plan, monkeypatch
+) -> None:
+    """Writing pauses the garbage collector and leaves it as the caller had it, also on failure."""
+    seen = []
+
+    def full_disk(self):
+        seen.append(gc.isenabled())
+        raise OSError("disk full")
+
+    assert gc.isenabled()
+    monkeypatch.setattr(xlio.ExcelWriter, "save", full_disk)
+    with pytest.raises(OSError, match="disk full"):
+        write_summary(result, plan, tmp_path / "a.xlsx")
+    assert seen == [False] and gc.isenabled()
+    monkeypatch.undo()
+    gc.disable()
+    try:
+        write_summary(result, plan, tmp_path / "b.xlsx")
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
 
 
 @pytest.mark.libreoffice

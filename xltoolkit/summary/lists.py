@@ -28,6 +28,7 @@ from xltoolkit.summary.sheets import (
     page_setup,
     print_pages,
     put,
+    restyle,
     short_label,
     split_pages,
     status_cell,
@@ -260,9 +261,9 @@ def issues_sheet(ws: Worksheet, result: ConsolidationResult, plan: Plan) -> None
     for r in range(FIRST_ROW, last + 1):
         c = ws.cell(row=r, column=SEVERITY_COL)
         if c.value == SEVERITY_LABELS["error"]:
-            c.fill = STATUS_FILLS["deterioration"]
+            restyle(c, "fill", STATUS_FILLS["deterioration"])
         elif c.value == SEVERITY_LABELS["warning"]:
-            c.fill = STATUS_FILLS["moderate_progress"]
+            restyle(c, "fill", STATUS_FILLS["moderate_progress"])
     ws.column_dimensions[get_column_letter(ISSUE_CODE_COL)].hidden = True
     finish(
         ws,

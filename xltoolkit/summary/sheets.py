@@ -15,6 +15,7 @@ from datetime import date, datetime
 from pathlib import PurePath
 from typing import Any
 
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
@@ -23,7 +24,17 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from xltoolkit.plan.model import Plan
 from xltoolkit.plan.status import STATUS_LABELS
-from xltoolkit.workbook.styles import BOX, CENTER, FONT, GREY, HEAD_FILL, MARGIN_IN, MARGIN_TB_IN, a4_page
+from xltoolkit.workbook.styles import (
+    BOX,
+    CENTER,
+    FONT,
+    GREY,
+    HEAD_FILL,
+    MARGIN_IN,
+    MARGIN_TB_IN,
+    StyleCache,
+    a4_page,
+)
 
 #: Every table's header row; data starts on the next row; column A holds the row key.
 TABLE_HEADER_ROW = 8
@@ -117,6 +128,15 @@ def style(
     return cell
 
 
+def restyle(cell: Any, attr: str, value: object) -> None:
+    """`setattr(cell, attr, value)` for a style attribute (font, fill...) of a cell already styled,
+    replayed from the workbook's `StyleCache`: colouring one column of a list of thousands of rows
+    would otherwise hash the style object once a cell."""
+    wb = cell.parent.parent
+    cache = wb.__dict__.setdefault("_xltk_restyle_cache", StyleCache())
+    cache.set(cell, attr, value)
+
+
 def put(
     ws: Worksheet,
     row: int,
@@ -144,6 +164,47 @@ def put(
     if not isinstance(value, int | float | datetime) or isinstance(value, bool):
         fmt = None
     return style(cell, border=border, alignment=alignment, fmt=fmt)
+
+
+def body_cell(
+    ws: Worksheet,
+    row: int,
+    col: int,
+    value: Any,
+    fmt: str | None,
+    alignment: Alignment,
+    styles: dict[tuple[int, str | None], StyleArray],
+) -> None:
+    """`put` of a boxed table cell, for tables of thousands of rows (a national summary has a quarter
+    of a million cells): the first cell of each column and format goes through `put`, the next ones
+    copy its style array and skip openpyxl's type dispatch and constructor, with the same result."""
+    kind = type(value)
+    number = kind is int or kind is float
+    if not (number or kind is str or value is None) or (row, col) in ws._cells:
+        put(ws, row, col, value, fmt, border=BOX, alignment=alignment)
+        return
+    key = (col, fmt if number else None)
+    known = styles.get(key)
+    if known is None:
+        put(ws, row, col, value, fmt, border=BOX, alignment=alignment)
+        styles[key] = StyleArray(ws._cells[row, col]._style)
+        return
+    _new_cell(ws, row, col, value if number or value else None, known)
+
+
+def _new_cell(ws: Worksheet, row: int, col: int, value: float | str | None, style: StyleArray) -> None:
+    """What `ws.cell(row, col)` and `put` give a number, a text (never a formula, whatever its first
+    character) or nothing, filled slot by slot (openpyxl 3.1's Cell; a test compares whole tables
+    written both ways)."""
+    cell = Cell.__new__(Cell)
+    cell.parent, cell.row, cell.column = ws, row, col
+    cell._hyperlink = cell._comment = None
+    cell._style = StyleArray(style)
+    if isinstance(value, str):
+        cell._value, cell.data_type = cell.check_string(value), "s"
+    else:
+        cell._value, cell.data_type = value, "n"
+    ws._add_cell(cell)
 
 
 def header_block(
@@ -302,11 +363,11 @@ def table(
     if header:
         ws.row_dimensions[header_row].height = 48
     r, lines = header_row, 1
+    styles: dict[tuple[int, str | None], StyleArray] = {}
     for i, (r, values) in enumerate(enumerate(rows, start=header_row + 1)):
         own = formats[i] if formats is not None and i < len(formats) else {}
         for j, (col, value) in enumerate(zip(cols, values, strict=True), start=first_col):
-            fmt = own.get(col.key, col.fmt)
-            put(ws, r, j, value, fmt, border=BOX, alignment=WRAP if col.wrap else CENTER)
+            body_cell(ws, r, j, value, own.get(col.key, col.fmt), WRAP if col.wrap else CENTER, styles)
             if isinstance(value, str) and (len(value) > col.width * CHARS_PER_WIDTH or "\n" in value):
                 lines = max(lines, text_lines(value, col.width))
         if lines > 1:

@@ -94,7 +94,8 @@ def ranks(plan: Plan, result: ConsolidationResult) -> dict[str, dict[str, int]]:
                 by_code.setdefault(dm.code, []).append((d.agency, dm.value))
     for m in plan.measures:
         values = by_code.get(m.code, [])
-        ordered = sorted(values, key=lambda av: -av[1] if m.higher_is_better else av[1])
+        sign = -1 if m.higher_is_better else 1
+        ordered = sorted(values, key=lambda av: sign * av[1])
         r: dict[str, int] = {}
         for i, (agency, v) in enumerate(ordered):
             prev = ordered[i - 1] if i else None
@@ -126,18 +127,20 @@ def attention(plan: Plan, result: ConsolidationResult) -> list[Attention]:
     for d in result.districts:
         a = Attention(d.agency)
         for dm in d.measures:
-            m = plan.measure_by_code.get(dm.code)
-            if m is None:
-                continue
-            if unit_verdict(m, dm, result.year) == "not_met":
-                a.not_met.append(m.code)
-            r = rk.get(m.code, {})
-            if d.agency not in r or m.code not in grouped:
+            r = rk.get(dm.code, {})
+            if dm.code not in plan.measure_by_code or d.agency not in r or dm.code not in grouped:
                 continue
             a.ranked += 1
             if r[d.agency] > len(r) - BOTTOM:
-                a.last.append(m.code)
+                a.last.append(dm.code)
         if a.ranked and len(a.last) >= ATTENTION_SHARE * a.ranked:
+            # judged for the units listed only: a national year has ~100,000 unit values
+            a.not_met = [
+                dm.code
+                for dm in d.measures
+                if dm.code in plan.measure_by_code
+                and unit_verdict(plan.measure_by_code[dm.code], dm, result.year) == "not_met"
+            ]
             out.append(a)
     rank = {d.id: i for i, d in enumerate(plan.districts)}
     return sorted(out, key=lambda a: (-len(a.last) / a.ranked, rank.get(a.agency, len(rank))))

@@ -36,6 +36,9 @@ bounded (older superseded files counted in one row, issue rows capped), so a lar
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -144,8 +147,24 @@ def write_summary(
     `history`: the accepted values of the years up to this one (the ledger's `values(upto_year=…)`),
     from which the former districts are rebuilt («Theo huyện cũ»); the result alone has no counts.
     """
-    wb = build_summary(result, plan, history=history)
-    return save_atomic(wb, path)
+    with _collector_paused():
+        wb = build_summary(result, plan, history=history)
+        return save_atomic(wb, path, compresslevel=1)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection while the workbook is built and saved: every cell stays alive
+    until the file is written, yet the hundreds of thousands of a national year make the collector
+    walk them and the consolidation result again and again, freeing nothing. A collector the
+    caller (or another thread) had disabled is left disabled."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def write_workspace_summary(workspace: str | Path, year: int, plan: Plan, path: str | Path) -> Path:

@@ -57,13 +57,17 @@ def write_atomic(path: str | Path, write: Callable[[Path], None]) -> Path:
     return target
 
 
-def _save_as_set(wb: Workbook, path: Path) -> None:
+def _save_as_set(wb: Workbook, path: Path, compresslevel: int | None = None) -> None:
     """Save keeping the document properties as set: `Workbook.save` stamps the current time as
     'modified', so two runs a second apart would give different files for the same content."""
-    with ZipFile(path, "w", ZIP_DEFLATED, allowZip64=True) as archive:
+    with ZipFile(path, "w", ZIP_DEFLATED, allowZip64=True, compresslevel=compresslevel) as archive:
         ExcelWriter(wb, archive).save()
 
 
-def save_atomic(wb: Workbook, path: str | Path) -> Path:
-    """Write `wb` to `path` atomically, with its document properties exactly as set."""
-    return write_atomic(path, lambda tmp: _save_as_set(wb, tmp))
+def save_atomic(wb: Workbook, path: str | Path, *, compresslevel: int | None = None) -> Path:
+    """Write `wb` to `path` atomically, with its document properties exactly as set.
+
+    `compresslevel`: zlib's deflate level (None: its default). The lowest level suits a workbook
+    of hundreds of thousands of cells: a somewhat larger file, compressed much faster.
+    """
+    return write_atomic(path, lambda tmp: _save_as_set(wb, tmp, compresslevel))
