@@ -36,9 +36,6 @@ bounded (older superseded files counted in one row, issue rows capped), so a lar
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -87,6 +84,7 @@ from xltoolkit.summary.overview import (
     overview_sheet,
 )
 from xltoolkit.summary.units import RANKING_SHEET, SCORECARD_SHEET, ranking_sheet, scorecard_sheet
+from xltoolkit.validation.batch import gc_paused
 from xltoolkit.workbook.styles import FONT
 from xltoolkit.workbook.xlio import FIXED_TIME, save_atomic
 
@@ -144,27 +142,14 @@ def write_summary(
 
     The same result and plan always give the same workbook content (fixed document properties, sorted
     rows), so a re-run does not look like a new report. `result.summary_path` is left to the caller.
-    `history`: the accepted values of the years up to this one (the ledger's `values(upto_year=…)`),
+    `history`: the accepted counts of the years up to this one (the ledger's `counts(upto_year=…)`),
     from which the former districts are rebuilt («Theo huyện cũ»); the result alone has no counts.
     """
-    with _collector_paused():
+    # no cyclic collection while built and saved: every cell lives until the file is written, and
+    # the collector would walk the hundreds of thousands of a national year again and again
+    with gc_paused():
         wb = build_summary(result, plan, history=history)
         return save_atomic(wb, path, compresslevel=1)
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """No cyclic garbage collection while the workbook is built and saved: every cell stays alive
-    until the file is written, yet the hundreds of thousands of a national year make the collector
-    walk them and the consolidation result again and again, freeing nothing. A collector the
-    caller (or another thread) had disabled is left disabled."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def write_workspace_summary(workspace: str | Path, year: int, plan: Plan, path: str | Path) -> Path:
@@ -176,7 +161,7 @@ def write_workspace_summary(workspace: str | Path, year: int, plan: Plan, path: 
     year_plan = plan.for_year(year)
     with Ledger(workspace, create=False) as led:
         result = build_result(led, year_plan, year)
-        history = led.values(upto_year=year, plan_id=year_plan.id)
+        history = led.counts(upto_year=year, plan_id=year_plan.id)
     return write_summary(result, year_plan, path, history=history)
 
 
