@@ -11,6 +11,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from xltoolkit.cli.main import main
 from xltoolkit.consolidation import ledger
@@ -395,6 +397,8 @@ def test_process_pool_gives_the_same_result(tmp_path: Path, corpus, plan: Plan, 
 
     src = folder(tmp_path, corpus, {f"{k}.xlsx": k for k in (*DISTRICTS, "so-ldtbxh", "corrupt", "tampered")})
     monkeypatch.setattr(mod, "POOL_CHUNK", 2)  # several chunks, so order across workers matters
+    monkeypatch.setattr(mod, "POOL_MIN_CHUNK", 1)
+    assert len(mod.pool_chunks(list(range(8)), 2)) > 2
     monkeypatch.setenv("XLTOOLKIT_WORKERS", "2")
     assert mod.pool_size(6) == 2
     pooled = consolidate(src, YEAR, plan=plan, workspace=tmp_path / "p", output=tmp_path / "s.xlsx").to_dict()
@@ -403,6 +407,23 @@ def test_process_pool_gives_the_same_result(tmp_path: Path, corpus, plan: Plan, 
     serial = consolidate(src, YEAR, plan=plan, workspace=tmp_path / "s", output=tmp_path / "s.xlsx").to_dict()
     assert pooled == serial
     assert [f["path"] for f in pooled["files"]] == [f["path"] for f in serial["files"]]
+
+
+@settings(max_examples=300, deadline=None)
+@given(n=st.integers(0, 5000), workers=st.integers(1, 8))
+def test_pool_chunks_cover_every_file_once_in_order(n: int, workers: int) -> None:
+    """The chunks handed to the workers are the files in order, none lost or repeated; large while
+    much is left, never above POOL_CHUNK, and shrinking (not below POOL_MIN_CHUNK but the last)."""
+    from xltoolkit.consolidation.intake import POOL_CHUNK, POOL_MIN_CHUNK, pool_chunks
+
+    chunks = pool_chunks(list(range(n)), workers)
+    assert [i for c in chunks for i in c] == list(range(n))
+    sizes = [len(c) for c in chunks]
+    assert all(0 < s <= POOL_CHUNK for s in sizes)
+    assert all(s >= POOL_MIN_CHUNK for s in sizes[:-1])
+    assert sizes == sorted(sizes, reverse=True)
+    if n >= 4 * workers * POOL_CHUNK:
+        assert sizes[0] == POOL_CHUNK and sizes[-2] <= POOL_CHUNK // 2
 
 
 # -------------------------------------------------------------------------------------------- the CLI

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import shutil
 import struct
-import time
 import zipfile
 from pathlib import Path
 
@@ -15,7 +14,8 @@ from hypothesis import strategies as st
 
 from xltoolkit.plan.model import Plan
 from xltoolkit.template.render import template_filename
-from xltoolkit.validation.ooxml import _CELL_F, _formula_cells
+from xltoolkit.validation import ooxml
+from xltoolkit.validation.ooxml import _CELL_F, _formula_cells, read_member
 from xltoolkit.validation.read import FileRefused, read_file, scan_sheet
 from xltoolkit.validation.validate import validate_paths, validate_workbook
 from xltoolkit.workbook.layout import DATA_SHEET, build_layout
@@ -180,30 +180,6 @@ def test_lying_size_header_is_caught(filled: Path, tmp_path: Path) -> None:
     assert [i.code for i in f.issues] == ["corrupt-zip"]
 
 
-def test_calamine_is_faster_than_openpyxl(filled: Path, tmp_path: Path, capsys) -> None:
-    copies = []
-    for i in range(20):
-        p = tmp_path / f"c{i}.xlsx"
-        shutil.copy(filled, p)
-        copies.append(p)
-    timings = {}
-    for engine in ("calamine", "openpyxl"):
-        t = time.perf_counter()
-        for p in copies:
-            read_file(p, engine=engine)
-        timings[engine] = (time.perf_counter() - t) / len(copies) * 1000
-    t = time.perf_counter()
-    report = validate_paths(copies)
-    per_file = (time.perf_counter() - t) / len(copies) * 1000
-    with capsys.disabled():
-        print(
-            f"\nread ms/file: calamine {timings['calamine']:.2f}, openpyxl {timings['openpyxl']:.2f}; "
-            f"validate_paths {per_file:.2f} ms/file"
-        )
-    assert timings["calamine"] < timings["openpyxl"]
-    assert len(report.files) == 20 and report.files[0].valid
-
-
 def test_scan_and_full_defusedxml_parse_agree(filled: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import xltoolkit.validation.ooxml as ooxml
 
@@ -219,3 +195,99 @@ def test_scan_and_full_defusedxml_parse_agree(filled: Path, monkeypatch: pytest.
             other.protected,
             other.state,
         ), name
+
+
+def _central_entry(data: bytearray, part: str) -> int:
+    pos = data.find(b"PK\x01\x02")
+    while pos != -1:
+        name_len = struct.unpack_from("<H", data, pos + 28)[0]
+        if data[pos + 46 : pos + 46 + name_len] == part.encode():
+            return pos
+        pos = data.find(b"PK\x01\x02", pos + 4)
+    raise AssertionError(part)
+
+
+def test_members_repeated_across_files_read_alike(filled: Path, tmp_path: Path) -> None:
+    """The second file of a template is served its unchanged parts from the run's cache, and reads
+    exactly as the first did (values, formulas, merges, names)."""
+    twin = tmp_path / "twin.xlsx"
+    shutil.copy(filled, twin)
+    ooxml._INFLATED.clear()
+    _, first = read_file(filled)
+    assert any(b"<styleSheet" in v for v in ooxml._INFLATED.values())
+    _, second = read_file(twin)
+    assert second.names == first.names
+    for name, sd in first.sheets.items():
+        other = second.sheets[name]
+        assert (other.grid, other.formulas, other.merges, other.protected) == (
+            sd.grid,
+            sd.formulas,
+            sd.merges,
+            sd.protected,
+        )
+
+
+@pytest.mark.parametrize("lie", ["crc", "size"])
+def test_a_cached_member_with_a_lying_directory_is_refused(filled: Path, tmp_path: Path, lie: str) -> None:
+    """A member whose stream was inflated before, but whose directory entry now lies about its CRC
+    or size, fails as it would the first time: the cache never vouches for a different entry."""
+    read_file(filled)  # the styles part is now cached
+    out = tmp_path / f"lying-{lie}.xlsx"
+    data = bytearray(filled.read_bytes())
+    pos = _central_entry(data, "xl/styles.xml")
+    if lie == "crc":
+        crc = struct.unpack_from("<I", data, pos + 16)[0]
+        struct.pack_into("<I", data, pos + 16, crc ^ 0x5A5A5A5A)
+    else:
+        size = struct.unpack_from("<I", data, pos + 24)[0]
+        struct.pack_into("<I", data, pos + 24, size - 7)
+    out.write_bytes(bytes(data))
+    f = validate_paths([out]).files[0]
+    assert [i.code for i in f.issues] == ["corrupt-zip"]
+
+
+_MEMBER = st.binary(max_size=300) | st.sampled_from([b"<a/>" * 50, b"x" * 1000, b""])
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    contents=st.lists(_MEMBER, min_size=1, max_size=4),
+    crc_flip=st.integers(0, 2**32 - 1),
+    size_delta=st.integers(-3, 3),
+    victim=st.integers(0, 3),
+)
+def test_read_member_behaves_as_zipfile(
+    contents: list[bytes], crc_flip: int, size_delta: int, victim: int
+) -> None:
+    """Whatever the cache holds, read_member gives what zipfile.read gives, or refuses where it
+    raises: the same streams are read twice, the second time with one directory entry altered."""
+    import io
+
+    def build(lying: bool) -> bytes:
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+            for i, c in enumerate(contents):
+                z.writestr(f"m{i}.xml", c)
+        data = bytearray(buf.getvalue())
+        if lying:
+            pos = _central_entry(data, f"m{victim % len(contents)}.xml")
+            crc = struct.unpack_from("<I", data, pos + 16)[0]
+            struct.pack_into("<I", data, pos + 16, crc ^ crc_flip)
+            size = struct.unpack_from("<I", data, pos + 24)[0]
+            struct.pack_into("<I", data, pos + 24, max(size + size_delta, 0))
+        return bytes(data)
+
+    for lying in (False, True):
+        z = zipfile.ZipFile(io.BytesIO(build(lying)))
+        for i in range(len(contents)):
+            name = f"m{i}.xml"
+            try:
+                expected: bytes | None = zipfile.ZipFile(io.BytesIO(build(lying))).read(name)
+            except (zipfile.BadZipFile, OSError, EOFError, ValueError, zipfile.LargeZipFile):
+                expected = None
+            try:
+                got: bytes | None = read_member(z, name)
+            except FileRefused as refused:
+                assert refused.issue.code == "corrupt-zip"
+                got = None
+            assert got == expected

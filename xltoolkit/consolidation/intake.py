@@ -174,6 +174,7 @@ def _crashed(path: Path, err: BaseException) -> Any:
 #: Below this many new files a process pool costs more than it saves.
 POOL_MIN_FILES = 300
 POOL_CHUNK = 150
+POOL_MIN_CHUNK = 25
 _POOL_ARGS: tuple[Plan, AgencySeries, bytes | None] | None = None  # inherited by forked workers
 
 
@@ -195,6 +196,22 @@ def pool_size(n_files: int) -> int:
         return 1
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     return max(1, min(cores, 8))
+
+
+def pool_chunks(paths: list[T], workers: int) -> list[list[T]]:
+    """`paths` cut into consecutive chunks of at most POOL_CHUNK, shrinking towards the end.
+
+    Each chunk carries a fixed cost (its own batch of checks), so chunks are large while much work
+    remains; the last ones are small so that no worker is left alone on a long chunk while the
+    others idle. A chunk is never smaller than POOL_MIN_CHUNK files."""
+    chunks: list[list[T]] = []
+    at = 0
+    while at < len(paths):
+        left = len(paths) - at
+        size = max(POOL_MIN_CHUNK, min(POOL_CHUNK, left // (2 * max(workers, 1))))
+        chunks.append(paths[at : at + size])
+        at += size
+    return chunks
 
 
 def _validate_chunk(paths: list[Path]) -> list[Any]:
@@ -219,7 +236,7 @@ def _validate(
         return _validate_serial(paths, plan, history, secret), done
     import xltoolkit.validation.validate  # noqa: F401  (imported once here, inherited by the workers)
 
-    chunks = [paths[i : i + POOL_CHUNK] for i in range(0, len(paths), POOL_CHUNK)]
+    chunks = pool_chunks(paths, workers)
     _POOL_ARGS = (plan, history, secret)
     try:
         ctx = multiprocessing.get_context("fork")

@@ -196,6 +196,11 @@ def _indexed_after(conn: sqlite3.Connection, table: str, adding: int) -> Iterato
         conn.execute(sql)
 
 
+def _pk2(row: tuple[Any, ...]) -> tuple[Any, Any]:
+    """(sha256, code) of an observations row, (sha256, element) of an elements row: their keys."""
+    return row[0], row[3]
+
+
 class Ledger:
     """The workspace's archive folder and SQLite database. Use as a context manager."""
 
@@ -325,6 +330,10 @@ class Ledger:
             " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             rows,
         )
+        # In primary-key order, the key index grows at its end instead of splitting pages all over;
+        # the sort is stable, so of two rows with one key the same one is kept as before.
+        obs.sort(key=_pk2)
+        els.sort(key=_pk2)
         with _indexed_after(conn, "observations", len(obs)):
             conn.executemany(
                 "INSERT OR IGNORE INTO observations (sha256, agency, year, code, numerator, denominator,"

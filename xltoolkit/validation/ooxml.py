@@ -9,7 +9,9 @@ far cheaper than defusedxml's pure-Python parser, and it runs for every file of 
 
 from __future__ import annotations
 
+import io
 import re
+import struct
 import zipfile
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -46,11 +48,59 @@ def refuse(code: str, **kw: Any) -> FileRefused:
 
 
 def read_member(z: zipfile.ZipFile, name: str) -> bytes:
-    """Inflate one member; zipfile stops at the declared size and checks the CRC (lying headers fail)."""
+    """Inflate one member; zipfile stops at the declared size and checks the CRC (lying headers fail).
+
+    Small members are served from `_INFLATED` when their compressed bytes, method, size and CRC are
+    those of a member inflated before: the files of a run repeat the workbook part, styles,
+    properties and the unchanged sheets of their template byte for byte, and inflating the same
+    stream again can only give the same bytes (which passed the same CRC check then).
+    """
     try:
-        return z.read(name)
+        info = z.getinfo(name)
+        key = _stream_key(z, info)
+        if key is not None and (hit := _INFLATED.get(key)) is not None:
+            return hit
+        data = z.read(info)
     except (KeyError, zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError):
         raise refuse("corrupt-zip") from None
+    if key is not None:
+        _remember(key, data)
+    return data
+
+
+#: (method, CRC, size, compressed stream) -> inflated bytes; bounded by INFLATED_BUDGET bytes.
+_INFLATED: dict[tuple[int, int, int, bytes], bytes] = {}
+_INFLATED_BYTES = [0]
+INFLATED_BUDGET = 32 * 2**20
+CACHED_MEMBER_BYTES = 64 * 2**10
+_LOCAL_HEADER = struct.Struct("<4s22xHH")  # signature, then the name and extra field lengths
+
+
+def _stream_key(z: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[int, int, int, bytes] | None:
+    """The member's compressed stream as a cache key (None: too big to cache, or not in memory)."""
+    if info.file_size > CACHED_MEMBER_BYTES or not isinstance(z.fp, io.BytesIO):
+        return None
+    buf = z.fp.getbuffer()
+    try:
+        at = info.header_offset
+        sig, n_name, n_extra = _LOCAL_HEADER.unpack_from(buf, at)
+        if sig != b"PK\x03\x04":
+            return None  # zipfile.read() reports it
+        start = at + _LOCAL_HEADER.size + n_name + n_extra
+        stream = bytes(buf[start : start + info.compress_size])
+    except struct.error:
+        return None
+    finally:
+        buf.release()
+    return info.compress_type, info.CRC, info.file_size, stream
+
+
+def _remember(key: tuple[int, int, int, bytes], data: bytes) -> None:
+    if _INFLATED_BYTES[0] + len(data) > INFLATED_BUDGET:
+        _INFLATED.clear()
+        _INFLATED_BYTES[0] = 0
+    _INFLATED[key] = data
+    _INFLATED_BYTES[0] += len(data) + len(key[3])
 
 
 def parse_xml(data: bytes) -> Any:
