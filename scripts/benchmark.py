@@ -7,11 +7,13 @@ workbook for each of the country's 3,321 communes), against a plain per-file bas
 
 National run: the bundled plan as the 2025 edition has it, with the 3,321 communes of
 `scripts/national_units.py` as its reporting agencies; one commune's template is generated and
-filled, and 3,321 workbooks are derived from it by rewriting each commune's identity texts,
-metadata and fingerprint in the sheet XML (cached like the variants). They are consolidated
-through the same `consolidate(folder, 2025, plan=national_plan)` as any other run. The baseline
-reads the first `--national-baseline` of them (default 300: the whole set would take minutes)
-and its time is extrapolated per file to 3,321, which the output says.
+filled, saved through LibreOffice (as the 3,300 set is: returns come back saved by an office
+suite, with a shared string table and cached formula values), and 3,321 workbooks are derived from
+it by rewriting each commune's identity texts, metadata and fingerprint in the package XML (cached
+like the variants; without LibreOffice the seed stays as openpyxl wrote it, and the output says so).
+They are consolidated through the same `consolidate(folder, 2025, plan=national_plan)` as any
+other run. The baseline reads the first `--national-baseline` of them (default 300: the whole set
+would take minutes) and its time is extrapolated per file to 3,321, which the output says.
 
 Workbooks: the seeded sample of one year (26 files saved by LibreOffice, with its typos and its
 resubmission) is generated once; 3,300 distinct variants are derived from it by rewriting the
@@ -308,19 +310,24 @@ def prepare_national(cache: Path, seed: int) -> tuple[Path, Path]:
 
     from national_units import make_national_files, national_plan
 
+    from xltoolkit.demo import libreoffice
     from xltoolkit.workbook.layout import TEMPLATE_VERSION
 
     t = time.perf_counter()
     plan = national_plan()
-    where = cache / f"national-seed{seed}-t{TEMPLATE_VERSION}-{plan.digest}"
+    saved_by = "libreoffice" if libreoffice.available() else "openpyxl"
+    where = cache / f"national-seed{seed}-t{TEMPLATE_VERSION}-{plan.digest}-{saved_by}"
     plan_path = where / "plan.pickle"
     folder = where / "files"
     if not (where / "complete").exists():
         shutil.rmtree(where, ignore_errors=True)
         where.mkdir(parents=True)
-        files = make_national_files(folder, plan, seed=seed, workers=os.cpu_count() or 2)
+        files = make_national_files(
+            folder, plan, seed=seed, workers=os.cpu_count() or 2, office_suite=saved_by == "libreoffice"
+        )
         dt = time.perf_counter() - t
-        print(f"  cả nước: {len(files)} tệp của {len(files)} xã/phường, {dt:.1f} s")
+        n = len(files)
+        print(f"  cả nước: {n} tệp của {n} xã/phường (tệp gốc lưu bằng {saved_by}), {dt:.1f} s")
         with open(plan_path, "wb") as f:
             pickle.dump(plan, f)
         (where / "complete").touch()

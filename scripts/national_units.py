@@ -99,6 +99,7 @@ if __name__ == "__main__":
 _INLINE = re.compile(
     rb'<c r="([A-Z]{1,3}[0-9]+)"([^>]*)><is><t(?: xml:space="preserve")?>([^<]*)</t></is></c>'
 )
+SHARED_STRINGS = "xl/sharedStrings.xml"
 _WORK: dict[str, Any] = {}  # set before the pool forks: plan, seed texts and members, secret
 
 
@@ -130,26 +131,69 @@ def _changes(
     return out
 
 
-def _rewrite(data: bytes, cells: dict[str, str], old: dict[str, Any]) -> bytes:
-    """Inline-string cells of one sheet part replaced by their new text (openpyxl writes inline)."""
+_SHARED_CELL = re.compile(rb'<c r="([A-Z]{1,3}[0-9]+)"([^>]*\bt="s"[^>]*)><v>([0-9]+)</v></c>')
+_SI = re.compile(rb"<si>(.*?)</si>", re.S)
+_SI_TEXT = re.compile(rb"<t(?: [^>]*)?>([^<]*)</t>")
+
+
+def shared_strings(data: bytes) -> list[str]:
+    """The plain texts of a shared string table (runs joined), as the cells index them."""
+    from html import unescape
+
+    return [unescape(b"".join(_SI_TEXT.findall(m.group(1))).decode()) for m in _SI.finditer(data)]
+
+
+def _rewrite(
+    data: bytes, cells: dict[str, str], old: dict[str, Any], strings: list[str], added: list[str]
+) -> bytes:
+    """One sheet part with the texts of `cells` replaced: inline strings in place (as openpyxl
+    writes them); shared-string cells (as Excel and LibreOffice write them) pointed at new entries
+    appended to the table (`added`), so a string the seed shares with an unchanged cell stays."""
     from html import unescape  # numeric character references too (openpyxl writes non-ASCII so)
     from xml.sax.saxutils import escape
 
     done: set[str] = set()
 
-    def sub(m: re.Match[bytes]) -> bytes:
+    def check(ref: str, text: str) -> None:
+        if text != old[ref]:
+            raise ValueError(f"{ref}: the seed file does not hold the layout's text")
+        done.add(ref)
+
+    def inline(m: re.Match[bytes]) -> bytes:
         ref = m.group(1).decode()
         if ref not in cells:
             return m.group(0)
-        if unescape(m.group(3).decode()) != old[ref]:
-            raise ValueError(f"{ref}: the seed file does not hold the layout's text")
-        done.add(ref)
+        check(ref, unescape(m.group(3).decode()))
         return b'<c r="%s"%s><is><t>%s</t></is></c>' % (m.group(1), m.group(2), escape(cells[ref]).encode())
 
-    out = _INLINE.sub(sub, data)
+    def shared(m: re.Match[bytes]) -> bytes:
+        ref = m.group(1).decode()
+        if ref not in cells:
+            return m.group(0)
+        check(ref, strings[int(m.group(3))])
+        added.append(cells[ref])
+        return b'<c r="%s"%s><v>%d</v></c>' % (m.group(1), m.group(2), len(strings) + len(added) - 1)
+
+    out = _SHARED_CELL.sub(shared, _INLINE.sub(inline, data))
     if done != cells.keys():
-        raise ValueError(f"cells not found as inline text: {sorted(cells.keys() - done)[:5]}")
+        raise ValueError(f"cells not found as text: {sorted(cells.keys() - done)[:5]}")
     return out
+
+
+def _append_strings(data: bytes, added: list[str]) -> bytes:
+    """The shared string table with `added` at its end and its counts raised to match."""
+    from xml.sax.saxutils import escape
+
+    if not added:
+        return data
+    items = b"".join(b'<si><t xml:space="preserve">%s</t></si>' % escape(t).encode() for t in added)
+    end = data.rindex(b"</sst>")
+    data = data[:end] + items + data[end:]
+
+    def more(m: re.Match[bytes]) -> bytes:
+        return m.group(1) + str(int(m.group(2)) + len(added)).encode() + m.group(3)
+
+    return re.sub(rb'(\b(?:count|uniqueCount)=")([0-9]+)(")', more, data, count=2)
 
 
 def _derive_national(job: tuple[str, str, int, float]) -> str:
@@ -173,10 +217,18 @@ def _derive_national(job: tuple[str, str, int, float]) -> str:
         seed_of[sheet_of[sheet]][ref] = text
     title = f"Báo cáo năm {plan.year} - {plan.body_name(agency)}"
     budget_member, budget_ref = _WORK["budget"]
+    strings: list[str] = _WORK["strings"]
+    added: list[str] = []
+    parts = {}
+    for info, data in members:
+        if info.filename in by_member:
+            data = _rewrite(data, by_member[info.filename], seed_of[info.filename], strings, added)
+        parts[info.filename] = data
+    if SHARED_STRINGS in parts:
+        parts[SHARED_STRINGS] = _append_strings(parts[SHARED_STRINGS], added)
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
-        for info, data in members:
-            if info.filename in by_member:
-                data = _rewrite(data, by_member[info.filename], seed_of[info.filename])
+        for info, _ in members:
+            data = parts[info.filename]
             if info.filename == "docProps/core.xml":
                 data = data.replace(escape(_WORK["title"]).encode(), escape(title).encode())
             if info.filename == budget_member:
@@ -224,10 +276,21 @@ def seed_workbook(plan: Plan, agency_id: str, path: Path, seed: int, secret: byt
 
 
 def make_national_files(
-    folder: Path, plan: Plan, *, seed: int = 7, workers: int = 2, limit: int | None = None
+    folder: Path,
+    plan: Plan,
+    *,
+    seed: int = 7,
+    workers: int = 2,
+    limit: int | None = None,
+    office_suite: bool = True,
 ) -> list[Path]:
     """One returned workbook per commune of `plan` (the first `limit` ones), derived from one filled
-    commune workbook: same values, each with its own identity and fingerprint."""
+    commune workbook: same values, each with its own identity and fingerprint.
+
+    With `office_suite` the filled seed is first saved through LibreOffice, as the returns of a real
+    collection are saved by Excel, LibreOffice or WPS (texts in a shared string table, formulas with
+    cached values); without it, the files are as openpyxl writes them (inline strings, no cached
+    values), which no office suite sends back."""
     from concurrent.futures import ProcessPoolExecutor
 
     from xltoolkit import config
@@ -239,10 +302,15 @@ def make_national_files(
     seed_path = folder.parent / "seed-commune.xlsx"
     first = communes[0]
     seed_workbook(plan, first.id, seed_path, seed, secret)
+    if office_suite:  # saved as an officer's office suite saves a return (shared strings, cached values)
+        from xltoolkit.demo import libreoffice
+
+        seed_path = libreoffice.resave([seed_path], folder.parent / "seed-saved")[0]
     lay = build_layout(plan, first, plan.year)
     with zipfile.ZipFile(seed_path) as z:
         members = [(info, z.read(info)) for info in z.infolist()]
         sheet_of = sheet_members(z)
+        strings = shared_strings(z.read(SHARED_STRINGS)) if SHARED_STRINGS in z.NameToInfo else []
     budget = next(i for i in lay.inputs if i.kind == "budget_state")
     _WORK.update(
         plan=plan,
@@ -252,6 +320,7 @@ def make_national_files(
         title=f"Báo cáo năm {plan.year} - {plan.body_name(first)}",
         budget=(sheet_of[budget.sheet], budget.ref),
         sheets=sheet_of,
+        strings=strings,
     )
     deadline = datetime(plan.year, 12, 15, 17, 0)
     jobs = [

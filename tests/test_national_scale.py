@@ -102,3 +102,29 @@ def test_rules_batched_by_shape_agree_with_the_evaluator_file_by_file(
         want |= {(pos, v.rule) for v in broken}
     frame, owners = rule_frame(view, files)
     assert {(owners[i][0], owners[i][1].id) for i in run_rule_checks(frame)} == want
+
+
+@pytest.mark.parametrize("office_suite", [True, False], ids=["saved-by-libreoffice", "as-openpyxl-writes"])
+def test_benchmark_national_files_are_clean_returns_of_their_communes(
+    national: Plan, tmp_path, request, office_suite: bool
+) -> None:
+    """The benchmark's national files (one seed, each commune's identity rewritten into it) validate
+    as returns of their own communes: fingerprint, metadata and names intact, whichever way the seed
+    holds its texts (a LibreOffice shared string table, or openpyxl's inline strings)."""
+    from xltoolkit.validation.validate import validate_paths
+
+    if office_suite:
+        request.getfixturevalue("require_libreoffice")
+    script = _load_script("national_units")
+    files = script.make_national_files(
+        tmp_path / "files", national, limit=4, workers=1, office_suite=office_suite
+    )
+    communes = [a.id for a in national.agencies if a.kind == "commune"][:4]
+    report = validate_paths(files, national.for_year(COMMUNE_YEAR))
+    assert [f.agency for f in report.files] == communes
+    for f in report.files:
+        assert f.integrity_ok and f.valid, [i.code for i in f.issues]
+    import zipfile
+
+    with zipfile.ZipFile(files[0]) as z:
+        assert ("xl/sharedStrings.xml" in z.NameToInfo) is office_suite

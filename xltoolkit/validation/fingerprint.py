@@ -134,6 +134,8 @@ _SHEETS: dict[
     tuple[object, ...], list[tuple[frozenset[Ref], dict[str, str], dict[int, list[int]], list[str]]]
 ] = {}
 CACHE_LIMIT = 50_000
+#: Sheets of one size and header row that differ in inputs or formulas (one per agency kind of a run).
+SHAPES_PER_KEY = 32
 
 
 def _blanked(
@@ -177,7 +179,7 @@ def _sheet_parts(
     if len(_SHEETS) >= CACHE_LIMIT:
         _SHEETS.clear()
     _SHEETS.setdefault(key, []).insert(0, (frozenset(skip), dict(formulas), blank, lines))
-    del _SHEETS[key][8:]
+    del _SHEETS[key][SHAPES_PER_KEY:]
     return blank, lines
 
 
