@@ -55,6 +55,11 @@ from national_units import sheet_members as _sheet_members  # noqa: E402  (one r
 
 YEAR = 2024  # the last year reported by the 15 districts (from 2025 the communes report)
 CACHE_VERSION = "2"
+#: 3,300 files before the data elements (issue of the data elements; template v1): 6.9 s, 10.9× the
+#: per-file baseline measured in the same run. The template is heavier since (base figures, the
+#: in-sheet checks), and so is the baseline's work on it; "no slower" is judged on this ratio.
+BEFORE_ELEMENTS_RATIO = 10.9
+
 CELL = re.compile(rb'<c r="([A-Z]{1,3}[0-9]+)"([^>]*)><v>([^<]*)</v></c>')
 
 
@@ -464,6 +469,11 @@ def _print_table(rows: list[tuple[str, int, dict, dict | None]]) -> None:
             speed = base["wall_s"] / ours["wall_s"]
             verdict = "ĐẠT" if speed >= 5 else "CHƯA ĐẠT"
             print(f"Yêu cầu nhanh hơn cách làm từng tệp ít nhất 5 lần: {verdict} — {speed:.1f}×")
+            same = "ĐẠT" if speed >= BEFORE_ELEMENTS_RATIO else "CHƯA ĐẠT"
+            print(
+                f"Không chậm hơn trước khi có phần tử dữ liệu ({BEFORE_ELEMENTS_RATIO}× cách làm từng tệp,"
+                f" đo cùng lượt): {same} — {speed:.1f}×"
+            )
     for label, n, ours, base in rows:
         if label == "cả nước":
             verdict = "ĐẠT" if ours["wall_s"] <= 5 else "CHƯA ĐẠT"
