@@ -29,20 +29,29 @@ from xltoolkit.plan.model import Plan
 from xltoolkit.plan.status import assess
 from xltoolkit.validation.batch import gc_paused
 
-__all__ = ["annotate", "build_result", "earlier_series"]
+__all__ = ["annotate", "build_result", "earlier_series", "result_and_counts"]
 
 
 def build_result(
     led: Ledger, plan: Plan, year: int, folder_hashes: tuple[str, ...] | list[str] = ()
 ) -> ConsolidationResult:
     """The year's result from the ledger, with coverage, no-data and small-number marks set."""
+    return result_and_counts(led, plan, year, folder_hashes)[0]
+
+
+def result_and_counts(
+    led: Ledger, plan: Plan, year: int, folder_hashes: tuple[str, ...] | list[str] = ()
+) -> tuple[ConsolidationResult, pd.DataFrame]:
+    """`build_result`, and the ledger's counts up to `year` it was built from (`Ledger.counts`), which
+    the summary's history tables read too: one read of a national ledger instead of two."""
     # one read and one computation of the values serve the result and its marks (a national
     # year has over 100,000 rows); the objects made for them are kept, none is garbage, so the
     # cyclic collector would only walk them again and again
     with gc_paused():
-        hist, rows = trends_and_rows(led.counts(upto_year=year, plan_id=plan.id), plan)
+        counts = led.counts(upto_year=year, plan_id=plan.id)
+        hist, rows = trends_and_rows(counts.copy(), plan)
         result = result_from(led, plan, year, folder_hashes, hist)
-        return _annotate(result, hist.figures, rows[rows["year"] == year], plan, year)
+        return _annotate(result, hist.figures, rows[rows["year"] == year], plan, year), counts
 
 
 def annotate(result: ConsolidationResult, values: pd.DataFrame, plan: Plan, year: int) -> ConsolidationResult:

@@ -35,11 +35,11 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from xltoolkit import config
 from xltoolkit import workspace as layout
-from xltoolkit.consolidation.coverage import build_result, earlier_series
+from xltoolkit.consolidation.coverage import build_result, earlier_series, result_and_counts
 from xltoolkit.consolidation.guard import (
     check_output,
     disk_error,
@@ -67,6 +67,9 @@ from xltoolkit.issues import issue
 from xltoolkit.plan.aggregate import Trends, trends
 from xltoolkit.plan.model import Plan, load_plan
 from xltoolkit.validation.read import is_lock_file
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 T = TypeVar("T")
 #: Earlier values the validator compares with: (agency, code) -> {year: value}.
@@ -374,12 +377,11 @@ def consolidate(
     with workspace_lock(ws):
         stage = "khi lưu trữ tệp nhận về và ghi sổ theo dõi"
         try:
-            result = _intake(ws, plan, year, paths, hashes, overrides, secret)
+            # the result, and the years' counts it was built from (the summary's history tables)
+            result, history = _intake(ws, plan, year, paths, hashes, overrides, secret)
             stage = "khi ghi tệp tổng hợp"
             from xltoolkit.summary.workbook import write_summary
 
-            with Ledger(ws, create=False) as led:  # the years' counts: former districts rebuilt
-                history = led.counts(upto_year=year, plan_id=plan.id)
             result.summary_path = write_summary(result, plan, out_path, history=history)
         except sqlite3.Error as e:
             raise ledger_error(e, layout.ledger_path(ws)) from None
@@ -397,7 +399,7 @@ def _intake(
     hashes: list[str],
     overrides: Overrides,
     secret: bytes | None,
-) -> ConsolidationResult:
+) -> tuple[ConsolidationResult, pd.DataFrame]:
     """Archive, validate and record the new files in one transaction; the year's result."""
     from xltoolkit.validation.validate import gc_paused
 
@@ -435,4 +437,4 @@ def _intake(
                     if row["state"] != "rejected":
                         groups.add((row["agency"], row["year"]))
             led.resolve(conn, groups)
-        return build_result(led, plan, year, hashes)
+        return result_and_counts(led, plan, year, hashes)
