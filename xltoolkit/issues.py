@@ -213,8 +213,24 @@ def severity_of(code: str) -> Severity:
     return SEVERITY.get(code, "error")
 
 
+#: Placeholders that quote what a returned file holds, and how much of it a message quotes.
+QUOTED = ("raw", "found", "expected")
+MAX_QUOTED = 200
+
+
+def _clip(text: str) -> str:
+    """A file's text as a message quotes it: a 40,000-character cell must not become the message."""
+    if len(text) <= MAX_QUOTED:
+        return text
+    count = f"{len(text):,}".replace(",", ".")
+    return f"{text[:MAX_QUOTED]}… ({count} ký tự)"
+
+
 def message(code: str, variant: str | None = None, **kw: Any) -> str:
     template = VARIANTS[f"{code}:{variant}"] if variant else MESSAGES[code]
+    for key in QUOTED:
+        if isinstance(kw.get(key), str):
+            kw[key] = _clip(kw[key])
     return template.format_map(_Blank(kw))
 
 
