@@ -80,7 +80,9 @@ def test_quoted_text_is_clipped_for_every_code() -> None:
     reason="validation/feedback.py _mark_cells sets .comment on a MergedCell (read-only): annotate_report "
     "raises AttributeError and `validate --annotate` prints a traceback; skip or re-target merged cells",
 )
-def test_annotate_survives_an_input_merged_by_the_officer(tmp_path: Path, plan: Plan, clean_file: Path) -> None:
+def test_annotate_survives_an_input_merged_by_the_officer(
+    tmp_path: Path, plan: Plan, clean_file: Path
+) -> None:
     wb = openpyxl.load_workbook(clean_file)
     ws = wb[DATA_SHEET]
     ws.protection.sheet = False

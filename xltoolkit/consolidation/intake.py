@@ -100,6 +100,24 @@ def read_trends(plan: Plan, upto_year: int, *, workspace: str | Path = layout.DE
 # ------------------------------------------------------------------------------------------ intake
 
 
+#: Files an operating system leaves in any folder: never an officer's return, never listed.
+SYSTEM_FILES = frozenset({"thumbs.db", "desktop.ini", ".ds_store"})
+NOT_A_SPREADSHEET = (
+    "không phải sổ làm việc Excel (.xlsx) nên không được kiểm tra, tổng hợp; nếu đây là báo cáo "
+    "(lưu thành .csv, .pdf, nén .zip...), hãy đề nghị đơn vị gửi lại đúng biểu mẫu .xlsx"
+)
+
+
+def _sent_as_other_format(p: Path) -> bool:
+    """A regular file that is not a spreadsheet: a report saved as .csv or .pdf, zipped, or renamed.
+
+    Listed so the officer sees why a unit counts as not having sent anything (a silently ignored
+    `bao-cao.csv` reads as a missing unit); subfolders and the system's own files are not returns.
+    """
+    name = p.name.lower()
+    return name not in SYSTEM_FILES and not name.startswith("._") and p.is_file()
+
+
 def scan_folder(folder: Path, exclude: Path | None = None) -> tuple[list[Path], list[SkippedFile]]:
     """Spreadsheets directly in `folder`, in name order, and the ones not taken in, with why.
 
@@ -112,6 +130,8 @@ def scan_folder(folder: Path, exclude: Path | None = None) -> tuple[list[Path], 
     skip = exclude.resolve() if exclude else None
     for p in sorted(folder.iterdir()):
         if p.suffix.lower() not in SPREADSHEET_SUFFIXES:
+            if _sent_as_other_format(p):
+                skipped.append(SkippedFile(safe_name(p.name), "not-a-spreadsheet", NOT_A_SPREADSHEET))
             continue
         if skip is not None and p.name == skip.name and p.resolve() == skip:
             continue
