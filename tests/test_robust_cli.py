@@ -1,0 +1,41 @@
+"""Release testing: whatever goes wrong inside, the officer meets Vietnamese and a non-zero exit."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import xltoolkit
+from xltoolkit.cli.main import main
+
+
+def _boom(*args: object, **kwargs: object) -> None:
+    raise AttributeError("'MergedCell' object attribute 'comment' is read-only")
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_a_defect_inside_a_command_is_a_coded_vietnamese_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, as_json: bool
+) -> None:
+    monkeypatch.setattr(xltoolkit, "validate_paths", _boom)
+    (tmp_path / "a.xlsx").write_bytes(b"")
+    args = ["validate", str(tmp_path / "a.xlsx")] + (["--json"] if as_json else [])
+    res = CliRunner().invoke(main, args)
+    assert res.exit_code == 2
+    assert "Traceback" not in res.output
+    if as_json:
+        assert json.loads(res.stdout)["error"]["code"] == "internal-error"
+    else:
+        assert "[internal-error]" in res.stderr and "không bị sửa" in res.stderr
+
+
+def test_a_defect_while_loading_the_plan_is_caught_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    import xltoolkit.cli.common as common
+
+    monkeypatch.setattr(common, "load_plan", _boom)
+    res = CliRunner().invoke(main, ["plan", "show", "--json"])
+    assert res.exit_code == 2
+    assert json.loads(res.stdout)["error"]["code"] == "internal-error"
