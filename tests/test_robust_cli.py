@@ -39,3 +39,10 @@ def test_a_defect_while_loading_the_plan_is_caught_too(monkeypatch: pytest.Monke
     res = CliRunner().invoke(main, ["plan", "show", "--json"])
     assert res.exit_code == 2
     assert json.loads(res.stdout)["error"]["code"] == "internal-error"
+
+
+def test_validate_with_a_year_outside_the_plan_is_one_usage_error(tmp_path: Path) -> None:
+    (tmp_path / "a.xlsx").write_bytes(b"")
+    res = CliRunner().invoke(main, ["validate", str(tmp_path), "--year", "2031", "--json"])
+    assert res.exit_code == 2
+    assert json.loads(res.stdout)["error"]["code"] == "year-outside-plan"

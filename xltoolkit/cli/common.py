@@ -16,7 +16,7 @@ from typing import Any, NoReturn
 
 import click
 
-from xltoolkit import config, load_plan
+from xltoolkit import Plan, config, load_plan
 from xltoolkit.errors import XltoolkitError
 from xltoolkit.workspace import DEFAULT_WORKSPACE
 
@@ -62,6 +62,13 @@ def unexpected(err: BaseException) -> XltoolkitError:
         "lại lệnh; nếu vẫn lỗi, gửi nguyên văn thông báo này cho người phụ trách phần mềm "
         f"(chi tiết kỹ thuật: {detail}).",
     )
+
+
+def check_year(plan: Plan, year: int) -> None:
+    """A year outside the plan is a usage error, said once, not one «wrong year» per file."""
+    lo, hi = plan.period
+    if not lo <= year <= hi:
+        raise XltoolkitError("year-outside-plan", f"Năm {year} nằm ngoài giai đoạn của kế hoạch ({lo}-{hi}).")
 
 
 def plan_option(func: Callable[..., Any]) -> Callable[..., Any]:

@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from xltoolkit import Issue, Plan, ValidationReport
-from xltoolkit.cli.common import CONTEXT, echo_json, plan_option
+from xltoolkit.cli.common import CONTEXT, check_year, echo_json, plan_option
 from xltoolkit.issues import SEVERITY_LABELS
 from xltoolkit.validation.results import FileReport
 
@@ -36,6 +36,8 @@ def validate(
     """Kiểm tra các tệp báo cáo gửi về (tệp hoặc thư mục). / Validate returned workbooks."""
     from xltoolkit import validate_paths
 
+    if year is not None:
+        check_year(plan, year)
     report = validate_paths(list(paths), plan, year=year)
     written: list[Path] = []
     if annotate_dir is not None:
