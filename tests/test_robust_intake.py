@@ -7,7 +7,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from xltoolkit.cli.main import main
-from xltoolkit.consolidation.intake import scan_folder
+from xltoolkit.consolidation.intake import consolidate, scan_folder
 
 
 def test_a_report_sent_in_another_format_is_listed_not_ignored(tmp_path: Path) -> None:
@@ -38,3 +38,18 @@ def test_consolidate_names_the_csv_it_did_not_take(tmp_path: Path) -> None:
     )
     assert res.exit_code == 0, res.output
     assert "  bao-cao-2024-h-ben-luc.csv: " in res.output
+
+
+def test_the_same_report_sent_twice_is_named_once_as_a_copy(tmp_path: Path) -> None:
+    src = tmp_path / "nhan-ve"
+    src.mkdir()
+    body = b"PK\x03\x04 not really a workbook"
+    for name in ("a-bao-cao.xlsx", "b-bao-cao (1).xlsx", "c-ban-sao.xlsx"):
+        (src / name).write_bytes(body)
+    res = consolidate(src, 2024, workspace=tmp_path / "ws")
+    assert [(s.name, s.reason) for s in res.skipped] == [
+        ("b-bao-cao (1).xlsx", "duplicate-file"),
+        ("c-ban-sao.xlsx", "duplicate-file"),
+    ]
+    assert all("«a-bao-cao.xlsx»" in s.message for s in res.skipped)
+    assert [s.original_name for s in res.submissions] == ["a-bao-cao.xlsx"]

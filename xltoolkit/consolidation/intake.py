@@ -172,6 +172,23 @@ def _hashes(paths: list[Path], skipped: list[SkippedFile]) -> tuple[list[Path], 
     return kept, hashes
 
 
+def _duplicates(paths: list[Path], hashes: list[str]) -> list[SkippedFile]:
+    """Copies of a file already in the folder (the same report sent twice, under two names).
+
+    The content is taken in once, under the first name; each copy is named with the file it
+    repeats, as `validate` does (`duplicate-file`), so no file of the folder goes unmentioned.
+    """
+    first: dict[str, str] = {}
+    out: list[SkippedFile] = []
+    for p, h in zip(paths, hashes, strict=True):
+        if h in first:
+            text = f"trùng nội dung với tệp «{first[h]}» trong thư mục (cùng một báo cáo, chỉ tính một lần)"
+            out.append(SkippedFile(safe_name(p.name), "duplicate-file", text))
+        else:
+            first[h] = safe_name(p.name)
+    return out
+
+
 def sha256_file(path: Path) -> str:
     h = hashlib.sha256()
     with path.open("rb") as f:
@@ -374,6 +391,7 @@ def consolidate(
     overrides = Overrides(received_at, plan)
     paths, skipped = scan_folder(src, exclude=out_path)
     paths, hashes = _hashes(paths, skipped)
+    skipped += _duplicates(paths, hashes)
     with workspace_lock(ws):
         stage = "khi lưu trữ tệp nhận về và ghi sổ theo dõi"
         try:
