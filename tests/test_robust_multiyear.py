@@ -27,7 +27,7 @@ def files(tmp_path_factory: pytest.TempPathFactory, plan: Plan) -> dict[str, Pat
     values = clean_values(plan.for_year(2024), AGENCY, 2024)
     first = fill_workbook(tpl, out / "first.xlsx", values)
     corrected = fill_workbook(tpl, out / "corrected.xlsx", values | {"TU_1": 0})
-    return {"first": first, "corrected": corrected}
+    return {"first": first, "corrected": corrected, "blank": tpl}
 
 
 def _put(src: Path, dst: Path, when: float) -> Path:
@@ -56,3 +56,23 @@ def test_a_past_years_file_in_this_years_folder_says_which_year_to_redo(
     assert agg["1"] == 0 != {m.code: m.district_aggregate for m in before.measures}["1"]
     states = {s.original_name: s.state for s in after.submissions}
     assert states == {"bao-cao-2024-h-duc-hoa.xlsx": "superseded", "duc-hoa-2024-sua.xlsx": "accepted"}
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="ledger.resolve: the file received last is accepted even with errors, also when it is a blank "
+    "template of a past year found in this year's folder: the unit's complete, consolidated report of "
+    "that year is replaced by nothing (every measure blocked), and that year's figures change",
+)
+def test_a_blank_past_year_template_does_not_replace_that_years_report(
+    tmp_path: Path, plan: Plan, files: dict[str, Path]
+) -> None:
+    ws = tmp_path / "ws"
+    now = time.time()
+    _put(files["first"], tmp_path / "2024" / "bao-cao-2024-h-duc-hoa.xlsx", now - 3600)
+    before = consolidate(tmp_path / "2024", 2024, plan=plan, workspace=ws)
+    _put(files["blank"], tmp_path / "2026" / "nham-mau-2024.xlsx", now)
+    consolidate(tmp_path / "2026", 2026, plan=plan, workspace=ws)
+    after = consolidate(tmp_path / "2024", 2024, plan=plan, workspace=ws)
+    agg = {m.code: m.district_aggregate for m in before.measures}
+    assert {m.code: m.district_aggregate for m in after.measures} == agg
