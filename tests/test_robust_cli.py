@@ -46,3 +46,23 @@ def test_validate_with_a_year_outside_the_plan_is_one_usage_error(tmp_path: Path
     res = CliRunner().invoke(main, ["validate", str(tmp_path), "--year", "2031", "--json"])
     assert res.exit_code == 2
     assert json.loads(res.stdout)["error"]["code"] == "year-outside-plan"
+
+
+@pytest.mark.parametrize("inside", ["", "phan-hoi"])
+def test_feedback_copies_are_not_written_among_the_returned_files(tmp_path: Path, inside: str) -> None:
+    src = tmp_path / "nhan-ve"
+    src.mkdir()
+    (src / "a.xlsx").write_bytes(b"")
+    out = src / inside if inside else src
+    res = CliRunner().invoke(main, ["validate", str(src), "--annotate", str(out), "--json"])
+    assert res.exit_code == 2
+    assert json.loads(res.stdout)["error"]["code"] == "annotate-inside-input"
+    assert sorted(p.name for p in src.iterdir()) == ["a.xlsx"]
+
+
+def test_feedback_copies_beside_the_returned_folder_are_fine(tmp_path: Path) -> None:
+    src = tmp_path / "nhan-ve"
+    src.mkdir()
+    (src / "a.xlsx").write_bytes(b"")
+    res = CliRunner().invoke(main, ["validate", str(src), "--annotate", str(tmp_path / "phan-hoi")])
+    assert res.exit_code == 1, res.output  # the empty file is an error, not a usage problem
