@@ -66,3 +66,26 @@ def test_feedback_copies_beside_the_returned_folder_are_fine(tmp_path: Path) -> 
     (src / "a.xlsx").write_bytes(b"")
     res = CliRunner().invoke(main, ["validate", str(src), "--annotate", str(tmp_path / "phan-hoi")])
     assert res.exit_code == 1, res.output  # the empty file is an error, not a usage problem
+
+
+@pytest.mark.parametrize(
+    ("args", "vietnamese"),
+    [
+        (["consolidate", "{tmp}"], "Thiếu '--year'"),
+        (["consolidate", "{tmp}", "--year", "2024", "-o", "{tmp}"], "là một thư mục"),
+        (["consolidate", "{tmp}", "--yaer", "2024"], "Có phải ý là: --year?"),
+        (["validate", "{tmp}", "--year", "hai nghìn"], "không phải là số nguyên"),
+        (["validate", "{tmp}/khong-co.xlsx"], "không tìm thấy"),
+        (["valdate", "{tmp}"], "Không có lệnh «valdate»"),
+    ],
+)
+def test_usage_errors_are_vietnamese(tmp_path: Path, args: list[str], vietnamese: str) -> None:
+    res = CliRunner().invoke(main, [a.format(tmp=tmp_path) for a in args])
+    assert res.exit_code == 2
+    assert "[usage-error]" in res.stderr and vietnamese in res.stderr and "--help" in res.stderr
+    assert "Error:" not in res.output and "Invalid value" not in res.output
+
+
+def test_help_and_version_still_exit_zero() -> None:
+    assert CliRunner().invoke(main, ["--version"]).exit_code == 0
+    assert CliRunner().invoke(main, ["consolidate", "--help"]).exit_code == 0

@@ -16,12 +16,13 @@ from xltoolkit.cli.common import CONTEXT, check_year, echo_json, plan_option
 from xltoolkit.cli.consolidate import consolidate_command
 from xltoolkit.cli.demo import demo_command
 from xltoolkit.cli.report import report_command
+from xltoolkit.cli.usage import VietnameseGroup
 from xltoolkit.cli.validate import validate
 from xltoolkit.plan.model import COMPARISON_LABELS
 from xltoolkit.workspace import DEFAULT_WORKSPACE, templates_dir
 
 
-@click.group(context_settings=CONTEXT)
+@click.group(cls=VietnameseGroup, context_settings=CONTEXT)
 @click.version_option(__version__, "-V", "--version", prog_name="xltoolkit", message="%(prog)s %(version)s")
 def main() -> None:
     """xltoolkit — theo dõi Kế hoạch thực hiện Chương trình hành động vì trẻ em 2021-2030.
