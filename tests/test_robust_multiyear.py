@@ -76,3 +76,26 @@ def test_a_blank_past_year_template_does_not_replace_that_years_report(
     after = consolidate(tmp_path / "2024", 2024, plan=plan, workspace=ws)
     agg = {m.code: m.district_aggregate for m in before.measures}
     assert {m.code: m.district_aggregate for m in after.measures} == agg
+
+
+def test_a_file_named_for_another_unit_is_flagged(tmp_path: Path, plan: Plan, files: dict[str, Path]) -> None:
+    """Đức Hòa's report under Bến Lức's template name is flagged (both units named); Đức Hòa's own
+    name with a suffix («-sua») is not."""
+    src = tmp_path / "nhan-ve"
+    now = time.time()
+    _put(files["first"], src / "bao-cao-2024-h-ben-luc (1).xlsx", now)
+    _put(files["corrected"], src / "bao-cao-2024-h-duc-hoa-sua.xlsx", now)
+    res = consolidate(src, 2024, plan=plan, workspace=tmp_path / "ws")
+    flagged = {
+        Path(o.path).name: i
+        for o in res.file_issues
+        for i in o.issues
+        if i.code == "file-named-for-other-unit"
+    }
+    assert list(flagged) == ["bao-cao-2024-h-ben-luc (1).xlsx"]
+    assert flagged["bao-cao-2024-h-ben-luc (1).xlsx"].severity == "warning"
+    assert "Bến Lức" in flagged["bao-cao-2024-h-ben-luc (1).xlsx"].message
+    res = CliRunner().invoke(
+        main, ["consolidate", str(src), "--year", "2024", "--workspace", str(tmp_path / "ws")]
+    )
+    assert "  bao-cao-2024-h-ben-luc (1).xlsx: " in res.output

@@ -159,6 +159,11 @@ def _render_files(result: ConsolidationResult) -> None:
         )
         for s in given:
             click.echo(f"  {s.original_name}: {s.received_at:%d/%m/%Y %H:%M}")
+    misnamed = [(o, i) for o in result.file_issues for i in o.issues if i.code == "file-named-for-other-unit"]
+    if misnamed:
+        click.echo(f"Tệp mang tên biểu mẫu của đơn vị khác (cần xem lại): {len(misnamed)}")
+        for o, i in misnamed:
+            click.echo(f"  {Path(o.path).name}: {i.message}")
     if result.skipped:
         click.echo(f"Tệp trong thư mục không được tiếp nhận: {len(result.skipped)}")
         for f in result.skipped:

@@ -45,6 +45,7 @@ from xltoolkit.consolidation.guard import (
     disk_error,
     escape_strings,
     ledger_error,
+    named_for_other_unit,
     safe_name,
     workspace_lock,
 )
@@ -329,7 +330,11 @@ def _record(
     in the future (then flagged); `archived`: the archive copy, relative to the workspace."""
     agency = _known_agency(rep, plan)
     integrity = bool(rep.integrity_ok) and agency is not None and rep.year is not None
-    issues = [*rep.issues, future_issue(path)] if received[2] else list(rep.issues)
+    year = int(rep.year) if rep.year is not None else None
+    misnamed = named_for_other_unit(path.name, agency, year, plan)
+    extra = [future_issue(path)] if received[2] else []
+    extra += [misnamed] if misnamed is not None else []
+    issues = [*rep.issues, *extra]
     report = escape_strings({**rep.to_dict(), "issues": [issue_to_dict(i) for i in issues]})
     narrative = {
         "tasks": list(rep.tasks or []),
@@ -347,7 +352,7 @@ def _record(
         integrity_ok=integrity,
         valid=bool(rep.valid),
         errors=len(rep.errors),
-        warnings=len(rep.warnings) + received[2],
+        warnings=len(rep.warnings) + len(extra),
         report=report,
         narrative=escape_strings(narrative),
         values=_value_rows(rep) if integrity else None,
