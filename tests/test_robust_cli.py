@@ -89,3 +89,21 @@ def test_usage_errors_are_vietnamese(tmp_path: Path, args: list[str], vietnamese
 def test_help_and_version_still_exit_zero() -> None:
     assert CliRunner().invoke(main, ["--version"]).exit_code == 0
     assert CliRunner().invoke(main, ["consolidate", "--help"]).exit_code == 0
+
+
+def test_an_empty_folder_is_not_a_successful_validation(tmp_path: Path) -> None:
+    res = CliRunner().invoke(main, ["validate", str(tmp_path), "--json"])
+    assert res.exit_code == 2
+    assert json.loads(res.stdout)["error"]["code"] == "no-workbooks"
+
+
+def test_a_closed_pipe_is_not_reported_as_an_internal_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def closed(*args: object, **kwargs: object) -> None:
+        raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr(xltoolkit, "validate_paths", closed)
+    (tmp_path / "a.xlsx").write_bytes(b"")
+    res = CliRunner().invoke(main, ["validate", str(tmp_path)])
+    assert "internal-error" not in res.output and res.exit_code != 0

@@ -108,8 +108,8 @@ def _plan_option(func: Callable[..., Any], *, with_path: bool) -> Callable[..., 
             return func(*args, plan=plan, **kwargs)
         except XltoolkitError as e:
             fail(e, as_json)
-        except click.ClickException:
-            raise
+        except (click.ClickException, BrokenPipeError):
+            raise  # click shows the first in Vietnamese (cli/usage.py) and quietens the second (| head)
         except Exception as e:  # a defect of ours: the officer still gets Vietnamese and exit 2
             fail(unexpected(e), as_json)
 

@@ -42,6 +42,13 @@ def validate(
     if annotate_dir is not None:
         check_annotate_dir(annotate_dir, paths)
     report = validate_paths(list(paths), plan, year=year)
+    if not report.files:
+        raise XltoolkitError(
+            "no-workbooks",
+            "Không có tệp bảng tính (.xlsx) nào trong "
+            + ", ".join(str(p) for p in paths)
+            + ": hãy kiểm tra lại đường dẫn thư mục tệp gửi về.",
+        )
     written: list[Path] = []
     if annotate_dir is not None:
         from xltoolkit.validation.feedback import annotate_report
