@@ -44,3 +44,9 @@ def test_report_cli_leaves_a_returned_workbook_alone(tmp_path: Path) -> None:
     assert res.exit_code == 2
     assert json.loads(res.stdout)["error"]["code"] == "output-overwrites-input"
     assert returned.read_bytes() == b"PK\x03\x04 returned workbook"
+
+
+def test_the_report_line_names_the_year_once() -> None:
+    from xltoolkit.cli.report import KIND_LABELS
+
+    assert all(not label.endswith(" năm") for label in KIND_LABELS.values())
