@@ -65,6 +65,7 @@ SEVERITY: dict[str, Severity] = {
     "no-data-without-reason": "warning",
     "other-year": "warning",
     "received-in-future": "warning",
+    "file-named-for-other-unit": "warning",
 }
 
 RETURN_TEMPLATE = "Hãy dùng lại biểu mẫu gốc đã được gửi, điền số liệu và gửi lại."
@@ -96,6 +97,9 @@ MESSAGES: dict[str, str] = {
     "Lưu thành > «Sổ làm việc Excel (*.xlsx)» rồi gửi lại.",
     "other-year": "Tệp là báo cáo năm {file_year}, không thuộc kỳ tổng hợp năm {year}; đã lưu vào sổ theo "
     "dõi năm {file_year} và được dùng khi tổng hợp năm đó.",
+    "file-named-for-other-unit": "Tên tệp «{name}» là tên biểu mẫu của {named}, nhưng nội dung là báo cáo "
+    "của {found}: số liệu được tính cho {found}. Nếu đây thực ra là báo cáo của {named} (điền nhầm vào biểu "
+    "mẫu của đơn vị khác), hãy đề nghị {named} điền lại vào đúng biểu mẫu của mình và gửi lại.",
     "received-in-future": "Thời điểm sửa tệp ({stamp}) ở tương lai, không tin được: tệp được tính là nhận "
     "vào lúc được tiếp nhận lần đầu. Nếu biết ngày nhận thực tế, hãy nhập bằng --received-at.",
     "recorded-issue": "{text}",
@@ -213,8 +217,24 @@ def severity_of(code: str) -> Severity:
     return SEVERITY.get(code, "error")
 
 
+#: Placeholders that quote what a returned file holds, and how much of it a message quotes.
+QUOTED = ("raw", "found", "expected")
+MAX_QUOTED = 200
+
+
+def _clip(text: str) -> str:
+    """A file's text as a message quotes it: a 40,000-character cell must not become the message."""
+    if len(text) <= MAX_QUOTED:
+        return text
+    count = f"{len(text):,}".replace(",", ".")
+    return f"{text[:MAX_QUOTED]}… ({count} ký tự)"
+
+
 def message(code: str, variant: str | None = None, **kw: Any) -> str:
     template = VARIANTS[f"{code}:{variant}"] if variant else MESSAGES[code]
+    for key in QUOTED:
+        if isinstance(kw.get(key), str):
+            kw[key] = _clip(kw[key])
     return template.format_map(_Blank(kw))
 
 

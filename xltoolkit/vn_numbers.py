@@ -96,5 +96,7 @@ def format_vi_grouped(value: float, decimals: int = 2) -> str:
     """A number for reading (not typing): 1.234,56 — used for rates and expected values in messages."""
     if value == int(value) and abs(value) < 1e15:
         return f"{int(value):,}".replace(",", ".")
-    text = f"{value:,.{decimals}f}".rstrip("0").rstrip(".")
+    text = f"{value:,.{decimals}f}"
+    if "." in text:  # only a fraction's trailing zeros go: 1e20 with no decimals keeps its own
+        text = text.rstrip("0").rstrip(".")
     return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")

@@ -16,7 +16,7 @@ from typing import Any, NoReturn
 
 import click
 
-from xltoolkit import config, load_plan
+from xltoolkit import Plan, config, load_plan
 from xltoolkit.errors import XltoolkitError
 from xltoolkit.workspace import DEFAULT_WORKSPACE
 
@@ -48,6 +48,29 @@ def fail(err: XltoolkitError, as_json: bool = False) -> NoReturn:
     sys.exit(2)
 
 
+def unexpected(err: BaseException) -> XltoolkitError:
+    """The last resort for a fault of xltoolkit itself: no traceback, a message the officer can pass on.
+
+    Core code raises `XltoolkitError` for everything it expects; anything else is a bug, and the user
+    still must not meet a Python traceback (nor exit 0). The one-line technical detail is kept for
+    whoever maintains the toolkit.
+    """
+    detail = " ".join(f"{type(err).__name__}: {err}".split())[:300]
+    return XltoolkitError(
+        "internal-error",
+        "xltoolkit gặp lỗi ngoài dự kiến nên đã dừng lệnh này; các tệp gửi về không bị sửa. Hãy chạy "
+        "lại lệnh; nếu vẫn lỗi, gửi nguyên văn thông báo này cho người phụ trách phần mềm "
+        f"(chi tiết kỹ thuật: {detail}).",
+    )
+
+
+def check_year(plan: Plan, year: int) -> None:
+    """A year outside the plan is a usage error, said once, not one «wrong year» per file."""
+    lo, hi = plan.period
+    if not lo <= year <= hi:
+        raise XltoolkitError("year-outside-plan", f"Năm {year} nằm ngoài giai đoạn của kế hoạch ({lo}-{hi}).")
+
+
 def plan_option(func: Callable[..., Any]) -> Callable[..., Any]:
     """Add `--plan PATH` to a command and pass the loaded Plan as `plan`."""
     return _plan_option(func, with_path=False)
@@ -77,12 +100,18 @@ def _plan_option(func: Callable[..., Any], *, with_path: bool) -> Callable[..., 
             plan = load_plan(plan_path)
         except XltoolkitError as e:
             fail(e, as_json)
+        except Exception as e:
+            fail(unexpected(e), as_json)
         if with_path:
             kwargs["plan_path"] = plan_path
         try:
             return func(*args, plan=plan, **kwargs)
         except XltoolkitError as e:
             fail(e, as_json)
+        except (click.ClickException, BrokenPipeError):
+            raise  # click shows the first in Vietnamese (cli/usage.py) and quietens the second (| head)
+        except Exception as e:  # a defect of ours: the officer still gets Vietnamese and exit 2
+            fail(unexpected(e), as_json)
 
     return wrapper
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from xltoolkit.cli.common import CONTEXT, echo_json, plan_option, workspace_option
-from xltoolkit.consolidation.results import ConsolidationResult
+from xltoolkit.consolidation.results import ConsolidationResult, Submission
 from xltoolkit.plan.model import Plan
 from xltoolkit.plan.status import STATUS_LABELS
 
@@ -122,6 +122,24 @@ def _render_review(result: ConsolidationResult, plan: Plan) -> None:
         click.echo(f"  {m.code}: " + "; ".join(parts))
 
 
+def _other_year_use(s: Submission) -> str:
+    """What a file of another year now is for its own year.
+
+    An accepted one replaces that unit's earlier report of that year at once (the ledger is the
+    history every later summary and report reads), so the officer is told which year to consolidate
+    again: otherwise that year's summary workbook on disk no longer matches the ledger.
+    """
+    if s.state == "accepted":
+        return (
+            f" — nay là báo cáo được dùng của đơn vị cho năm {s.year} (thay bản trước, nếu có); nếu tệp "
+            f"tổng hợp năm {s.year} đã lập trước khi nhận tệp này, hãy lập lại: xltoolkit consolidate "
+            f"<thư mục tệp năm {s.year}> --year {s.year}"
+        )
+    if s.state == "superseded":
+        return " — không dùng (đơn vị đã gửi bản sau cho năm đó)"
+    return " — không dùng (tệp có lỗi)"
+
+
 def _render_files(result: ConsolidationResult) -> None:
     """What a newcomer would otherwise only find in --json: files of another year, received times
     the officer gave (kept from an earlier run), files of the folder not taken in."""
@@ -132,7 +150,7 @@ def _render_files(result: ConsolidationResult) -> None:
             f"năm {result.year}): {len(other)}"
         )
         for s in other:
-            click.echo(f"  {s.original_name}: báo cáo năm {s.year}")
+            click.echo(f"  {s.original_name}: báo cáo năm {s.year}{_other_year_use(s)}")
     given = result.given_received_times
     if given:
         click.echo(
@@ -141,6 +159,11 @@ def _render_files(result: ConsolidationResult) -> None:
         )
         for s in given:
             click.echo(f"  {s.original_name}: {s.received_at:%d/%m/%Y %H:%M}")
+    misnamed = [(o, i) for o in result.file_issues for i in o.issues if i.code == "file-named-for-other-unit"]
+    if misnamed:
+        click.echo(f"Tệp mang tên biểu mẫu của đơn vị khác (cần xem lại): {len(misnamed)}")
+        for o, i in misnamed:
+            click.echo(f"  {Path(o.path).name}: {i.message}")
     if result.skipped:
         click.echo(f"Tệp trong thư mục không được tiếp nhận: {len(result.skipped)}")
         for f in result.skipped:

@@ -12,17 +12,17 @@ import click
 
 from xltoolkit import Plan, __version__
 from xltoolkit.cli.addin import addin
-from xltoolkit.cli.common import CONTEXT, echo_json, plan_option
+from xltoolkit.cli.common import CONTEXT, check_year, echo_json, plan_option
 from xltoolkit.cli.consolidate import consolidate_command
 from xltoolkit.cli.demo import demo_command
 from xltoolkit.cli.report import report_command
+from xltoolkit.cli.usage import VietnameseGroup
 from xltoolkit.cli.validate import validate
-from xltoolkit.errors import XltoolkitError
 from xltoolkit.plan.model import COMPARISON_LABELS
 from xltoolkit.workspace import DEFAULT_WORKSPACE, templates_dir
 
 
-@click.group(context_settings=CONTEXT)
+@click.group(cls=VietnameseGroup, context_settings=CONTEXT)
 @click.version_option(__version__, "-V", "--version", prog_name="xltoolkit", message="%(prog)s %(version)s")
 def main() -> None:
     """xltoolkit — theo dõi Kế hoạch thực hiện Chương trình hành động vì trẻ em 2021-2030.
@@ -52,7 +52,7 @@ def plan() -> None:
 def plan_show(plan: Plan, year: int | None, as_json: bool) -> None:
     """In danh mục chỉ tiêu của kế hoạch. / Print the plan catalog."""
     if year is not None:
-        _check_year(plan, year)
+        check_year(plan, year)
         plan = plan.for_year(year)
     if as_json:
         echo_json(plan.to_dict())
@@ -78,12 +78,6 @@ def plan_show(plan: Plan, year: int | None, as_json: bool) -> None:
             continue  # listed above with the edition
         code = f" [{a.code}]" if a.code else ""
         click.echo(f"  {a.id:<15} {plan.body_name(a)}{code} — {len(plan.measures_for(a))} chỉ tiêu")
-
-
-def _check_year(plan: Plan, year: int) -> None:
-    lo, hi = plan.period
-    if not lo <= year <= hi:
-        raise XltoolkitError("year-outside-plan", f"Năm {year} nằm ngoài giai đoạn của kế hoạch ({lo}-{hi}).")
 
 
 def _echo_edition(plan: Plan, year: int) -> None:
@@ -136,7 +130,7 @@ def templates(plan: Plan, year: int, out_dir: Path | None, agencies: tuple[str, 
     """Tạo biểu mẫu báo cáo cho từng cơ quan, đơn vị. / Generate the per-agency templates."""
     from xltoolkit import config, generate_templates
 
-    _check_year(plan, year)
+    check_year(plan, year)
     plan = plan.for_year(year)
     out = out_dir or templates_dir(DEFAULT_WORKSPACE, year)
     results = generate_templates(plan, year, out, list(agencies) or None)

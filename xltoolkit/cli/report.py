@@ -13,7 +13,8 @@ import click
 from xltoolkit.cli.common import CONTEXT, echo_json, plan_option, workspace_option
 from xltoolkit.plan.model import Plan
 
-KIND_LABELS = {"annual": "báo cáo năm", "mid_term": "báo cáo sơ kết", "final": "báo cáo tổng kết"}
+#: The line reads «Đã lập dự thảo <kind> năm <year>», so the annual kind carries no «năm» of its own.
+KIND_LABELS = {"annual": "báo cáo", "mid_term": "báo cáo sơ kết", "final": "báo cáo tổng kết"}
 
 
 @click.command("report", context_settings=CONTEXT)

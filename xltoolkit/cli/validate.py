@@ -13,7 +13,8 @@ from pathlib import Path
 import click
 
 from xltoolkit import Issue, Plan, ValidationReport
-from xltoolkit.cli.common import CONTEXT, echo_json, plan_option
+from xltoolkit.cli.common import CONTEXT, check_year, echo_json, plan_option
+from xltoolkit.errors import XltoolkitError
 from xltoolkit.issues import SEVERITY_LABELS
 from xltoolkit.validation.results import FileReport
 
@@ -36,7 +37,18 @@ def validate(
     """Kiểm tra các tệp báo cáo gửi về (tệp hoặc thư mục). / Validate returned workbooks."""
     from xltoolkit import validate_paths
 
+    if year is not None:
+        check_year(plan, year)
+    if annotate_dir is not None:
+        check_annotate_dir(annotate_dir, paths)
     report = validate_paths(list(paths), plan, year=year)
+    if not report.files:
+        raise XltoolkitError(
+            "no-workbooks",
+            "Không có tệp bảng tính (.xlsx) nào trong "
+            + ", ".join(str(p) for p in paths)
+            + ": hãy kiểm tra lại đường dẫn thư mục tệp gửi về.",
+        )
     written: list[Path] = []
     if annotate_dir is not None:
         from xltoolkit.validation.feedback import annotate_report
@@ -48,6 +60,24 @@ def validate(
         render(report, written, plan)
     if not report.valid:
         sys.exit(1)
+
+
+def check_annotate_dir(annotate_dir: Path, paths: tuple[Path, ...]) -> None:
+    """Feedback copies never go into (or under) a folder being validated.
+
+    They are valid workbooks of the same unit: written among the returned files they would be
+    validated again next time and taken in by `consolidate` as the unit's newest report.
+    """
+    out = annotate_dir.resolve()
+    for p in paths:
+        folder = p.resolve()
+        if folder.is_dir() and (out == folder or folder in out.parents):
+            raise XltoolkitError(
+                "annotate-inside-input",
+                f"Không ghi bản sao phản hồi vào {annotate_dir}: thư mục này nằm trong thư mục tệp gửi về "
+                f"{p}, nên các bản sao sẽ bị kiểm tra và tổng hợp như tệp báo cáo. Hãy chọn thư mục khác "
+                "(ví dụ …/phan-hoi bên cạnh thư mục nhan-ve).",
+            )
 
 
 def render(report: ValidationReport, written: list[Path], plan: Plan | None = None) -> None:

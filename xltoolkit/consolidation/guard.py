@@ -8,6 +8,7 @@ from __future__ import annotations
 import errno
 import os
 import sqlite3
+import unicodedata
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,6 +17,8 @@ from typing import Any
 
 from xltoolkit import workspace as layout
 from xltoolkit.errors import XltoolkitError
+from xltoolkit.issues import Issue, issue
+from xltoolkit.plan.model import Plan
 
 try:  # POSIX
     import fcntl
@@ -158,3 +161,32 @@ def ledger_error(err: sqlite3.Error, path: Path) -> XltoolkitError:
         f"Sổ theo dõi {path} bị hỏng hoặc không đúng cấu trúc ({err}); chương trình không thay đổi "
         "sổ. Hãy khôi phục sổ từ bản sao lưu gần nhất (hoặc báo cán bộ kỹ thuật), rồi chạy lại.",
     )
+
+
+def named_for_other_unit(name: str, agency: str | None, year: int | None, plan: Plan) -> Issue | None:
+    """A warning when the file carries another unit's template name (`bao-cao-<năm>-<đơn vị>…`).
+
+    Units return the template under its own name, so a file named for unit B whose content is unit A's
+    is most often B's officer filling A's template by mistake: the figures would silently become A's
+    (replacing A's own report). Content decides, as always; the officer is told which unit to ask.
+    """
+    if agency is None or year is None:
+        return None
+    edition = plan.for_year(year)
+    text = unicodedata.normalize("NFC", name).lower()
+    prefix = f"bao-cao-{year}-"
+    if prefix not in text:
+        return None
+    rest = text[text.index(prefix) + len(prefix) :]
+    named = [
+        a
+        for a in edition.agency_by_id
+        if rest.startswith(a.lower()) and not rest[len(a) : len(a) + 1].isalnum()
+    ]
+    if not named:
+        return None
+    other = max(named, key=len)
+    if other == agency:
+        return None
+    label = edition.agency_by_id
+    return issue("file-named-for-other-unit", name=name, named=label[other].label, found=label[agency].label)

@@ -45,6 +45,7 @@ from xltoolkit.consolidation.guard import (
     disk_error,
     escape_strings,
     ledger_error,
+    named_for_other_unit,
     safe_name,
     workspace_lock,
 )
@@ -103,6 +104,24 @@ def read_trends(plan: Plan, upto_year: int, *, workspace: str | Path = layout.DE
 # ------------------------------------------------------------------------------------------ intake
 
 
+#: Files an operating system leaves in any folder: never an officer's return, never listed.
+SYSTEM_FILES = frozenset({"thumbs.db", "desktop.ini", ".ds_store"})
+NOT_A_SPREADSHEET = (
+    "không phải sổ làm việc Excel (.xlsx) nên không được kiểm tra, tổng hợp; nếu đây là báo cáo "
+    "(lưu thành .csv, .pdf, nén .zip...), hãy đề nghị đơn vị gửi lại đúng biểu mẫu .xlsx"
+)
+
+
+def _sent_as_other_format(p: Path) -> bool:
+    """A regular file that is not a spreadsheet: a report saved as .csv or .pdf, zipped, or renamed.
+
+    Listed so the officer sees why a unit counts as not having sent anything (a silently ignored
+    `bao-cao.csv` reads as a missing unit); subfolders and the system's own files are not returns.
+    """
+    name = p.name.lower()
+    return name not in SYSTEM_FILES and not name.startswith("._") and p.is_file()
+
+
 def scan_folder(folder: Path, exclude: Path | None = None) -> tuple[list[Path], list[SkippedFile]]:
     """Spreadsheets directly in `folder`, in name order, and the ones not taken in, with why.
 
@@ -115,6 +134,8 @@ def scan_folder(folder: Path, exclude: Path | None = None) -> tuple[list[Path], 
     skip = exclude.resolve() if exclude else None
     for p in sorted(folder.iterdir()):
         if p.suffix.lower() not in SPREADSHEET_SUFFIXES:
+            if _sent_as_other_format(p):
+                skipped.append(SkippedFile(safe_name(p.name), "not-a-spreadsheet", NOT_A_SPREADSHEET))
             continue
         if skip is not None and p.name == skip.name and p.resolve() == skip:
             continue
@@ -153,6 +174,23 @@ def _hashes(paths: list[Path], skipped: list[SkippedFile]) -> tuple[list[Path], 
             continue
         kept.append(p)
     return kept, hashes
+
+
+def _duplicates(paths: list[Path], hashes: list[str]) -> list[SkippedFile]:
+    """Copies of a file already in the folder (the same report sent twice, under two names).
+
+    The content is taken in once, under the first name; each copy is named with the file it
+    repeats, as `validate` does (`duplicate-file`), so no file of the folder goes unmentioned.
+    """
+    first: dict[str, str] = {}
+    out: list[SkippedFile] = []
+    for p, h in zip(paths, hashes, strict=True):
+        if h in first:
+            text = f"trùng nội dung với tệp «{first[h]}» trong thư mục (cùng một báo cáo, chỉ tính một lần)"
+            out.append(SkippedFile(safe_name(p.name), "duplicate-file", text))
+        else:
+            first[h] = safe_name(p.name)
+    return out
 
 
 def sha256_file(path: Path) -> str:
@@ -312,7 +350,11 @@ def _record(
     in the future (then flagged); `archived`: the archive copy, relative to the workspace."""
     agency = _known_agency(rep, plan)
     integrity = bool(rep.integrity_ok) and agency is not None and rep.year is not None
-    issues = [*rep.issues, future_issue(path)] if received[2] else list(rep.issues)
+    year = int(rep.year) if rep.year is not None else None
+    misnamed = named_for_other_unit(path.name, agency, year, plan)
+    extra = [future_issue(path)] if received[2] else []
+    extra += [misnamed] if misnamed is not None else []
+    issues = [*rep.issues, *extra]
     report = escape_strings({**rep.to_dict(), "issues": [issue_to_dict(i) for i in issues]})
     narrative = {
         "tasks": list(rep.tasks or []),
@@ -330,7 +372,7 @@ def _record(
         integrity_ok=integrity,
         valid=bool(rep.valid),
         errors=len(rep.errors),
-        warnings=len(rep.warnings) + received[2],
+        warnings=len(rep.warnings) + len(extra),
         report=report,
         narrative=escape_strings(narrative),
         values=_value_rows(rep) if integrity else None,
@@ -374,6 +416,7 @@ def consolidate(
     overrides = Overrides(received_at, plan)
     paths, skipped = scan_folder(src, exclude=out_path)
     paths, hashes = _hashes(paths, skipped)
+    skipped += _duplicates(paths, hashes)
     with workspace_lock(ws):
         stage = "khi lưu trữ tệp nhận về và ghi sổ theo dõi"
         try:

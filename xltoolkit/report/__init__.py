@@ -22,6 +22,7 @@ __all__ = [
     "ReportDocument",
     "ReportResult",
     "build_report",
+    "check_report_output",
     "default_report_path",
     "load_result",
     "make_report",
@@ -84,7 +85,9 @@ def make_report(
     from xltoolkit.report.docx_writer import write_docx
 
     plan = plan.for_year(year)  # the year's edition: its units, consolidator and recipients
-
+    target = Path(output) if output else default_report_path(workspace, year)
+    if write:
+        check_report_output(target, workspace)
     result = load_result(plan, year, workspace, returned)
     if not result.received:
         raise XltoolkitError(
@@ -94,8 +97,27 @@ def make_report(
     document = build_report(result, plan, review_of(result, plan))
     path = None
     if write:
-        path = write_docx(document, Path(output) if output else default_report_path(workspace, year))
+        path = write_docx(document, target)
     return ReportResult(path, document)
+
+
+def check_report_output(output: Path, workspace: str | Path) -> None:
+    """Refuse `-o` over anything but an earlier report: a returned workbook, a summary, the ledger.
+
+    The document replaces whatever file is named, so a slip of the officer's (`-o` with a returned
+    file's name) would destroy that file; only an existing Word document may be written over, and
+    nothing may be written into the archive.
+    """
+    out = output.resolve()
+    archive = ws.archive_dir(Path(workspace).resolve())
+    kept = out.exists() and out.suffix.lower() != ".docx"
+    if kept or out == archive or archive in out.parents:
+        raise XltoolkitError(
+            "output-overwrites-input",
+            f"Không ghi báo cáo vào {output}: tệp này đã có và không phải báo cáo Word (.docx) (có thể là "
+            "tệp nhận về, tệp tổng hợp hoặc sổ theo dõi), hoặc nằm trong kho lưu trữ; không được ghi đè. "
+            "Hãy chọn tên tệp .docx khác với -o.",
+        )
 
 
 def write_report(

@@ -24,6 +24,7 @@ from xltoolkit import config
 from xltoolkit.plan.checks import NO_DATA, STATUS_CHOICES
 from xltoolkit.plan.model import Agency, Plan
 from xltoolkit.template.checks import colour_checks, element_validation, list_validation
+from xltoolkit.template.guard import holds_typed_data, kept_reports_error
 from xltoolkit.workbook import names
 from xltoolkit.workbook.layout import (
     DATA_SHEET,
@@ -323,7 +324,8 @@ def generate_templates(
     secret: bytes | None = None,
     password: str | None = None,
 ) -> list[GeneratedTemplate]:
-    """Write one template per agency (all agencies by default) into `out_dir`, atomically."""
+    """Write one template per agency (all agencies by default) into `out_dir`, atomically; a filled
+    report already there under a template's name is kept and named (`template-over-report`)."""
     lo, hi = plan.period
     if not lo <= year <= hi:
         from xltoolkit.errors import XltoolkitError
@@ -335,8 +337,15 @@ def generate_templates(
     chosen = [plan.agency(a) for a in agencies] if agencies else list(plan.agencies)
     out = Path(out_dir)
     results = []
+    kept: list[Path] = []
     for agency in chosen:
-        wb, _, fp = build_workbook(plan, agency, year, secret=secret, password=password)
-        path = save_atomic(wb, out / template_filename(agency, year))
+        wb, lay, fp = build_workbook(plan, agency, year, secret=secret, password=password)
+        target = out / template_filename(agency, year)
+        if target.exists() and holds_typed_data(target, lay.inputs):
+            kept.append(target)  # a filled report under the template's name: never replaced
+            continue
+        path = save_atomic(wb, target)
         results.append(GeneratedTemplate(agency.id, year, path, fp))
+    if kept:
+        raise kept_reports_error(kept, len(results))
     return results
