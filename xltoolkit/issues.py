@@ -89,6 +89,10 @@ MESSAGES: dict[str, str] = {
     "corrupt-xml": "Nội dung tệp .xlsx bị hỏng. Hãy mở tệp bằng Excel, lưu lại rồi gửi lại.",
     "corrupt-workbook": "Nội dung bảng tính bị hỏng (có thể tệp bị lỗi khi sao chép hoặc gửi qua thư). "
     "Hãy mở tệp gốc bằng Excel, lưu lại dạng .xlsx (Tệp > Lưu thành) rồi gửi lại.",
+    "sheet-out-of-range": "Trang «{sheet}» có dữ liệu ở ô {cell}, cách rất xa vùng biểu mẫu, nên tệp không "
+    "được đọc (đọc tới ô đó cần tới {cells} ô bảng tính, làm treo máy). Hãy mở tệp, xóa nội dung ô {cell} "
+    "(trong Excel: gõ {cell} vào ô Tên ở góc trái trên rồi nhấn Delete), lưu rồi gửi lại; hoặc dùng lại "
+    "biểu mẫu gốc.",
     "zip-bomb": "Tệp có nội dung nén bất thường (kích thước giải nén quá lớn) nên bị từ chối vì lý do "
     "an toàn. " + RETURN_TEMPLATE,
     "unsafe-xml": "Tệp chứa cấu trúc XML không an toàn (khai báo thực thể) nên bị từ chối. "
@@ -192,6 +196,9 @@ MESSAGES: dict[str, str] = {
 
 #: Message variants of a code (same code, same severity, wording fitted to the cell): `issue(variant=…)`.
 VARIANTS: dict[str, str] = {
+    "sheet-out-of-range:spread": "Trang «{sheet}» có dữ liệu trải ra rất xa vùng biểu mẫu, nên tệp không "
+    "được đọc (cần tới {cells} ô bảng tính, làm treo máy). Hãy chép phần số liệu sang biểu mẫu gốc, lưu "
+    "rồi gửi lại.",
     "unsupported-template-version:older": "Biểu mẫu phiên bản «{found}» là mẫu cũ (mẫu số nhập ở từng chỉ "
     "tiêu), không còn được nhận (phiên bản hiện hành: {supported}). Hãy tải biểu mẫu mới, nhập số liệu chung "
     "một lần ở mục I rồi gửi lại; số liệu các năm trước đã lưu trong sổ theo dõi vẫn được dùng.",

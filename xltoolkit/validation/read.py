@@ -25,6 +25,7 @@ from openpyxl.utils import column_index_from_string, get_column_letter
 
 from xltoolkit.issues import Issue, issue
 from xltoolkit.validation.batch import memo
+from xltoolkit.validation.extent import sheet_extent
 from xltoolkit.validation.ooxml import (
     FileRefused,
     external_links,
@@ -231,6 +232,7 @@ def read_file(path: str | Path, *, engine: str = "calamine") -> tuple[RawFile, W
         if part and part in z.NameToInfo and name in VALUE_SHEETS:
             xml = read_member(z, part)
             scanned.add(part)
+            _check_extent(name, xml)
             if name in STRUCTURE_SHEETS:
                 sd.formulas, sd.merges, sd.protected = scan_sheet(xml)
                 if b"<hyperlink " in xml:  # memchr-fast; only then are the sheet's links read
@@ -257,6 +259,16 @@ def read_file(path: str | Path, *, engine: str = "calamine") -> tuple[RawFile, W
         _values_calamine(raw, sheets)
     wbd = WorkbookData(sheets, pkg.names, list(pkg.sheets), macros=pkg.macros, source=engine)
     return raw, wbd
+
+
+def _check_extent(sheet: str, xml: bytes) -> None:
+    """Refuse a sheet whose cells reach so far that laying it out would exhaust memory (extent.py)."""
+    ext = sheet_extent(xml)
+    if ext.too_large:
+        cells = format_vi_grouped(float(min(ext.cells, 10**15)), 0)
+        if ext.far:
+            raise refuse("sheet-out-of-range", sheet=sheet, cell=ext.far, cells=cells)
+        raise refuse("sheet-out-of-range", sheet=sheet, variant="spread", cells=cells)
 
 
 def _values_calamine(raw: RawFile, sheets: dict[str, SheetData]) -> None:
