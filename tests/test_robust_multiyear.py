@@ -58,12 +58,6 @@ def test_a_past_years_file_in_this_years_folder_says_which_year_to_redo(
     assert states == {"bao-cao-2024-h-duc-hoa.xlsx": "superseded", "duc-hoa-2024-sua.xlsx": "accepted"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ledger.resolve: the file received last is accepted even with errors, also when it is a blank "
-    "template of a past year found in this year's folder: the unit's complete, consolidated report of "
-    "that year is replaced by nothing (every measure blocked), and that year's figures change",
-)
 def test_a_blank_past_year_template_does_not_replace_that_years_report(
     tmp_path: Path, plan: Plan, files: dict[str, Path]
 ) -> None:
@@ -76,6 +70,28 @@ def test_a_blank_past_year_template_does_not_replace_that_years_report(
     after = consolidate(tmp_path / "2024", 2024, plan=plan, workspace=ws)
     agg = {m.code: m.district_aggregate for m in before.measures}
     assert {m.code: m.district_aggregate for m in after.measures} == agg
+    states = {s.original_name: s.state for s in after.submissions}
+    assert states == {"bao-cao-2024-h-duc-hoa.xlsx": "accepted", "nham-mau-2024.xlsx": "rejected"}
+    blank = next(f for f in after.file_issues if f.path.endswith("nham-mau-2024.xlsx"))
+    assert "blank-report" in [i.code for i in blank.issues]
+
+
+def test_a_blank_form_sent_after_the_report_does_not_replace_it(
+    tmp_path: Path, plan: Plan, files: dict[str, Path]
+) -> None:
+    """The same year: the unit's report, then the blank template received later; and a blank
+    template alone is still the unit's report (its errors shown), not silently dropped."""
+    ws, now = tmp_path / "ws", time.time()
+    _put(files["blank"], tmp_path / "only" / "mau.xlsx", now)
+    alone = consolidate(tmp_path / "only", 2024, plan=plan, workspace=tmp_path / "ws-alone")
+    assert [s.state for s in alone.submissions] == ["accepted"]
+    _put(files["first"], tmp_path / "in" / "bao-cao.xlsx", now - 3600)
+    _put(files["blank"], tmp_path / "in" / "mau-trong.xlsx", now)
+    res = consolidate(tmp_path / "in", 2024, plan=plan, workspace=ws)
+    states = {s.original_name: s.state for s in res.submissions}
+    assert states == {"bao-cao.xlsx": "accepted", "mau-trong.xlsx": "rejected"}
+    blank = next(f for f in res.file_issues if f.path.endswith("mau-trong.xlsx"))
+    assert "blank-report" in [i.code for i in blank.issues]
 
 
 def test_a_file_named_for_another_unit_is_flagged(tmp_path: Path, plan: Plan, files: dict[str, Path]) -> None:

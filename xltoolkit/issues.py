@@ -121,6 +121,9 @@ MESSAGES: dict[str, str] = {
     "kiểm tra gửi lại. Không chèn liên kết vào biểu mẫu.",
     "no-feedback-copy": "Không tạo bản sao có đánh dấu lỗi cho tệp này: tệp không mở được an toàn (xem lỗi "
     "của tệp). Hãy sửa theo lỗi đó rồi gửi lại.",
+    "blank-report": "Tệp không có số liệu nào (biểu mẫu trống) nên không thay cho báo cáo năm {year} của đơn "
+    "vị đã nhận lúc {received}; báo cáo đó vẫn được dùng. Nếu muốn gửi lại, hãy điền số liệu vào biểu mẫu "
+    "rồi gửi.",
     "duplicate-file": "Tệp này trùng nội dung với tệp «{other}» trong cùng lần kiểm tra; "
     "chỉ cần gửi một tệp.",
     # ---- metadata and integrity

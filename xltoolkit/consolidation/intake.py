@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from xltoolkit import config
 from xltoolkit import workspace as layout
+from xltoolkit.consolidation.blank import refuse_blank_forms, report_has_figures
 from xltoolkit.consolidation.coverage import build_result, earlier_series, result_and_counts
 from xltoolkit.consolidation.guard import (
     check_output,
@@ -468,6 +469,7 @@ def _intake(
             agency = _known_agency(rep, plan)
             received = received_time(p, agency, known.get(sha), overrides, now)
             records.append(_record(p, sha, rep, received, led.stored_path(copy), plan))
+        refuse_blank_forms(led, records, [report_has_figures(rep) for rep in reports])
         with led.transaction() as conn:
             led.forget_rejected(conn, retry)
             led.add(conn, records, now)

@@ -372,6 +372,24 @@ class Ledger:
 
     # ------------------------------------------------------------------ reads
 
+    def accepted_reports(self, agency: str, year: int) -> list[tuple[str, str, bool, str]]:
+        """(sha256, received_at, has stored counts or element values/marks, narrative) of the unit's
+        accepted submissions of `year`: what a newly received blank file would replace."""
+        if self.conn is None:
+            return []
+        return [
+            (sha, when, bool(counts), narrative)
+            for sha, when, counts, narrative in self.conn.execute(
+                "SELECT s.sha256, s.received_at,"
+                " EXISTS(SELECT 1 FROM elements e WHERE e.sha256 = s.sha256"
+                "        AND (e.value IS NOT NULL OR e.status IS NOT NULL))"
+                " OR EXISTS(SELECT 1 FROM observations o WHERE o.sha256 = s.sha256"
+                "        AND (o.numerator IS NOT NULL OR o.denominator IS NOT NULL)),"
+                " s.narrative FROM submissions s WHERE s.agency = ? AND s.year = ? AND s.state = 'accepted'",
+                (agency, year),
+            )
+        ]
+
     def submissions(self, year: int | None = None, hashes: Iterable[str] = ()) -> list[dict[str, Any]]:
         """Submission rows of `year` plus any rows named in `hashes`, oldest first."""
         if self.conn is None:

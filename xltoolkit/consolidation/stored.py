@@ -39,6 +39,8 @@ class Record:
     received_given: bool = False
     #: (element, value, status, reason, blocked) per data element of the file.
     elements: list[tuple[Any, ...]] = field(default_factory=list)
+    #: Refused although readable (a blank form received after the unit's report: consolidation/blank.py).
+    refused: bool = False
 
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, default=str, sort_keys=True)
@@ -89,7 +91,7 @@ def value_rows(values: pd.DataFrame | list[tuple[Any, ...]] | None) -> list[tupl
 
 def state(r: Record) -> str:
     """A new submission's state before `Ledger.resolve`: usable files are pending, others rejected."""
-    return "pending" if r.integrity_ok and r.agency and r.year is not None else "rejected"
+    return "pending" if r.integrity_ok and r.agency and r.year is not None and not r.refused else "rejected"
 
 
 def submission_row(r: Record, seq: int, recorded_at: str) -> tuple[Any, ...]:
