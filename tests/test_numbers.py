@@ -81,3 +81,10 @@ def test_format_vi_round_trips_through_the_parser(x: float) -> None:
 def test_grouped_display_parses_back(n: int) -> None:
     got = parse_number_text(format_vi_grouped(float(n)), whole=True)
     assert got is not None and got.value == n
+
+
+@given(st.integers(-(10**21), 10**21))
+def test_whole_numbers_are_written_in_full(n: int) -> None:
+    """A count typed as 100000000000000000000 is quoted back as typed, never as «1e+20»."""
+    value = float(n)
+    assert format_vi(value) == str(int(value))

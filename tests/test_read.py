@@ -291,3 +291,11 @@ def test_read_member_behaves_as_zipfile(
                 assert refused.issue.code == "corrupt-zip"
                 got = None
             assert got == expected
+
+
+def test_a_file_named_twice_is_checked_once(filled: Path) -> None:
+    """`validate a.xlsx a.xlsx` (or a file and its folder): one report, not a duplicate of itself."""
+    report = validate_paths([filled, filled, filled.parent])
+    names = [Path(f.path).name for f in report.files]
+    assert names.count(filled.name) == 1
+    assert all(i.code != "duplicate-file" for f in report.files for i in f.issues)

@@ -85,10 +85,11 @@ def parse_number_text(text: str, *, whole: bool = False) -> TextNumber | None:
 def format_vi(value: float) -> str:
     """A number the Vietnamese way, as the officer would type it: 1234,5 (no thousands grouping).
 
-    No grouping because a typed '.' is exactly the mistake we are correcting.
+    No grouping because a typed '.' is exactly the mistake we are correcting. Whole numbers are
+    written out in full up to 10^22 (every one a float holds exactly), never as «1e+20».
     """
-    if value == int(value) and abs(value) < 1e15:
-        return str(int(value))
+    if value == int(value) and abs(value) < 1e22:
+        return f"{value + 0.0:.0f}"  # + 0.0: -0.0 reads 0
     return format(value, ".10g").replace(".", ",")
 
 

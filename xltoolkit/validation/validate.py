@@ -122,7 +122,15 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
             out += sorted(found)
         else:
             out.append(p)
-    return out
+    # a file named twice (or inside a folder also named) is checked once, not flagged as its own copy
+    seen: set[Path] = set()
+    unique = []
+    for p in out:
+        key = p.resolve() if p.exists() else p
+        if key not in seen:
+            seen.add(key)
+            unique.append(p)
+    return unique
 
 
 # ----------------------------------------------------------------------------------------- per file
