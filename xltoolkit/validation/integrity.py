@@ -27,6 +27,7 @@ from xltoolkit.workbook.layout import (
     DATA_SHEET,
     FINGERPRINTED_SHEETS,
     META_SHEET,
+    RESULT_SHEET,
     SUPPORTED_TEMPLATE_VERSIONS,
     TEMPLATE_FORMAT,
     TEMPLATE_VERSION,
@@ -267,7 +268,7 @@ def check_structure(
     """
     lay, extra = expected_shape(plan, agency, year)
     issues = _missing_sheets(wbd, lay, extra)
-    missing = bool(issues)
+    missing = any(i.is_error for i in issues)
     if not wbd.structure_known:
         return issues, not missing
     for s in FINGERPRINTED_SHEETS:
@@ -293,10 +294,17 @@ def check_structure(
 
 
 def _missing_sheets(wbd: WorkbookData, lay: TemplateLayout, extra: LayoutIndex) -> list[Issue]:
-    """Sheets of the layout not in the file; one that was renamed is named by where its inputs went."""
+    """Sheets of the layout not in the file; one that was renamed is named by where its inputs went.
+
+    The result sheet only shows the last check's findings (tools rewrite it, nothing reads it), so
+    its loss is a warning: rejecting a whole report for it would cost the officer a resend for nothing.
+    """
     out = []
     for s in lay.sheets:
         if s in wbd.sheets:
+            continue
+        if s == RESULT_SHEET:
+            out.append(issue("feedback-sheet-missing", s))
             continue
         went = {wbd.names[n][0] for n, (sheet, _) in extra.names.items() if sheet == s and n in wbd.names}
         went -= set(lay.sheets)
