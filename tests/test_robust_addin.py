@@ -74,26 +74,46 @@ def _edit_label(wb: Any) -> None:
     ws["B12"] = f"{ws['B12'].value} (sửa)"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="validation/integrity.check_structure returns early when not wbd.structure_known (add-in "
-    "payloads): names, measure-code rows and locked text cells are in the payload and could be diffed "
-    "(skip only formula cells, merges and protection)",
-)
+def _delete_name(wb: Any) -> None:
+    del wb.defined_names["TU_1"]
+
+
+def _delete_column(wb: Any) -> None:
+    ws = wb[DATA_SHEET]
+    ws.protection.sheet = False
+    ws.delete_cols(2)
+
+
 @pytest.mark.parametrize(
     ("edit", "code"),
-    [("insert-row", "rows-shifted"), ("redirect", "name-redirected"), ("label", "locked-cell-changed")],
+    [
+        ("insert-row", "rows-shifted"),
+        ("redirect", "name-redirected"),
+        ("label", "locked-cell-changed"),
+        ("delete-name", "name-missing"),
+        ("delete-column", "locked-cell-changed"),
+    ],
 )
 def test_kiem_tra_reports_what_validate_refuses(
     tmp_path: Path, plan: Plan, client: TestClient, clean_file: Path, edit: str, code: str
 ) -> None:
-    change = {"insert-row": _insert_a_row(plan), "redirect": _redirect, "label": _edit_label}[edit]
+    change = {
+        "insert-row": _insert_a_row(plan),
+        "redirect": _redirect,
+        "label": _edit_label,
+        "delete-name": _delete_name,
+        "delete-column": _delete_column,
+    }[edit]
     wb = openpyxl.load_workbook(clean_file)
     change(wb)
     wb.save(tmp_path / "edited.xlsx")
     (cli,) = validate_paths([tmp_path / "edited.xlsx"], plan, year=YEAR).files
     assert code in {i.code for i in cli.issues} and not cli.valid
     assert code in _addin_codes(client, tmp_path / "edited.xlsx")
+
+
+def test_kiem_tra_clears_the_unedited_workbook(client: TestClient, clean_file: Path) -> None:
+    assert _addin_codes(client, clean_file) == set()
 
 
 def test_kiem_tra_codes_are_read_from_the_result_table(

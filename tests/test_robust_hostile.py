@@ -18,6 +18,7 @@ import pytest
 
 from xltoolkit.plan.model import Plan
 from xltoolkit.template.render import generate_templates, template_filename
+from xltoolkit.validation.validate import validate_paths
 from xltoolkit.workbook.layout import DATA_SHEET, REPORT_SHEET
 
 from .corpus import clean_values, fill_workbook
@@ -76,12 +77,6 @@ def test_a_value_in_the_last_cell_of_a_sheet_is_an_issue_not_a_crash(
     assert (found["code"], found["sheet"], found["cell"]) == ("sheet-out-of-range", sheet, "XFD1048576")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="validation/integrity._missing_sheets makes any missing layout sheet an integrity error, also "
-    "«Kết quả kiểm tra» (unprotected, holds no data, not fingerprinted): the whole report is rejected; a "
-    "warning would do for the feedback sheet",
-)
 def test_a_deleted_feedback_sheet_does_not_reject_the_report(
     tmp_path: Path, plan: Plan, clean_file: Path
 ) -> None:
@@ -94,3 +89,16 @@ def test_a_deleted_feedback_sheet_does_not_reject_the_report(
     wb.save(tmp_path / "nhan-ve" / "bao-cao.xlsx")
     res = consolidate(tmp_path / "nhan-ve", YEAR, plan=plan, workspace=tmp_path / "ws")
     assert [s.state for s in res.submissions] == ["accepted"]
+    (report,) = validate_paths([tmp_path / "nhan-ve" / "bao-cao.xlsx"], plan, year=YEAR).files
+    assert report.valid and report.integrity_ok
+    found = [(i.code, i.severity, i.sheet) for i in report.issues]
+    assert found == [("feedback-sheet-missing", "warning", RESULT_SHEET)]
+
+
+def test_a_deleted_data_sheet_is_still_an_error(tmp_path: Path, plan: Plan, clean_file: Path) -> None:
+    wb = openpyxl.load_workbook(clean_file)
+    del wb[REPORT_SHEET]
+    wb.save(tmp_path / "no-report.xlsx")
+    (report,) = validate_paths([tmp_path / "no-report.xlsx"], plan, year=YEAR).files
+    assert not report.valid and not report.integrity_ok
+    assert ("sheet-missing", REPORT_SHEET) in {(i.code, i.sheet) for i in report.issues}

@@ -8,6 +8,7 @@ crashed the feedback copies.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
@@ -75,11 +76,6 @@ def test_quoted_text_is_clipped_for_every_code() -> None:
     assert "«Tổng số trẻ em»" in short.message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="validation/feedback.py _mark_cells sets .comment on a MergedCell (read-only): annotate_report "
-    "raises AttributeError and `validate --annotate` prints a traceback; skip or re-target merged cells",
-)
 def test_annotate_survives_an_input_merged_by_the_officer(
     tmp_path: Path, plan: Plan, clean_file: Path
 ) -> None:
@@ -91,3 +87,16 @@ def test_annotate_survives_an_input_merged_by_the_officer(
     report = validate_paths([tmp_path / "del-col.xlsx"], plan, year=YEAR)
     written = annotate_report(report, tmp_path / "phan-hoi")
     assert len(written) == 1
+    copy = openpyxl.load_workbook(written[0])[DATA_SHEET]
+    merged = [
+        i for i in report.files[0].issues if i.sheet == DATA_SHEET and i.cell and _in_merge(copy, i.cell)
+    ]
+    assert merged  # the edit did put issues on merged cells
+    comments = "\n".join(c.comment.text for row in copy.iter_rows() for c in row if c.comment)
+    for found in report.files[0].issues:
+        if found.sheet == DATA_SHEET and found.cell:
+            assert found.message in comments, found.code  # every issue still shows, merged or not
+
+
+def _in_merge(ws: Any, ref: str) -> bool:
+    return any(ref in rng and ref != rng.coord.split(":")[0] for rng in ws.merged_cells.ranges)

@@ -249,10 +249,11 @@ def test_validate_values_matches_file_validation(corpus: list[Case], plan: Plan)
         assert from_addin.values.drop(columns="source").equals(from_file.values.drop(columns="source")), key
 
 
-def test_validate_values_checks_agency_and_year_but_not_structure(corpus: list[Case], plan: Plan) -> None:
+def test_validate_values_checks_agency_year_and_locked_cells(corpus: list[Case], plan: Plan) -> None:
     case = next(c for c in corpus if c.key == "locked-cell")
     sheets, names = grids_and_names(case.path)
-    assert validate_values(sheets, names, plan).files[0].valid  # no formulas: fingerprint skipped
+    found = validate_values(sheets, names, plan).files[0]  # no formulas: no fingerprint, a layout diff
+    assert triples(found) == case.expect and not found.valid
     wrong = validate_values(sheets, names, plan, agency="h-ben-luc", year=TEMPLATE_YEAR + 1).files[0]
     assert {"wrong-agency", "wrong-year"} <= {i.code for i in wrong.errors}
     del sheets[META_SHEET]

@@ -66,6 +66,7 @@ SEVERITY: dict[str, Severity] = {
     "other-year": "warning",
     "received-in-future": "warning",
     "file-named-for-other-unit": "warning",
+    "feedback-sheet-missing": "warning",
 }
 
 RETURN_TEMPLATE = "Hãy dùng lại biểu mẫu gốc đã được gửi, điền số liệu và gửi lại."
@@ -194,6 +195,8 @@ MESSAGES: dict[str, str] = {
     "cột «Ghi chú».",
     "missing-task-result": "Chưa nhập kết quả thực hiện nhiệm vụ {no} ở ô {cell}. Hãy ghi ngắn gọn kết quả "
     "đã làm trong năm (hoặc «Không phát sinh»).",
+    "feedback-sheet-missing": "Thiếu trang «{sheet}» (bị xóa hoặc đổi tên). Trang này chỉ dùng để hiện kết "
+    "quả kiểm tra, không chứa số liệu: báo cáo vẫn được đọc bình thường. Lần sau không xóa trang này.",
 }
 
 

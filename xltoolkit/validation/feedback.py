@@ -11,8 +11,11 @@ from collections import defaultdict
 from pathlib import Path
 
 import openpyxl
+from openpyxl.cell.cell import Cell
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 from xltoolkit.errors import XltoolkitError
 from xltoolkit.issues import SEVERITY_FILLS, SEVERITY_LABELS, Issue, issue
@@ -83,22 +86,37 @@ def annotate_file(
 
 
 def _mark_cells(wb: openpyxl.Workbook, found: list[Issue]) -> None:
+    """Fill and comment every cell an issue names; a cell inside a merged range is marked on the
+    range's top-left cell, the only one Excel shows (and openpyxl lets write), with the comments of
+    all issues landing there joined, so no issue goes unshown and the copy is still written."""
     by_cell: dict[tuple[str, str], list[Issue]] = defaultdict(list)
     for i in found:
         if i.sheet and i.cell and i.sheet in wb.sheetnames:
-            by_cell[(i.sheet, i.cell)].append(i)
+            by_cell[(i.sheet, _shown_cell(wb[i.sheet], i.cell))].append(i)
     for (sheet, ref), issues in by_cell.items():
         try:
             cell = wb[sheet][ref]
-        except (ValueError, KeyError, AttributeError):
+        except (ValueError, KeyError, AttributeError, IndexError):
             continue
-        if not hasattr(cell, "fill"):
-            continue  # a merged cell's hidden part
+        if not isinstance(cell, Cell):
+            continue  # a range, or a merged cell's hidden part left over
         cell.fill = FILLS["error" if any(i.is_error for i in issues) else "warning"]
         text = "\n".join(f"[{SEVERITY_LABELS[i.severity]}] {i.message}" for i in issues)
         comment = Comment(text[:30000], "xltoolkit")
         comment.width, comment.height = 420, 160
         cell.comment = comment
+
+
+def _shown_cell(ws: Worksheet, ref: str) -> str:
+    """The top-left cell of the merged range holding `ref`, or `ref` itself."""
+    for rng in ws.merged_cells.ranges:
+        try:
+            inside = ref in rng
+        except (ValueError, TypeError):
+            return ref
+        if inside:
+            return f"{get_column_letter(rng.min_col)}{rng.min_row}"
+    return ref
 
 
 def _drop_unsafe_links(wb: openpyxl.Workbook) -> None:

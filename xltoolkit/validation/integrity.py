@@ -3,7 +3,9 @@
 Metadata is checked first (cheap, and it tells us which layout to expect). The fingerprint is then
 recomputed from the file exactly as `TemplateLayout.canonical_lines()` builds it; only when it does
 not match do we diff the file against `build_layout(plan, agency, year)`, to point at the cells an
-officer changed (a full diff on every file would cost time for nothing).
+officer changed (a full diff on every file would cost time for nothing). An add-in payload (values
+and names, no formulas, merges or protection) cannot be fingerprinted and is always diffed, formula
+cells and merges left out.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from xltoolkit.workbook.layout import (
     DATA_SHEET,
     FINGERPRINTED_SHEETS,
     META_SHEET,
+    RESULT_SHEET,
     SUPPORTED_TEMPLATE_VERSIONS,
     TEMPLATE_FORMAT,
     TEMPLATE_VERSION,
@@ -264,12 +267,13 @@ def check_structure(
 
     With the provincial secret configured the HMAC is always checked: the file's own
     `fingerprint_keyed` flag can raise the check (no secret: unverifiable) but never lower it.
+    An add-in payload has no fingerprint to check: its layout is diffed instead (`_check_values_layout`).
     """
     lay, extra = expected_shape(plan, agency, year)
     issues = _missing_sheets(wbd, lay, extra)
-    missing = bool(issues)
+    missing = any(i.is_error for i in issues)
     if not wbd.structure_known:
-        return issues, not missing
+        return _check_values_layout(wbd, plan, agency, year, issues, missing)
     for s in FINGERPRINTED_SHEETS:
         sd = wbd.sheets.get(s)
         if sd is not None and s in lay.sheets and sd.protected is False:
@@ -292,11 +296,30 @@ def check_structure(
     return issues + changes, False
 
 
+def _check_values_layout(
+    wbd: WorkbookData, plan: Plan, agency: Agency, year: int, issues: list[Issue], missing: bool
+) -> tuple[list[Issue], bool]:
+    """The add-in's payload: no fingerprint to recompute (no formulas, merges or protection in it),
+    but its values and names are the file's, so the layout diff runs on every payload. An inserted
+    row, a redirected or deleted name or an edited label then shows in «Kiểm tra» with the codes and
+    cells `validate` gives, instead of a clear answer for a file the province will refuse."""
+    lay, extra = expected(plan, agency, year)
+    changes = diff_layout(wbd, lay, extra, found_cells(wbd, lay, extra.inputs, extra.addin_cols))
+    return issues + changes, not missing and not any(c.is_error for c in changes)
+
+
 def _missing_sheets(wbd: WorkbookData, lay: TemplateLayout, extra: LayoutIndex) -> list[Issue]:
-    """Sheets of the layout not in the file; one that was renamed is named by where its inputs went."""
+    """Sheets of the layout not in the file; one that was renamed is named by where its inputs went.
+
+    The result sheet only shows the last check's findings (tools rewrite it, nothing reads it), so
+    its loss is a warning: rejecting a whole report for it would cost the officer a resend for nothing.
+    """
     out = []
     for s in lay.sheets:
         if s in wbd.sheets:
+            continue
+        if s == RESULT_SHEET:
+            out.append(issue("feedback-sheet-missing", s))
             continue
         went = {wbd.names[n][0] for n, (sheet, _) in extra.names.items() if sheet == s and n in wbd.names}
         went -= set(lay.sheets)
@@ -347,6 +370,7 @@ def diff_layout(
 ) -> list[Issue]:
     """Cell-level differences from the expected layout: moved rows, renamed names, edited cells."""
     cells = {k: c for k, v in raw_cells.items() if (c := canonical_value_nfc(v))}
+    values_only = not wbd.structure_known
     issues: list[Issue] = []
     code_moves = _code_moves(wbd, lay)
     redirected = redirected_names(wbd, lay, extra, bool(code_moves))
@@ -369,8 +393,8 @@ def diff_layout(
             continue
         want = exp_cells[key][0] if key in exp_cells else ""
         got = cells.get(key, "")
-        if want == got:
-            continue
+        if want == got or (values_only and want.startswith("f:")):
+            continue  # a payload holds a formula's result, never the formula: nothing to compare
         per_sheet[sheet] = per_sheet.get(sheet, 0) + 1
         if per_sheet[sheet] > MAX_CHANGES_PER_SHEET:
             continue
@@ -381,6 +405,8 @@ def diff_layout(
     for sheet, n in per_sheet.items():
         if n > MAX_CHANGES_PER_SHEET:
             issues.append(issue("too-many-changes", sheet, count=n - MAX_CHANGES_PER_SHEET))
+    if values_only:
+        return issues  # merges are not in a payload
     found_merges = {
         (s, r) for s in FINGERPRINTED_SHEETS if s in wbd.sheets for r in (wbd.sheets[s].merges or [])
     }
