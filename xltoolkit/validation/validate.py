@@ -99,7 +99,8 @@ def validate_values(
     """Validate sheet values sent by the Excel add-in (grids from A1; names as {name, sheet, address}).
 
     Formulas, merges and protection are not available there, so the fingerprint is not checked (no
-    issue raised); metadata (agency, year) and all value checks run exactly as for files.
+    issue raised); the layout is still compared with the template (names, measure rows, locked
+    text), and metadata (agency, year) and all value checks run exactly as for files.
     """
     plan = plan or load_plan()
     pending = _Pending(FileReport(path=path))
