@@ -115,3 +115,15 @@ def test_a_file_named_for_another_unit_is_flagged(tmp_path: Path, plan: Plan, fi
         main, ["consolidate", str(src), "--year", "2024", "--workspace", str(tmp_path / "ws")]
     )
     assert "  bao-cao-2024-h-ben-luc (1).xlsx: " in res.output
+
+
+def test_file_names_are_matched_to_units_as_before(plan: Plan) -> None:
+    """The unit a file name carries: the longest unit id the name starts with, ended by a
+    non-alphanumeric character (a lookup per name, not a loop over every unit)."""
+    from xltoolkit.consolidation.guard import named_for_other_unit
+
+    assert named_for_other_unit("bao-cao-2024-h-ben-luc (1).xlsx", AGENCY, 2024, plan) is not None
+    assert named_for_other_unit("Bao-Cao-2024-H-Duc-Hoa-sua.xlsx", AGENCY, 2024, plan) is None
+    assert named_for_other_unit("bao-cao-2024-h-ben-lucx.xlsx", AGENCY, 2024, plan) is None
+    assert named_for_other_unit("bao-cao-2024-h-ben-luc.xlsx", "h-ben-luc", 2024, plan) is None
+    assert named_for_other_unit("bao-cao-2024-h-ben-luc.xlsx", AGENCY, None, plan) is None

@@ -19,6 +19,7 @@ from xltoolkit import workspace as layout
 from xltoolkit.errors import XltoolkitError
 from xltoolkit.issues import Issue, issue
 from xltoolkit.plan.model import Plan
+from xltoolkit.validation.batch import KeyedCache
 
 try:  # POSIX
     import fcntl
@@ -163,6 +164,14 @@ def ledger_error(err: sqlite3.Error, path: Path) -> XltoolkitError:
     )
 
 
+_IDS: KeyedCache[int, dict[str, str]] = KeyedCache(16)
+
+
+def _ids_by_lower(edition: Plan) -> dict[str, str]:
+    """Lowercase unit id -> id, once per edition object."""
+    return _IDS.get(id(edition), edition, lambda: {a.lower(): a for a in edition.agency_by_id})
+
+
 def named_for_other_unit(name: str, agency: str | None, year: int | None, plan: Plan) -> Issue | None:
     """A warning when the file carries another unit's template name (`bao-cao-<năm>-<đơn vị>…`).
 
@@ -178,11 +187,11 @@ def named_for_other_unit(name: str, agency: str | None, year: int | None, plan: 
     if prefix not in text:
         return None
     rest = text[text.index(prefix) + len(prefix) :]
-    named = [
-        a
-        for a in edition.agency_by_id
-        if rest.startswith(a.lower()) and not rest[len(a) : len(a) + 1].isalnum()
-    ]
+    # the unit ids the name can start with: its prefixes that end before a non-alphanumeric
+    # character, looked up (not every id tried against every file: 3,321 × 3,321 nationally)
+    ids = _ids_by_lower(edition)
+    ends = [i for i, ch in enumerate(rest) if not ch.isalnum()] + [len(rest)]
+    named = [ids[rest[:i]] for i in ends if rest[:i] in ids]
     if not named:
         return None
     other = max(named, key=len)
