@@ -468,3 +468,13 @@ __all__ = [
     "fill_workbook",
     "measure_input",
 ]
+
+
+def clean_return(out: Path, plan: Plan, year: int, agency: str) -> Path:
+    """`agency`'s template of `year`, generated into `out` and filled with consistent values: the
+    clean returned file the release tests alter one way at a time."""
+    from xltoolkit.template.render import generate_templates, template_filename
+
+    generate_templates(plan, year, out, [agency], secret=None, password=None)
+    tpl = out / template_filename(plan.agency(agency), year)
+    return fill_workbook(tpl, out / "clean.xlsx", clean_values(plan.for_year(year), agency, year))

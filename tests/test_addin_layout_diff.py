@@ -16,13 +16,12 @@ from openpyxl.workbook.defined_name import DefinedName
 
 from xltoolkit.issues import Issue
 from xltoolkit.plan.model import Plan
-from xltoolkit.template.render import generate_templates, template_filename
 from xltoolkit.validation.read import split_ref
 from xltoolkit.validation.validate import validate_paths, validate_values
 from xltoolkit.workbook.layout import DATA_SHEET, GUIDE_SHEET, build_layout
 
 from .addin_support import build_payload
-from .corpus import _insert_row, clean_values, fill_workbook
+from .corpus import _insert_row, clean_return
 
 YEAR = 2024
 AGENCY = "h-ben-luc"
@@ -32,10 +31,7 @@ FILE_ONLY = {"formula-changed", "merge-changed", "sheet-unprotected", "fingerpri
 
 @pytest.fixture(scope="module")
 def clean_file(tmp_path_factory: pytest.TempPathFactory, plan: Plan) -> Path:
-    out = tmp_path_factory.mktemp("addin-layout")
-    generate_templates(plan, YEAR, out, [AGENCY], secret=None, password=None)
-    tpl = out / template_filename(plan.agency(AGENCY), YEAR)
-    return fill_workbook(tpl, out / "clean.xlsx", clean_values(plan.for_year(YEAR), AGENCY, YEAR))
+    return clean_return(tmp_path_factory.mktemp("addin-layout"), plan, YEAR, AGENCY)
 
 
 def _payload(path: Path) -> tuple[dict[str, list[list[Any]]], list[dict[str, str]]]:

@@ -19,12 +19,11 @@ from fastapi.testclient import TestClient
 from openpyxl.workbook.defined_name import DefinedName
 
 from xltoolkit.plan.model import Plan
-from xltoolkit.template.render import generate_templates, template_filename
 from xltoolkit.validation.validate import validate_paths
 from xltoolkit.workbook.layout import DATA_SHEET, build_layout
 
 from .addin_support import SCRIPT_URL, auth_headers, build_payload, make_app
-from .corpus import _insert_row, clean_values, fill_workbook
+from .corpus import _insert_row, clean_return
 
 YEAR = 2024
 AGENCY = "h-ben-luc"
@@ -32,10 +31,7 @@ AGENCY = "h-ben-luc"
 
 @pytest.fixture(scope="module")
 def clean_file(tmp_path_factory: pytest.TempPathFactory, plan: Plan) -> Path:
-    out = tmp_path_factory.mktemp("robust-addin")
-    generate_templates(plan, YEAR, out, [AGENCY], secret=None, password=None)
-    tpl = out / template_filename(plan.agency(AGENCY), YEAR)
-    return fill_workbook(tpl, out / "clean.xlsx", clean_values(plan.for_year(YEAR), AGENCY, YEAR))
+    return clean_return(tmp_path_factory.mktemp("robust-addin"), plan, YEAR, AGENCY)
 
 
 @pytest.fixture(scope="module")

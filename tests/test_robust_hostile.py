@@ -17,11 +17,10 @@ import openpyxl
 import pytest
 
 from xltoolkit.plan.model import Plan
-from xltoolkit.template.render import generate_templates, template_filename
 from xltoolkit.validation.validate import validate_paths
 from xltoolkit.workbook.layout import DATA_SHEET, REPORT_SHEET
 
-from .corpus import clean_values, fill_workbook
+from .corpus import clean_return
 
 YEAR = 2024
 AGENCY = "h-ben-luc"
@@ -37,10 +36,7 @@ print(json.dumps(rep.to_dict()))
 
 @pytest.fixture(scope="module")
 def clean_file(tmp_path_factory: pytest.TempPathFactory, plan: Plan) -> Path:
-    out = tmp_path_factory.mktemp("robust-hostile")
-    generate_templates(plan, YEAR, out, [AGENCY], secret=None, password=None)
-    tpl = out / template_filename(plan.agency(AGENCY), YEAR)
-    return fill_workbook(tpl, out / "clean.xlsx", clean_values(plan.for_year(YEAR), AGENCY, YEAR))
+    return clean_return(tmp_path_factory.mktemp("robust-hostile"), plan, YEAR, AGENCY)
 
 
 def _validate_in_child(*paths: Path) -> subprocess.CompletedProcess[str]:

@@ -15,13 +15,12 @@ import pytest
 
 from xltoolkit.issues import MAX_QUOTED, issue
 from xltoolkit.plan.model import Plan
-from xltoolkit.template.render import generate_templates, template_filename
 from xltoolkit.validation.feedback import annotate_report
 from xltoolkit.validation.validate import validate_paths
 from xltoolkit.vn_numbers import format_vi_grouped
 from xltoolkit.workbook.layout import DATA_SHEET
 
-from .corpus import clean_values, fill_workbook
+from .corpus import clean_return, fill_workbook
 
 YEAR = 2024
 AGENCY = "h-ben-luc"
@@ -29,10 +28,7 @@ AGENCY = "h-ben-luc"
 
 @pytest.fixture(scope="module")
 def clean_file(tmp_path_factory: pytest.TempPathFactory, plan: Plan) -> Path:
-    out = tmp_path_factory.mktemp("robust-msg")
-    generate_templates(plan, YEAR, out, [AGENCY], secret=None, password=None)
-    tpl = out / template_filename(plan.agency(AGENCY), YEAR)
-    return fill_workbook(tpl, out / "clean.xlsx", clean_values(plan.for_year(YEAR), AGENCY, YEAR))
+    return clean_return(tmp_path_factory.mktemp("robust-msg"), plan, YEAR, AGENCY)
 
 
 def _one(plan: Plan, path: Path, year: int = YEAR) -> list:

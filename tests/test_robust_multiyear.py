@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -37,13 +38,17 @@ def _put(src: Path, dst: Path, when: float) -> Path:
     return dst
 
 
+def _report_of_2024(tmp_path: Path, plan: Plan, files: dict[str, Path]) -> tuple[Path, float, Any]:
+    """Đức Hòa's 2024 report, received an hour ago and consolidated: (workspace, now, result)."""
+    ws, now = tmp_path / "ws", time.time()
+    _put(files["first"], tmp_path / "2024" / "bao-cao-2024-h-duc-hoa.xlsx", now - 3600)
+    return ws, now, consolidate(tmp_path / "2024", 2024, plan=plan, workspace=ws)
+
+
 def test_a_past_years_file_in_this_years_folder_says_which_year_to_redo(
     tmp_path: Path, plan: Plan, files: dict[str, Path]
 ) -> None:
-    ws = tmp_path / "ws"
-    now = time.time()
-    _put(files["first"], tmp_path / "2024" / "bao-cao-2024-h-duc-hoa.xlsx", now - 3600)
-    before = consolidate(tmp_path / "2024", 2024, plan=plan, workspace=ws)
+    ws, now, before = _report_of_2024(tmp_path, plan, files)
     _put(files["corrected"], tmp_path / "2026" / "duc-hoa-2024-sua.xlsx", now)
     res = CliRunner().invoke(
         main, ["consolidate", str(tmp_path / "2026"), "--year", "2026", "--workspace", str(ws)]
@@ -61,10 +66,7 @@ def test_a_past_years_file_in_this_years_folder_says_which_year_to_redo(
 def test_a_blank_past_year_template_does_not_replace_that_years_report(
     tmp_path: Path, plan: Plan, files: dict[str, Path]
 ) -> None:
-    ws = tmp_path / "ws"
-    now = time.time()
-    _put(files["first"], tmp_path / "2024" / "bao-cao-2024-h-duc-hoa.xlsx", now - 3600)
-    before = consolidate(tmp_path / "2024", 2024, plan=plan, workspace=ws)
+    ws, now, before = _report_of_2024(tmp_path, plan, files)
     _put(files["blank"], tmp_path / "2026" / "nham-mau-2024.xlsx", now)
     consolidate(tmp_path / "2026", 2026, plan=plan, workspace=ws)
     after = consolidate(tmp_path / "2024", 2024, plan=plan, workspace=ws)
