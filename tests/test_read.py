@@ -169,12 +169,7 @@ def test_lying_size_header_is_caught(filled: Path, tmp_path: Path) -> None:
     data = bytearray(out.read_bytes())
     info = zipfile.ZipFile(out).getinfo(part)
     struct.pack_into("<I", data, info.header_offset + 22, 1000)
-    pos = data.find(b"PK\x01\x02")
-    while pos != -1:
-        name_len = struct.unpack_from("<H", data, pos + 28)[0]
-        if data[pos + 46 : pos + 46 + name_len] == part.encode():
-            struct.pack_into("<I", data, pos + 24, 1000)
-        pos = data.find(b"PK\x01\x02", pos + 4)
+    struct.pack_into("<I", data, _central_entry(data, part) + 24, 1000)
     out.write_bytes(bytes(data))
     f = validate_paths([out]).files[0]
     assert [i.code for i in f.issues] == ["corrupt-zip"]
