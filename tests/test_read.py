@@ -7,6 +7,7 @@ import shutil
 import struct
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -182,14 +183,14 @@ def test_scan_and_full_defusedxml_parse_agree(filled: Path, monkeypatch: pytest.
     monkeypatch.setattr(ooxml, "ALWAYS_PARSE", True)
     _, strict = read_file(filled)
     assert fast.names == strict.names and fast.sheet_order == strict.sheet_order
-    for name, sd in fast.sheets.items():
-        other = strict.sheets[name]
-        assert (sd.formulas, sd.merges, sd.protected, sd.state) == (
-            other.formulas,
-            other.merges,
-            other.protected,
-            other.state,
-        ), name
+    _assert_same_sheets(fast, strict, ("formulas", "merges", "protected", "state"))
+
+
+def _assert_same_sheets(a: Any, b: Any, fields: tuple[str, ...]) -> None:
+    """Every sheet of WorkbookData `a` equals `b`'s in `fields`."""
+    for name, sd in a.sheets.items():
+        other = b.sheets[name]
+        assert [getattr(sd, f) for f in fields] == [getattr(other, f) for f in fields], name
 
 
 def _central_entry(data: bytearray, part: str) -> int:
@@ -212,14 +213,7 @@ def test_members_repeated_across_files_read_alike(filled: Path, tmp_path: Path) 
     assert any(b"<styleSheet" in v for v in ooxml._INFLATED.values())
     _, second = read_file(twin)
     assert second.names == first.names
-    for name, sd in first.sheets.items():
-        other = second.sheets[name]
-        assert (other.grid, other.formulas, other.merges, other.protected) == (
-            sd.grid,
-            sd.formulas,
-            sd.merges,
-            sd.protected,
-        )
+    _assert_same_sheets(first, second, ("grid", "formulas", "merges", "protected"))
 
 
 @pytest.mark.parametrize("lie", ["crc", "size"])
