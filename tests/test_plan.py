@@ -201,3 +201,21 @@ def test_the_whole_plan_lists_its_editions(shown: dict) -> None:
     districts = [a for a in shown["agencies"] if a["kind"] == "district"]
     assert all(a["valid_to"] == "2025-06-30" and a["unit"] == a["code"] for a in districts)
     assert shown["units_file"] == "units-tay-ninh-2025.toml"
+
+
+def test_bodies_in_running_text_write_the_unit_kind_in_lower_case() -> None:
+    """«UBND huyện Bến Lức», «UBND xã …»: the kind is a common noun; every local unit of every edition."""
+    plan = load_plan()
+    for year in (2024, 2025):
+        edition = plan.for_year(year)
+        locals_ = [a for a in edition.agencies if a.is_local]
+        assert locals_
+        for a in locals_:
+            body = edition.body_name(a)
+            kind_and_name = body.removeprefix("UBND ")
+            assert kind_and_name.lower() == a.name.lower() and kind_and_name[0].islower(), body
+            assert kind_and_name.split()[-1] == a.name.split()[-1]  # the proper name keeps its capitals
+    bl = next(a for a in plan.for_year(2024).agencies if a.id == "h-ben-luc")
+    assert plan.for_year(2024).body_name(bl) == "UBND huyện Bến Lức"
+    sgd = next(a for a in plan.for_year(2024).agencies if not a.is_local)
+    assert plan.for_year(2024).body_name(sgd) == sgd.name

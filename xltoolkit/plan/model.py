@@ -49,6 +49,17 @@ from xltoolkit.plan.expressions import AGENCY_REFS
 from xltoolkit.plan.loading import DEFAULT_PLAN_NAME, default_plan_path, load_plan
 from xltoolkit.plan.plan_json import edition_dict, plan_dict
 
+#: Kinds of administrative unit that open a unit's name («Thị xã Kiến Tường»), longest first.
+UNIT_KINDS = ("Thành phố", "Thị trấn", "Thị xã", "Đặc khu", "Phường", "Huyện", "Quận", "Xã")
+
+
+def lower_unit_kind(name: str) -> str:
+    """«Thị xã Kiến Tường» -> «thị xã Kiến Tường»: the kind in lower case, the proper name as is."""
+    for kind in UNIT_KINDS:
+        if name.startswith(kind + " "):
+            return kind.lower() + name[len(kind) :]
+    return name
+
 __all__ = [
     "COMPARISON_LABELS",
     "DEFAULT_PLAN_NAME",
@@ -367,9 +378,13 @@ class Plan(_Model):
         return agency.tasks
 
     def body_name(self, agency: Agency) -> str:
-        """The reporting body as printed on documents ('UBND Huyện Bến Lức', 'Sở Y tế')."""
+        """The reporting body in running text ('UBND huyện Bến Lức', 'UBND xã Bình Hiệp', 'Sở Y tế').
+
+        After «UBND» the kind of unit is a common noun, written in lower case as official documents
+        write it; the unit's own name keeps its capitals.
+        """
         if agency.is_local and self.district.body_prefix:
-            return f"{self.district.body_prefix} {agency.name}"
+            return f"{self.district.body_prefix} {lower_unit_kind(agency.name)}"
         return agency.name
 
     def deadline_for(self, year: int) -> date:
