@@ -289,7 +289,7 @@ def test_former_district_table_ignores_what_the_province_ignores(plan: Plan) -> 
 
 @pytest.mark.libreoffice
 def test_printed_break(require_libreoffice, summary: dict, plan: Plan, tmp_path: Path) -> None:  # type: ignore[no-untyped-def,type-arg]
-    """Through LibreOffice: the year header and the chart axis print «2025 ▲», the legend and the
+    """Through LibreOffice: the year header and the chart axis print «2025 †», the legend and the
     chart titles print the change, and «Theo huyện cũ» is an appendix of its own."""
     import pdfplumber
 

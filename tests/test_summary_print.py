@@ -277,3 +277,28 @@ def test_ranks_property(plan: Plan, values: list[float | None], small: list[bool
     for a, v in usable.items():
         better = sum((w > v) if m.higher_is_better else (w < v) for w in usable.values())
         assert got[a] == better + 1
+
+
+def test_each_sign_in_the_summary_has_one_meaning(written: Path) -> None:
+    """A progress sign (▲ substantial, ► moderate, ▼ limited progress) never also marks a break, a unit
+    against the province or the last rank: a reader of the printed appendix reads each sign one way.
+    ✓/✗ say achieved / not achieved, for a status and (always with the word) for a verdict."""
+    from xltoolkit.plan.history import BREAK_MARK
+    from xltoolkit.summary.units import LAST_RANK_TEXT, STATUS_SYMBOLS, VERDICT_MARK, VERSUS_MARKS
+
+    verdict_signs = {v.split()[0] for v in VERDICT_MARK.values()}
+    status_signs = {s for s in STATUS_SYMBOLS.values() if s} - verdict_signs
+    assert len(status_signs) == 3
+    other_signs = {BREAK_MARK, *(v.split()[0] for v in VERSUS_MARKS.values())}
+    assert len(set(STATUS_SYMBOLS.values())) == len(STATUS_SYMBOLS)  # one sign per status
+    assert not status_signs & other_signs and len(other_signs) == 3
+    wb = openpyxl.load_workbook(written)
+    ranking_formats = {c.number_format for row in wb[RANKING_SHEET].iter_rows() for c in row}
+    assert any(LAST_RANK_TEXT in f for f in ranking_formats)
+    versus = {c.value for row in wb[SCORECARD_SHEET].iter_rows() for c in row if c.value in VERSUS_MARKS.values()}
+    assert versus  # the scorecard compares units with the province
+    for ws in (wb[RANKING_SHEET], wb[SCORECARD_SHEET]):
+        for row in ws.iter_rows():
+            for c in row:
+                shown = f"{c.value if isinstance(c.value, str) else ''} {c.number_format}"
+                assert not any(s in shown for s in status_signs), (ws.title, c.coordinate, shown)

@@ -31,7 +31,7 @@ from xltoolkit.plan.units import (
 )
 
 #: The sign of a break, beside the first year after it (column headers, chart categories, legends).
-BREAK_MARK = "▲"
+BREAK_MARK = "†"
 #: What a change of the reporting units is called; its date and the new level come from the plan.
 BREAK_TITLE = "Sắp xếp đơn vị hành chính"
 LEVEL_NAMES: dict[str, str] = {"district": "cấp huyện", "commune": "cấp xã"}

@@ -72,7 +72,7 @@ def break_format(fmt: str = "0") -> str:
 
 
 def mark_break(ws: Worksheet, row: int, year_cols: dict[int, int], brk: ChangeBreak | None) -> None:
-    """«2025 ▲» on the header of the first year after the break (a number format, value unchanged)."""
+    """«2025 †» on the header of the first year after the break (a number format, value unchanged)."""
     if brk is not None and brk.year in year_cols:
         ws.cell(row=row, column=year_cols[brk.year]).number_format = break_format()
 

@@ -351,7 +351,7 @@ def charts_sheet(
     block = _chart_block(ws, plan, measures, axis, last_col + 2, result.year, brk)
     cats = Reference(ws, min_col=block, max_col=block + len(axis) - 1, min_row=CHART_DATA_ROW)
     if brk is not None:
-        # the categories as text, «2025 ▲» after the break: a row of labels under the data block
+        # the categories as text, «2025 †» after the break: a row of labels under the data block
         label_row = CHART_DATA_ROW + 1 + 2 * len(measures)
         put(ws, label_row, block - 1, "Nhãn trục")
         for k, y in enumerate(axis):
@@ -398,7 +398,7 @@ def _chart_block(
     brk: ChangeBreak | None = None,
 ) -> int:
     """Two rows per measure (values, targets at their years) under a row of years, outside the print
-    area; the first year after a break is written «2025 ▲» (the category the chart shows). Returns the
+    area; the first year after a break is written «2025 †» (the category the chart shows). Returns the
     first year column."""
     c = put(ws, CHART_DATA_ROW - 1, col, "Số liệu của biểu đồ (giá trị toàn tỉnh; mục tiêu tại năm mốc)")
     c.font = F_BOLD

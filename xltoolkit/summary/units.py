@@ -64,6 +64,9 @@ STATUS_SYMBOLS: dict[str, str] = {
     "not_available": "",
 }
 assert set(STATUS_SYMBOLS) == set(STATUS_LABELS)
+#: A unit against the province (scorecard), and the last rank (ranking): signs no status uses.
+VERSUS_MARKS = {True: "↑ tốt hơn", False: "↓ kém hơn"}
+LAST_RANK_TEXT = "(cuối)"
 SMALL_NUMBER_TEXT = "số nhỏ"
 NO_DATA_TEXT = "Không có số liệu"
 SMALL_FONT = Font(name=FONT, size=12, italic=True, color="7F7F7F")
@@ -162,7 +165,7 @@ def district_cell(ws: Worksheet, cell: Any, dm: DistrictMeasure | None, fmt: str
 
 
 def ranking_sheet(ws: Worksheet, result: ConsolidationResult, plan: Plan) -> None:
-    """Measures down, units across: each unit's rank (1 = best); the last rank marked «▼ cuối»."""
+    """Measures down, units across: each unit's rank (1 = best); the last rank marked «(cuối)»."""
     districts = result.districts
     cols = [
         Col("code", "Mã", 6),
@@ -191,7 +194,7 @@ def ranking_sheet(ws: Worksheet, result: ConsolidationResult, plan: Plan) -> Non
             if c.value == SMALL_NUMBER_TEXT:
                 c.font = SMALL_FONT
             elif worst is not None and r.get(d.agency) == worst:
-                c.number_format = '0" ▼ cuối"'
+                c.number_format = f'0" {LAST_RANK_TEXT}"'
                 c.font = F_BOLD
                 c.fill = STATUS_FILLS["limited_progress"]
     note = last + 2
@@ -247,7 +250,7 @@ def scorecard_sheet(ws: Worksheet, result: ConsolidationResult, plan: Plan) -> N
     appendix_title(
         ws, plan, result.year, pages, "Phụ lục V",
         f"KẾT QUẢ CÁC CHỈ TIÊU CỦA TỪNG ĐƠN VỊ {level_title(plan)} QUA CÁC NĂM",
-        "(✓ đạt, ✗ không đạt mục tiêu năm mốc; ▲ tốt hơn, ▼ kém hơn toàn tỉnh; «số nhỏ»: không đánh giá)",
+        "(✓ đạt, ✗ không đạt mục tiêu năm mốc; ↑ tốt hơn, ↓ kém hơn toàn tỉnh; «số nhỏ»: không đánh giá)",
     )  # fmt: skip
     print_pages(ws, len(cols), landscape=True, repeat_cols=2, pages=pages)
 
@@ -273,7 +276,7 @@ def _scorecard_row(
         versus = ""
         if dm.value is not None and pv is not None and dm.value != pv:
             better = (dm.value > pv) == m.higher_is_better
-            versus = "▲ tốt hơn" if better else "▼ kém hơn"
+            versus = VERSUS_MARKS[better]
     rank = rk.get(m.code, {}).get(agency)
     total = len(rk.get(m.code, {}))
     return [

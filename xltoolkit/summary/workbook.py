@@ -22,7 +22,7 @@ Layout (the add-in and the tests read these tables back; keep them stable):
 - "Ma trận đơn vị" (Phụ lục III-a): one row per reporting unit with filters (thousands of communes),
   and "Theo huyện cũ" (Phụ lục III-b): the former districts over the years, rebuilt from the communes
   wholly inside them after the 2025 change (see history.py). Every multi-year table whose years span
-  a change of the reporting units marks its first year after it («2025 ▲») with a legend line.
+  a change of the reporting units marks its first year after it («2025 †») with a legend line.
 - "Nhiệm vụ", "Kinh phí" (Phụ lục VI-VII), "Tiếp nhận", "Lỗi kiểm tra" (Biểu 01-02): see lists.py
   (budget total row keyed `BUDGET_TOTAL_KEY`; hashes and issue codes kept in hidden columns).
 
