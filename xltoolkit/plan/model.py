@@ -60,6 +60,7 @@ def lower_unit_kind(name: str) -> str:
             return kind.lower() + name[len(kind) :]
     return name
 
+
 __all__ = [
     "COMPARISON_LABELS",
     "DEFAULT_PLAN_NAME",
