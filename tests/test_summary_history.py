@@ -112,6 +112,20 @@ def test_measures_and_charts_mark_the_break(summary: dict, plan: Plan) -> None: 
     assert brk.label in title
 
 
+def test_the_adapters_measure_table_marks_the_break_as_the_summary_does(summary: dict, plan: Plan) -> None:  # type: ignore[type-arg]
+    """The add-in renders `measure_table()`, not the workbook: the same «2025 †» header and legend."""
+    from xltoolkit.summary import MeasureTable, measure_table
+
+    table = measure_table(summary["result"], plan.for_year(2025))
+    shown = table.shown_headers
+    assert f"2025 {BREAK_MARK}" in shown and 2024 in shown and f"2024 {BREAK_MARK}" not in shown
+    assert table.headers[shown.index(f"2025 {BREAK_MARK}")] == 2025
+    ws = openpyxl.load_workbook(summary["consolidated"])[MEASURES_SHEET]
+    assert table.break_legend is not None and table.break_legend in _text(ws)
+    unbroken = MeasureTable(2025, table.columns, [])  # years on one side of the change only
+    assert unbroken.break_legend is None and unbroken.shown_headers == unbroken.headers
+
+
 # ----------------------------------------------------------------------------------- unit tables
 
 

@@ -194,10 +194,28 @@ class MeasureTable:
     year: int
     columns: list[Col]  # `.key` stable English key, `.header` as shown (a trend year is an int)
     rows: list[MeasureTableRow]
+    #: The change of reporting units the trend years span (None: none): its first year's header
+    #: reads «2025 †» and `break_legend` says what changed, as in the summary workbook.
+    change_break: ChangeBreak | None = None
 
     @property
     def headers(self) -> list[str | int]:
+        """Header values as the summary workbook stores them (a year as a number)."""
         return [c.header for c in self.columns]
+
+    @property
+    def shown_headers(self) -> list[str | int]:
+        """Headers as a reader sees them: the first trend year after a break reads «2025 †» (the
+        summary workbook shows it by a number format; an adapter writes the text)."""
+        brk = self.change_break
+        return [
+            f"{c.header} {BREAK_MARK}" if brk is not None and c.key == f"trend_{brk.year}" else c.header
+            for c in self.columns
+        ]
+
+    @property
+    def break_legend(self) -> str | None:
+        return self.change_break.legend if self.change_break is not None else None
 
     def column(self, key: str) -> int:
         """0-based index of the column `key` (e.g. "status", "value", "trend_2025")."""
@@ -217,7 +235,7 @@ def measure_table(result: ConsolidationResult, plan: Plan) -> MeasureTable:
         )
         for m in ordered_measures(result, plan)
     ]
-    return MeasureTable(result.year, cols, rows)
+    return MeasureTable(result.year, cols, rows, break_in(plan, years) if years else None)
 
 
 def ordered_measures(result: ConsolidationResult, plan: Plan) -> list[MeasureResult]:
