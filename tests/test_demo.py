@@ -142,7 +142,7 @@ def test_consolidate_json_equals_the_summary_as_libreoffice_reads_it(
     from xltoolkit.demo import libreoffice
     from xltoolkit.plan.status import STATUS_LABELS
     from xltoolkit.summary.lists import DISTRICT_KEY_ROW
-    from xltoolkit.summary.workbook import DISTRICTS_SHEET
+    from xltoolkit.summary.workbook import units_level_sheet
 
     year = max(demo.results)
     out = tmp_path / "tong-hop.xlsx"
@@ -169,7 +169,7 @@ def test_consolidate_json_equals_the_summary_as_libreoffice_reads_it(
         for y, v in m["trend"].items():
             assert row[idx[f"trend_{y}"]] == pytest.approx(v)
 
-    ws = wb[DISTRICTS_SHEET]
+    ws = wb[units_level_sheet(plan.for_year(year))]
     header = [c.value for c in ws[DISTRICT_KEY_ROW]]
     matrix = {r[0]: r for r in ws.iter_rows(min_row=FIRST_ROW, values_only=True) if r[0]}
     for d in data["districts"]:

@@ -323,7 +323,7 @@ def test_printed_break(require_libreoffice, summary: dict, plan: Plan, tmp_path:
 def test_a_large_collection_points_from_per_unit_sheets_to_the_unit_matrix(plan: Plan) -> None:
     """Above PER_UNIT_SHEETS_MAX units the units-across sheets say where to look instead; the unit
     matrix and the overview are still built."""
-    from xltoolkit.summary.lists import DISTRICTS_SHEET
+    from xltoolkit.summary.lists import units_level_sheet
     from xltoolkit.summary.workbook import (
         OVERVIEW_SHEET,
         PER_UNIT_SHEETS_MAX,
@@ -338,8 +338,31 @@ def test_a_large_collection_points_from_per_unit_sheets_to_the_unit_matrix(plan:
     n = PER_UNIT_SHEETS_MAX + 1
     result.districts = [DistrictResult(f"don-vi-{i}", proto.measures) for i in range(n)]
     wb = build_summary(result, p25)
-    for name in (DISTRICTS_SHEET, RANKING_SHEET, SCORECARD_SHEET):
+    assert units_level_sheet(p25) == "Cấp xã"
+    for name in (units_level_sheet(p25), RANKING_SHEET, SCORECARD_SHEET):
         text = _text(wb[name])
         assert f"{n} đơn vị" in text and UNITS_SHEET in text, name
     assert len(_rows(wb[UNITS_SHEET], 3)) == n
     assert wb[OVERVIEW_SHEET].max_row > 10
+
+
+def test_a_commune_year_speaks_of_communes(summary: dict, plan: Plan) -> None:  # type: ignore[type-arg]
+    """From 2025 the summary's tab, headers and the report's heading name the communes that report,
+    not the districts that no longer exist (only «Theo huyện cũ» speaks of former districts)."""
+    from xltoolkit.report.build import tasks_section
+    from xltoolkit.summary.lists import units_level_sheet
+    from xltoolkit.summary.overview import OVERVIEW_SHEET
+
+    p25 = plan.for_year(2025)
+    wb = openpyxl.load_workbook(summary["consolidated"])
+    assert units_level_sheet(p25) in wb.sheetnames and "Cấp huyện" not in wb.sheetnames
+    for name in (MEASURES_SHEET, OVERVIEW_SHEET, units_level_sheet(p25)):
+        text = _text(wb[name]).lower()
+        assert "cấp xã" in text or name == OVERVIEW_SHEET, name
+        assert "cấp huyện" not in text and "số huyện" not in text, name
+    headings = [b.text for b in tasks_section(summary["result"], p25) if b.style == "heading2"]
+    assert "Ủy ban nhân dân các xã, phường" in " ".join(headings)
+    assert not any("huyện" in h for h in headings)
+    p24 = plan.for_year(2024)
+    assert units_level_sheet(p24) == "Cấp huyện"
+    assert any("cấp huyện" in str(c.header) for c in measure_columns(p24, [2024]))

@@ -35,6 +35,37 @@ BREAK_MARK = "†"
 #: What a change of the reporting units is called; its date and the new level come from the plan.
 BREAK_TITLE = "Sắp xếp đơn vị hành chính"
 LEVEL_NAMES: dict[str, str] = {"district": "cấp huyện", "commune": "cấp xã"}
+
+
+@dataclass(frozen=True)
+class LocalTerms:
+    """How the documents of a year name its local reporting units: a 2026 report speaks of communes.
+
+    `level` «cấp xã» (headers, sheet tab «Cấp xã»), `unit` the short noun in compact headers
+    («Chênh lệch (xã − sở, ngành)»), `units` the plural in running text, `bodies` their People's
+    Committees as a report's heading names them.
+    """
+
+    level: str
+    unit: str
+    units: str
+    bodies: str
+
+
+LOCAL_TERMS: dict[str, LocalTerms] = {
+    "district": LocalTerms(
+        "cấp huyện", "huyện", "huyện, thị xã, thành phố", "Ủy ban nhân dân các huyện, thị xã, thành phố"
+    ),
+    "commune": LocalTerms("cấp xã", "xã", "xã, phường", "Ủy ban nhân dân các xã, phường"),
+}
+
+
+def local_terms(plan: Plan) -> LocalTerms:
+    """The terms of the level reporting under `plan` (an edition): communes as soon as any reports."""
+    kinds = {a.kind for a in plan.districts}
+    return LOCAL_TERMS["commune" if "commune" in kinds else "district"]
+
+
 CONTINUATION_LABELS: dict[str, str] = {
     "same": "Nối tiếp huyện cũ",
     "part": "Thuộc trọn một huyện cũ",

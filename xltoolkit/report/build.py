@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from datetime import date
 
 from xltoolkit.consolidation.results import ConsolidationResult, MeasureResult, Narrative, TaskResult
+from xltoolkit.plan.history import local_terms
 from xltoolkit.plan.model import Indicator, Measure, Plan
 from xltoolkit.plan.review import (
     VERDICT_LABELS,
@@ -171,7 +172,7 @@ def tasks_section(result: ConsolidationResult, plan: Plan) -> list[Block]:
         out.extend(Block("bullet", f"{task}: {res or 'chưa báo cáo kết quả'}") for task, res in lines)
     if districts:
         k += 1
-        out.append(Block("heading2", f"{k}. Ủy ban nhân dân các huyện, thị xã, thành phố"))
+        out.append(Block("heading2", f"{k}. {local_terms(plan).bodies}"))
         for task, results in districts.items():
             out.append(Block("bullet", task))
             out.extend(Block("body", f"+ {r}") for r in results)

@@ -28,11 +28,11 @@ from xltoolkit.consolidation.results import ConsolidationResult
 from xltoolkit.plan.history import (
     BREAK_MARK,
     CONTINUATION_LABELS,
-    LEVEL_NAMES,
     ChangeBreak,
     FormerDistrictTable,
     break_in,
     former_district_table,
+    local_terms,
     registry,
     unit_continuation,
 )
@@ -93,8 +93,7 @@ def break_note(ws: Worksheet, row: int, col: int, brk: ChangeBreak | None, *, wr
 
 def level_title(plan: Plan) -> str:
     """«CẤP XÃ» in a year the communes report, «CẤP HUYỆN» before (for the appendix titles)."""
-    kinds = {a.kind for a in plan.districts}
-    return (LEVEL_NAMES["commune"] if "commune" in kinds else LEVEL_NAMES["district"]).upper()
+    return local_terms(plan).level.upper()
 
 
 # ------------------------------------------------------------------------------------ unit matrix

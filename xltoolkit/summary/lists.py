@@ -10,6 +10,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from xltoolkit.consolidation.results import ConsolidationResult
+from xltoolkit.plan.history import local_terms
 from xltoolkit.plan.model import Plan
 from xltoolkit.plan.status import STATUS_LABELS
 from xltoolkit.summary.sheets import (
@@ -35,11 +36,19 @@ from xltoolkit.summary.sheets import (
     table,
 )
 
+#: The sheet of the local units' values; named for the level reporting that year (`units_level_sheet`).
 DISTRICTS_SHEET = "Cấp huyện"
 SUBMISSIONS_SHEET = "Tiếp nhận"
 ISSUES_SHEET = "Lỗi kiểm tra"
 NARRATIVES_SHEET = "Nhiệm vụ"
 BUDGET_SHEET = "Kinh phí"
+
+
+def units_level_sheet(plan: Plan) -> str:
+    """«Cấp huyện» to 2024, «Cấp xã» when the communes report: the tab says who is in it."""
+    level = local_terms(plan).level
+    return level[:1].upper() + level[1:]
+
 
 #: Hidden row above the district matrix header holding the agency id of each district column.
 DISTRICT_KEY_ROW = TABLE_HEADER_ROW - 1

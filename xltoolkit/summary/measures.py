@@ -19,7 +19,7 @@ from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
 from xltoolkit.consolidation.results import ConsolidationResult, MeasureResult
-from xltoolkit.plan.history import BREAK_MARK, ChangeBreak, break_in
+from xltoolkit.plan.history import BREAK_MARK, ChangeBreak, break_in, local_terms
 from xltoolkit.plan.model import Measure, Plan
 from xltoolkit.plan.review import (
     OUTLOOK_LABELS,
@@ -56,9 +56,18 @@ CHARTS_SHEET = "Xu hướng"
 
 SOURCE_LABELS: dict[str, str] = {
     "department": "Sở, ngành chủ trì",
-    "districts": "Tổng hợp cấp huyện",
+    "districts": "Tổng hợp cấp huyện",  # a commune year: «Tổng hợp cấp xã» (`source_label`)
     "none": "Chưa có số liệu",
 }
+
+
+def source_label(plan: Plan, source: str) -> str:
+    """Where the provincial value came from, naming the level that reported that year."""
+    if source == "districts":
+        return f"Tổng hợp {local_terms(plan).level}"
+    return SOURCE_LABELS.get(source, source)
+
+
 RECONCILIATION_LABEL = "Chênh lệch"
 
 
@@ -70,6 +79,7 @@ def measure_columns(plan: Plan, years: list[int]) -> list[Col]:
     target_years = sorted({y for m in plan.measures for y in m.targets})
     later = [y for y in target_years if years and y > max(years)]
     outlook_year = later[0] if later else (target_years[-1] if target_years else "")
+    local = local_terms(plan)
     cols = [
         Col("code", "Mã", 6),
         Col("name", "Chỉ tiêu", 30, wrap=True),
@@ -87,7 +97,7 @@ def measure_columns(plan: Plan, years: list[int]) -> list[Col]:
         Col("target", "Mục tiêu năm mốc", 9, NUM),
         Col("coverage", "Đơn vị có số liệu", 11, wrap=True),
         Col("source", "Nguồn giá trị toàn tỉnh", 12, wrap=True),
-        Col("district_aggregate", "Tổng hợp cấp huyện", 10, NUM),
+        Col("district_aggregate", f"Tổng hợp {local.level}", 10, NUM),
         Col("department_value", "Số liệu sở, ngành", 10, NUM),
         Col("reconciliation", "Đối chiếu", 10),
         Col("base_year", "Năm gốc", 7),
@@ -97,10 +107,10 @@ def measure_columns(plan: Plan, years: list[int]) -> list[Col]:
         Col("cagr_observed", "Tốc độ thay đổi bình quân năm thực tế", 10, PCT),
         Col("cagr_required", "Tốc độ thay đổi bình quân năm cần đạt", 10, PCT),
         Col("ratio", "Tỷ số R (thực tế / cần đạt)", 9, "0.00"),
-        Col("numerator_sum", "Tổng tử số cấp huyện", 10, INT),
-        Col("denominator_sum", "Tổng mẫu số cấp huyện", 10, INT),
-        Col("districts_used", "Số huyện được tổng hợp", 8, INT),
-        Col("districts_excluded", "Huyện bị loại (số liệu lỗi)", 14, wrap=True),
+        Col("numerator_sum", f"Tổng tử số {local.level}", 10, INT),
+        Col("denominator_sum", f"Tổng mẫu số {local.level}", 10, INT),
+        Col("districts_used", f"Số đơn vị {local.level} được tổng hợp", 8, INT),
+        Col("districts_excluded", f"Đơn vị {local.level} bị loại (số liệu lỗi)", 14, wrap=True),
     ]
     cols += [Col(f"trend_{y}", y, 8, NUM) for y in years]
     return cols
@@ -151,7 +161,7 @@ def measure_row(plan: Plan, m: MeasureResult, cols: list[Col]) -> list[Any]:
         "gap": m.gap,
         "outlook": outlook_text(pm, m),
         "coverage": coverage_text(m),
-        "source": SOURCE_LABELS.get(m.source, m.source),
+        "source": source_label(plan, m.source),
         "district_aggregate": m.district_aggregate,
         "department_value": m.department_value,
         "reconciliation": RECONCILIATION_LABEL if m.reconciliation_flag else "",

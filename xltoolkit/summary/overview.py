@@ -12,6 +12,7 @@ from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from xltoolkit.consolidation.results import ConsolidationResult, MeasureResult
+from xltoolkit.plan.history import local_terms
 from xltoolkit.plan.model import Plan
 from xltoolkit.plan.status import STATUS_LABELS
 from xltoolkit.summary.sheets import (
@@ -290,11 +291,12 @@ def _completeness_section(ws: Worksheet, result: ConsolidationResult, plan: Plan
 
 def _reconciliation_section(ws: Worksheet, plan: Plan, measures: list[MeasureResult]) -> int:
     """III. Department figure vs district aggregate, where they differ. Returns the last row."""
+    local = local_terms(plan)
     put(
         ws,
         RECONCILIATION_HEADER_ROW - 1,
         1,
-        "III. CHỈ TIÊU CÓ CHÊNH LỆCH GIỮA SỐ LIỆU SỞ, NGÀNH VÀ TỔNG HỢP CẤP HUYỆN",
+        f"III. CHỈ TIÊU CÓ CHÊNH LỆCH GIỮA SỐ LIỆU SỞ, NGÀNH VÀ TỔNG HỢP {local.level.upper()}",
     ).font = F_BOLD
     cols = [
         Col("code", "Mã", 6),
@@ -302,8 +304,8 @@ def _reconciliation_section(ws: Worksheet, plan: Plan, measures: list[MeasureRes
         Col("dept", "Số liệu sở, ngành", 11, NUM),
     ]
     cols += [
-        Col("agg", "Tổng hợp cấp huyện", 11, NUM),
-        Col("diff", "Chênh lệch (huyện − sở, ngành)", 11, NUM),
+        Col("agg", f"Tổng hợp {local.level}", 11, NUM),
+        Col("diff", f"Chênh lệch ({local.unit} − sở, ngành)", 11, NUM),
     ]
     rows: list[list[Any]] = []
     flagged = [m for m in measures if m.reconciliation_flag]

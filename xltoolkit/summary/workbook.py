@@ -58,6 +58,7 @@ from xltoolkit.summary.lists import (
     issues_sheet,
     narratives_sheet,
     submissions_sheet,
+    units_level_sheet,
 )
 from xltoolkit.summary.measures import (
     CHARTS_SHEET,
@@ -115,6 +116,7 @@ __all__ = [
     "measure_table",
     "ordered_measures",
     "trend_years",
+    "units_level_sheet",
     "write_summary",
     "write_workspace_summary",
 ]
@@ -193,6 +195,7 @@ def build_summary(
     wb = Workbook()
     wb.remove(wb.active)
     sheets = {name: wb.create_sheet(name) for name in SHEETS}
+    sheets[DISTRICTS_SHEET].title = units_level_sheet(plan)  # «Cấp xã» when the communes report
     measures = ordered_measures(result, plan)
     overview_sheet(sheets[OVERVIEW_SHEET], result, plan, measures)
     years = trend_years(result)
