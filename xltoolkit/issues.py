@@ -230,6 +230,15 @@ VARIANTS: dict[str, str] = {
     "không thể được nhận sớm như vậy. Có lẽ gõ nhầm năm; hãy nhập lại --received-at theo dạng NNNN-TT-NN "
     "(ví dụ 2026-12-20) hoặc NN/TT/NNNN. Nếu đây là ngày nhận của một báo cáo năm trước nằm lẫn trong thư "
     "mục, hãy tổng hợp năm của báo cáo đó (--year) với ngày nhận này. Chưa có tệp nào được tiếp nhận.",
+    # A defined name of an input leading to no cell: `#REF!` (the cell it named was deleted with its row
+    # or column, or the name was edited), or a range or a constant instead of the cell.
+    "name-missing:broken": "Tên vùng «{name}» của ô nhập liệu {cell} ({label}) trên trang «{sheet}» nay "
+    "trỏ tới «{found}»: ô mà tên vùng chỉ tới đã bị xóa (thường do xóa dòng hoặc cột của biểu mẫu, hoặc "
+    "do sửa tên vùng trong Name Manager), nên không đọc được số liệu của ô này. Không xóa dòng, cột hay "
+    "sửa tên vùng trong biểu mẫu. " + RETURN_TEMPLATE,
+    "name-redirected:other": "Tên vùng «{name}» của ô nhập liệu {cell} ({label}) trên trang «{sheet}» đã "
+    "bị sửa thành «{found}», không còn trỏ tới ô nhập liệu: các tên vùng (Name Manager) của sổ làm việc "
+    "đã bị thay đổi nên không thể tin số liệu đọc được. " + RETURN_TEMPLATE,
 }
 
 
