@@ -197,6 +197,11 @@ MESSAGES: dict[str, str] = {
     "đã làm trong năm (hoặc «Không phát sinh»).",
     "feedback-sheet-missing": "Thiếu trang «{sheet}» (bị xóa hoặc đổi tên). Trang này chỉ dùng để hiện kết "
     "quả kiểm tra, không chứa số liệu: báo cáo vẫn được đọc bình thường. Lần sau không xóa trang này.",
+    # ---- release testing, session 6
+    # An officer-given received time that cannot be true (a usage error of `consolidate`, exit 2; the
+    # wording of each side is a variant below).
+    "received-at-out-of-range": "Ngày nhận {value}{whom} không hợp lệ: phải từ ngày {earliest} đến nay. Hãy "
+    "kiểm tra lại ngày đã nhập (--received-at). Chưa có tệp nào được tiếp nhận.",
 }
 
 
@@ -216,6 +221,24 @@ VARIANTS: dict[str, str] = {
     "number-as-text:whole": "Ô {cell} ({what}) phải là số nguyên (số lượng) nhưng đang chứa chữ «{raw}». "
     "Hãy xóa ô {cell} rồi gõ số lượng nguyên không âm chỉ bằng chữ số (ví dụ 1250), không gõ phần thập "
     "phân hay ký hiệu.",
+    # ---- release testing, session 6
+    "received-at-out-of-range:future": "Ngày nhận {value}{whom} muộn hơn thời điểm hiện tại ({now}) quá "
+    "{days} ngày: không thể đã nhận tệp vào ngày đó. Có lẽ gõ nhầm năm (ví dụ 2062 thay cho 2026) hoặc đảo "
+    "ngày với tháng. Hãy nhập lại --received-at theo dạng NNNN-TT-NN (ví dụ 2026-12-20) hoặc NN/TT/NNNN; "
+    "nếu đồng hồ của máy tính này bị sai, hãy chỉnh lại đồng hồ trước. Chưa có tệp nào được tiếp nhận.",
+    "received-at-out-of-range:past": "Ngày nhận {value}{whom} sớm hơn ngày {earliest}: báo cáo năm {year} "
+    "không thể được nhận sớm như vậy. Có lẽ gõ nhầm năm; hãy nhập lại --received-at theo dạng NNNN-TT-NN "
+    "(ví dụ 2026-12-20) hoặc NN/TT/NNNN. Nếu đây là ngày nhận của một báo cáo năm trước nằm lẫn trong thư "
+    "mục, hãy tổng hợp năm của báo cáo đó (--year) với ngày nhận này. Chưa có tệp nào được tiếp nhận.",
+    # A defined name of an input leading to no cell: `#REF!` (the cell it named was deleted with its row
+    # or column, or the name was edited), or a range or a constant instead of the cell.
+    "name-missing:broken": "Tên vùng «{name}» của ô nhập liệu {cell} ({label}) trên trang «{sheet}» nay "
+    "trỏ tới «{found}»: ô mà tên vùng chỉ tới đã bị xóa (thường do xóa dòng hoặc cột của biểu mẫu, hoặc "
+    "do sửa tên vùng trong Name Manager), nên không đọc được số liệu của ô này. Không xóa dòng, cột hay "
+    "sửa tên vùng trong biểu mẫu. " + RETURN_TEMPLATE,
+    "name-redirected:other": "Tên vùng «{name}» của ô nhập liệu {cell} ({label}) trên trang «{sheet}» đã "
+    "bị sửa thành «{found}», không còn trỏ tới ô nhập liệu: các tên vùng (Name Manager) của sổ làm việc "
+    "đã bị thay đổi nên không thể tin số liệu đọc được. " + RETURN_TEMPLATE,
 }
 
 

@@ -34,8 +34,10 @@ from xltoolkit.plan.status import STATUS_LABELS
     metavar="[CƠ-QUAN=]NGÀY",
     help="Ngày nhận thực tế, ví dụ h-ben-luc=2026-12-20 (lặp lại được), hoặc một ngày cho tất cả. "
     "Mặc định: thời điểm sửa tệp. Ngày đã nhập được ghi vào sổ theo dõi và giữ nguyên ở các lần chạy "
-    "sau (không cần nhập lại); nhập lại để sửa. / Received date per agency (or file name), or one for "
-    "all; remembered by later runs without the option.",
+    "sau (không cần nhập lại); nhập lại để sửa. Ngày phải từ 01/01 của năm trước năm báo cáo đến nay "
+    "(cho phép sai lệch đồng hồ 31 ngày). / Received date per agency (or file name), or one for all; "
+    "remembered by later runs without the option; from 1 January of the year before the reporting year "
+    "to now (31 days of clock tolerance).",
 )
 @click.option("--json", "as_json", is_flag=True, help="In dạng JSON. / Print JSON.")
 @plan_option

@@ -10,6 +10,14 @@ ever and every real correction would be marked superseded.
 
 `received_at` keys: an agency id, an official agency code, or a file name; or one value for all.
 A date without a time means midnight; lateness compares the received *date* with the deadline.
+
+An officer-given time is kept for ever and decides which file is an agency's accepted word, so one
+that cannot be true is refused before anything is recorded (`received-at-out-of-range`, exit 2):
+later than now by more than the clock tolerance of file times (a typed 2062 for 2026, or the day and
+month swapped into next year), or earlier than 1 January of the year before the reporting year (a
+1900, a 2016). The year before stays open on purpose: a previous year's report found in this year's
+folder (late, or sent again) is taken in by this run and keeps its own true received date, often in
+that year's December.
 """
 
 from __future__ import annotations
@@ -21,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from xltoolkit.errors import XltoolkitError
-from xltoolkit.issues import Issue, issue
+from xltoolkit.issues import Issue, issue, message
 from xltoolkit.plan.model import Plan
 
 SPREADSHEET_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"})
@@ -34,6 +42,7 @@ ReceivedAt = Mapping[str, When] | When | None
 #: zones); a file dated months or years ahead is no clock error.
 FUTURE_TOLERANCE = timedelta(days=31)
 FUTURE = "received-in-future"
+OUT_OF_RANGE = "received-at-out-of-range"
 
 
 def to_datetime(value: When) -> datetime:
@@ -75,23 +84,78 @@ def parse_received_at(items: Sequence[str]) -> dict[str, datetime] | datetime | 
     return out
 
 
-class Overrides:
-    """Officer-given received times, looked up by file name, then agency id/code, then for all."""
+def received_window(year: int | None, first_year: int, now: datetime) -> tuple[datetime, datetime]:
+    """The received times an officer may give for a consolidation of `year` (both ends included).
 
-    def __init__(self, received_at: ReceivedAt, plan: Plan):
+    From 1 January of the year before the reporting year (never before the plan's first year), to
+    `now` plus the clock tolerance the file times get (`FUTURE_TOLERANCE`): the same allowance for a
+    server clock that is behind, no new constant. Without a year (a plan not narrowed to one), the
+    plan's first year is the only lower bound.
+    """
+    start = first_year if year is None else max(year - 1, first_year)
+    return datetime(start, 1, 1), to_datetime(now) + FUTURE_TOLERANCE
+
+
+def _shown(when: datetime) -> str:
+    return f"{when:%d/%m/%Y}" if when.time() == datetime.min.time() else f"{when:%d/%m/%Y %H:%M}"
+
+
+def check_received_at(
+    when: datetime, year: int | None, first_year: int, now: datetime, key: str | None = None
+) -> datetime:
+    """`when` if it lies in `received_window`, else the usage error naming the value (and the agency
+    or file it was given for): a wrong date silently kept would decide lateness and resubmissions."""
+    lo, hi = received_window(year, first_year, now)
+    if lo <= when <= hi:
+        return when
+    whom = f" cho «{key}»" if key else ""
+    if when > hi:
+        text = message(
+            OUT_OF_RANGE,
+            "future",
+            value=_shown(when),
+            whom=whom,
+            now=_shown(to_datetime(now)),
+            days=FUTURE_TOLERANCE.days,
+        )
+    else:
+        text = message(
+            OUT_OF_RANGE,
+            "past",
+            value=_shown(when),
+            whom=whom,
+            earliest=_shown(lo),
+            year=year if year is not None else first_year,
+        )
+    raise XltoolkitError(OUT_OF_RANGE, text)
+
+
+class Overrides:
+    """Officer-given received times, looked up by file name, then agency id/code, then for all.
+
+    Every time is checked against `received_window` of the plan's year here, before the consolidation
+    touches the archive or the ledger. `now`: the clock to judge by (tests give one).
+    """
+
+    def __init__(self, received_at: ReceivedAt, plan: Plan, now: datetime | None = None):
         self.all: datetime | None = None
         self.by_key: dict[str, datetime] = {}
         if received_at is None:
             return
+        clock = now if now is not None else datetime.now()
+
+        def checked(value: When, key: str | None) -> datetime:
+            return check_received_at(to_datetime(value), plan.year, plan.period[0], clock, key)
+
         if isinstance(received_at, Mapping):
             for key, value in received_at.items():
-                when = to_datetime(value)
+                when = checked(value, key)
                 if Path(key).suffix.lower() in SPREADSHEET_SUFFIXES:
                     self.by_key[Path(key).name] = when
                 else:
                     self.by_key[plan.agency(key).id] = when
         else:
-            self.all = to_datetime(received_at)
+            self.all = checked(received_at, None)
 
     def get(self, name: str, agency: str | None) -> datetime | None:
         if name in self.by_key:

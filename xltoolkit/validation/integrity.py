@@ -3,14 +3,19 @@
 Metadata is checked first (cheap, and it tells us which layout to expect). The fingerprint is then
 recomputed from the file exactly as `TemplateLayout.canonical_lines()` builds it; only when it does
 not match do we diff the file against `build_layout(plan, agency, year)`, to point at the cells an
-officer changed (a full diff on every file would cost time for nothing). An add-in payload (values
-and names, no formulas, merges or protection) cannot be fingerprinted and is always diffed, formula
-cells and merges left out.
+officer changed (a full diff on every file would cost time for nothing). The data-element names the
+fingerprint leaves out are compared on every file. An add-in payload (values and names, no formulas,
+merges or protection) cannot be fingerprinted and is always diffed, formula cells and merges left out.
+
+A defined name of an input leading to no cell (`#REF!` after its row was deleted, or edited so) is
+`name-missing` with its own wording at the cell the name belongs to (`name_issues`), in the diff of a
+file, of a payload, and beside a matching fingerprint.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,6 +44,7 @@ from xltoolkit.workbook.layout import (
     canonical_value,
     fingerprint_lines,
 )
+from xltoolkit.workbook.names import INPUT_NAME
 
 #: Template versions this validator reads: only the current one (see `_identify` on version 1).
 READABLE_VERSIONS = frozenset({TEMPLATE_VERSION})
@@ -57,6 +63,9 @@ class LayoutIndex:
     merges: set[tuple[str, str]]
     inputs: set[tuple[str, str]]
     addin_cols: set[str]
+    #: Input names the fingerprint does not cover (the data-element names, `names.ELEMENT_NAME`) with
+    #: their cells: checked even when the fingerprint matches.
+    unguarded: frozenset[tuple[str, tuple[str, str]]] = frozenset()
 
 
 _LAYOUTS: KeyedCache[tuple[int, str, str, int], tuple[TemplateLayout, LayoutIndex]] = KeyedCache()
@@ -118,6 +127,7 @@ def _index(lay: TemplateLayout) -> tuple[TemplateLayout, LayoutIndex]:
         merges={(s, r) for s, r in lay.merges},
         inputs={(i.sheet, i.ref) for i in lay.inputs},
         addin_cols=addin,
+        unguarded=frozenset((i.name, (i.sheet, i.ref)) for i in lay.inputs if not INPUT_NAME.match(i.name)),
     )
     return lay, index
 
@@ -268,6 +278,8 @@ def check_structure(
     With the provincial secret configured the HMAC is always checked: the file's own
     `fingerprint_keyed` flag can raise the check (no secret: unverifiable) but never lower it.
     An add-in payload has no fingerprint to check: its layout is diffed instead (`_check_values_layout`).
+    A matching fingerprint still leaves the data-element names to check (`_unguarded_names`); any of
+    them altered fails integrity like an altered name under the fingerprint does.
     """
     lay, extra = expected_shape(plan, agency, year)
     issues = _missing_sheets(wbd, lay, extra)
@@ -286,7 +298,8 @@ def check_structure(
         lines = fingerprint_file_lines(wbd, meta, lay, extra.inputs, extra.addin_cols)
         matches = fingerprint_lines(lines, secret or None) == meta.get("fingerprint")
     if matches and not missing:
-        return issues, True
+        altered = _unguarded_names(wbd, plan, agency, year, extra)
+        return issues + altered, not altered
     lay, extra = expected(plan, agency, year)  # its own texts, to name the cells that changed
     changes = diff_layout(wbd, lay, extra, found_cells(wbd, lay, extra.inputs, extra.addin_cols))
     if not changes and unverifiable:
@@ -294,6 +307,23 @@ def check_structure(
     if not changes and not missing:
         changes = [issue("fingerprint-mismatch", META_SHEET, "B11")]
     return issues + changes, False
+
+
+def _unguarded_names(
+    wbd: WorkbookData, plan: Plan, agency: Agency, year: int, shape: LayoutIndex
+) -> list[Issue]:
+    """The data-element names (`SL_`, `TT_`, `LYDO_`) of a file whose fingerprint matched.
+
+    The fingerprint leaves them out (files of either template version fingerprint alike), so a matching
+    fingerprint says nothing about them: one deleted, broken (#REF!) or pointed at another cell would
+    otherwise be read through, or be a bare «Chưa nhập». One look-up per name when all is well (~20 µs).
+    """
+    if wbd.names.items() >= shape.unguarded:
+        return []
+    lay, extra = expected(plan, agency, year)
+    redirected = redirected_names(wbd, lay, extra, rows_moved=False)
+    names = [n for n, dest in extra.names.items() if (n, dest) in extra.unguarded]
+    return name_issues(wbd, lay, extra, redirected, names)
 
 
 def _check_values_layout(
@@ -321,7 +351,11 @@ def _missing_sheets(wbd: WorkbookData, lay: TemplateLayout, extra: LayoutIndex) 
         if s == RESULT_SHEET:
             out.append(issue("feedback-sheet-missing", s))
             continue
-        went = {wbd.names[n][0] for n, (sheet, _) in extra.names.items() if sheet == s and n in wbd.names}
+        went = {
+            wbd.names[n][0]
+            for n, (sheet, _) in extra.names.items()
+            if sheet == s and n in wbd.names and not broken_name(wbd.names[n])  # a #REF! went nowhere
+        }
         went -= set(lay.sheets)
         if len(went) == 1 and (found := went.pop()):
             out.append(issue("sheet-renamed", s, found=found))
@@ -341,15 +375,89 @@ def redirected_names(
     out = {}
     for name, (sheet, ref) in extra.names.items():
         got = wbd.names.get(name)
-        if got is None or got == (sheet, ref) or got[0] not in lay.sheets:
+        if got is None or got == (sheet, ref) or broken_name(got):
             continue
-        try:
-            same_row = split_ref(got[1])[0] == split_ref(ref)[0]
-        except ValueError:
+        if got[0] not in lay.sheets:
+            if sheet in wbd.sheets:  # its own sheet is there (not renamed): the name was sent elsewhere
+                out[name] = got
             continue
+        same_row = split_ref(got[1])[0] == split_ref(ref)[0]
         if got[0] != sheet or same_row or (sheet == DATA_SHEET and not rows_moved):
             out[name] = got
     return out
+
+
+def broken_name(dest: tuple[str, str]) -> bool:
+    """A name that leads to no single cell: `#REF!` (its cell deleted with a row or a column, or the
+    name edited to it), a range, a constant or a formula. The file reader keeps such a name as
+    ("", its text); the add-in may send ("Số liệu", "#REF!")."""
+    sheet, ref = dest
+    if not sheet:
+        return True
+    try:
+        split_ref(ref)
+    except ValueError:
+        return True
+    return False
+
+
+def _name_text(dest: tuple[str, str]) -> str:
+    """What a name refers to, as Excel's Name Manager shows it («='Số liệu'!#REF!»).
+
+    A payload's text arrives split at its last '!' (`read.from_values`): «#REF!» as ("#REF", "").
+    """
+    sheet, ref = dest
+    if not sheet:
+        return "=" + ref.lstrip("=")
+    return "=" + (f"{sheet.lstrip('=')}!" if not ref else f"'{sheet}'!{ref}")
+
+
+def name_issues(
+    wbd: WorkbookData,
+    lay: TemplateLayout,
+    extra: LayoutIndex,
+    redirected: dict[str, tuple[str, str]],
+    names: Iterable[str],
+) -> list[Issue]:
+    """What happened to each of `names` (input names of the layout): deleted (`name-missing`),
+    leading to no cell (`name-missing:broken` for #REF!, `name-redirected:other` for a range or a
+    constant) or pointed at another cell (`name-redirected`).
+
+    Names of one cell broken alike are one issue at that cell (a base figure's cell carries its
+    `SL_` name and every measure's `TU_`/`MAU_` alias: deleting its row breaks them all at once).
+    """
+    issues: list[Issue] = []
+    broken: dict[tuple[str, str, bool, str], list[str]] = {}
+    for name in names:
+        sheet, ref = extra.names[name]
+        inp = lay.input_by_name[name]
+        got = wbd.names.get(name)
+        if got is None:
+            issues.append(issue("name-missing", sheet, ref, inp.code, name=name, label=inp.label or name))
+        elif name in redirected:
+            to = redirected[name]
+            found = to[1] if to[0] == sheet else f"{to[0]}!{to[1]}"
+            issues.append(issue("name-redirected", sheet, ref, inp.code, name=name, found=found))
+        elif broken_name(got):
+            text = _name_text(got)
+            broken.setdefault((sheet, ref, "#REF!" in text.upper(), text), []).append(name)
+    for (sheet, ref, deleted, text), group in broken.items():
+        inputs = [lay.input_by_name[n] for n in group]
+        codes = {i.code for i in inputs if i.code}
+        code, variant = ("name-missing", "broken") if deleted else ("name-redirected", "other")
+        issues.append(
+            issue(
+                code,
+                sheet,
+                ref,
+                codes.pop() if len(codes) == 1 else None,
+                variant=variant,
+                name="», «".join(group),
+                label=next((i.label for i in inputs if i.label), group[0]),
+                found=text,
+            )
+        )
+    return issues
 
 
 # ---------------------------------------------------------------------------------- layout diff
@@ -377,13 +485,7 @@ def diff_layout(
     shifted = _shifted_rows(wbd, lay, extra, redirected, code_moves)
     issues += shifted
     shifted_sheets = {i.sheet for i in shifted}
-    for name, (sheet, ref) in extra.names.items():
-        inp = lay.input_by_name[name]
-        if name not in wbd.names:
-            issues.append(issue("name-missing", sheet, ref, inp.code, name=name, label=inp.label or name))
-        elif name in redirected:
-            found = redirected[name][1]
-            issues.append(issue("name-redirected", sheet, ref, inp.code, name=name, found=found))
+    issues += name_issues(wbd, lay, extra, redirected, extra.names)
     blind = set(redirected.values())  # hidden from the walk by the altered names: not the officer's edit
     per_sheet: dict[str, int] = {}
     exp_cells = extra.cells
@@ -445,12 +547,9 @@ def _shifted_rows(
     moves: dict[str, list[tuple[int, int, str]]] = {}
     for name, (sheet, ref) in extra.names.items():
         got = wbd.names.get(name)
-        if got is None or got == (sheet, ref) or name in redirected:
-            continue
-        try:
-            want_row, got_row = split_ref(ref)[0], split_ref(got[1])[0]
-        except ValueError:
-            want_row, got_row = split_ref(ref)[0], -1
+        if got is None or got == (sheet, ref) or name in redirected or broken_name(got):
+            continue  # a broken name is reported as such (`name_issues`), not as a deleted row
+        want_row, got_row = split_ref(ref)[0], split_ref(got[1])[0]
         if got[0] == sheet and got_row != want_row:
             moves.setdefault(sheet, []).append((want_row, got_row, name))
     if code_moves:
@@ -460,11 +559,7 @@ def _shifted_rows(
         items.sort()
         first_row, got_row, _ = items[0]
         delta = got_row - first_row
-        detail = (
-            f"dòng {first_row} của biểu mẫu nay nằm ở dòng {got_row}"
-            if got_row > 0
-            else f"dòng {first_row} của biểu mẫu đã bị xóa"
-        )
+        detail = f"dòng {first_row} của biểu mẫu nay nằm ở dòng {got_row}"
         if delta and len(items) > 1:
             detail += f" ({len(items)} ô nhập liệu hoặc mã chỉ tiêu bị lệch {abs(delta)} dòng)"
         col = lay.columns.get("code", "A") if sheet == DATA_SHEET else "A"
