@@ -173,8 +173,9 @@ def test_kiem_tra_gives_the_code_validate_gives(
     assert _addin_found(client, path) == cli
 
 
+@pytest.mark.parametrize("sent", ["#REF!", f"='{DATA_SHEET}'!#REF!"])
 def test_a_payload_carrying_the_broken_name_gets_the_same_issue(
-    tmp_path: Path, plan: Plan, clean_file: Path
+    tmp_path: Path, plan: Plan, clean_file: Path, sent: str
 ) -> None:
     """Should the add-in send a broken name on (Office.js gives its `formula`, «=#REF!»), the layout
     diff names it like `validate`, not as a deleted row (`rows-shifted`, which hid the sheet's other
@@ -188,11 +189,15 @@ def test_a_payload_carrying_the_broken_name_gets_the_same_issue(
         for n in body["names"]
         if n["address"]
     ]
-    names.append({"name": "TU_3a", "sheet": DATA_SHEET, "address": "#REF!"})
+    names.append({"name": "TU_3a", "sheet": DATA_SHEET, "address": sent})
     (addin,) = validate_values(sheets, names, plan).files
     cli, _ = _issues(path, plan)
-    want = {(i.code, i.sheet, i.cell, i.message) for i in cli if i.code not in FILE_ONLY}
-    assert {(i.code, i.sheet, i.cell, i.message) for i in addin.issues} == want
+    want = {(i.code, i.sheet, i.cell) for i in cli if i.code not in FILE_ONLY}
+    assert {(i.code, i.sheet, i.cell) for i in addin.issues} == want
+    if sent == "#REF!":  # the file's name says the same: so does the message
+        assert {i.message for i in addin.issues} == {i.message for i in cli if i.code not in FILE_ONLY}
+    broken = next(i for i in addin.issues if i.code == "name-missing")
+    assert sent.lstrip("=") in broken.message  # what the name now refers to, as the workbook has it
     assert not addin.integrity_ok
 
 
@@ -211,3 +216,12 @@ def test_a_renamed_sheet_with_a_broken_name_is_still_told_renamed(
     path = _rewrite_zip(clean_file, tmp_path / "renamed.xlsx", {"xl/workbook.xml": xml.encode("utf-8")})
     issues, _ = _issues(path, plan)
     assert ("sheet-renamed", DATA_SHEET) in {(i.code, i.sheet) for i in issues}
+
+
+@pytest.mark.parametrize("sent", ["#REF!", "=#REF!", f"='{DATA_SHEET}'!#REF!", f"{DATA_SHEET}!#ref!"])
+def test_a_payloads_broken_name_keeps_what_it_refers_to(sent: str) -> None:
+    """A deleted cell is no (sheet, cell) destination: the name keeps its text, not a sheet «…!#REF»."""
+    from xltoolkit.validation.read import from_values
+
+    wbd = from_values({DATA_SHEET: [[None]]}, [{"name": "TU_3a", "sheet": DATA_SHEET, "address": sent}])
+    assert wbd.names["TU_3a"] == ("", sent.lstrip("="))

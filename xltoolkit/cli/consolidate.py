@@ -91,12 +91,15 @@ def _render(result: ConsolidationResult, plan: Plan) -> None:
     shown = "; ".join(f"{STATUS_LABELS[s]}: {n}" for s, n in counts.items() if n)
     click.echo(f"Tình trạng {len(result.measures)} chỉ tiêu so với mục tiêu (cấp tỉnh): {shown}")
     _render_review(result, plan)
+    from xltoolkit.plan.history import local_terms
+
+    local = local_terms(plan)
     excluded = [f"{m.code} ({names(m.districts_excluded)})" for m in result.measures if m.districts_excluded]
     if excluded:
-        click.echo("Số liệu huyện có lỗi, không đưa vào tổng hợp: " + "; ".join(excluded))
+        click.echo(f"Số liệu {local.level} có lỗi, không đưa vào tổng hợp: " + "; ".join(excluded))
     flagged = [m.code for m in result.measures if m.reconciliation_flag]
     if flagged:
-        click.echo("Số liệu của sở, ngành lệch với tổng hợp từ các huyện ở chỉ tiêu: " + ", ".join(flagged))
+        click.echo(f"Số liệu của sở, ngành lệch với tổng hợp {local.level} ở chỉ tiêu: " + ", ".join(flagged))
     if result.summary_path:
         click.echo(f"Tệp tổng hợp: {result.summary_path}")
 

@@ -317,6 +317,9 @@ def from_values(
         pairs = dict(names)
     clean: dict[str, tuple[str, str]] = {}
     for name, (sheet, address) in pairs.items():
+        if "#REF!" in address.upper():  # a deleted cell: kept as the file keeps it («='Số liệu'!#REF!»)
+            clean[name] = ("", address.lstrip("="))
+            continue
         if "!" in address:
             dest = parse_destination(address)
             if dest:
