@@ -158,3 +158,25 @@ def test_deterministic_for_a_seed_and_without_libreoffice(tmp_path: Path, plan: 
 def _cells(path: Path) -> dict:
     wb = openpyxl.load_workbook(path)
     return {(ws.title, c.coordinate): c.value for ws in wb.worksheets for row in ws.iter_rows() for c in row}
+
+
+def test_a_commune_counting_itself_meets_the_standard_or_not(plan) -> None:  # type: ignore[no-untyped-def]
+    """Measure 1 in a commune is «0 of 1» or «1 of 1»: drawn case by case, so about the rate of the
+    communes meet it (rounding 80 % would make every commune «1 of 1» and the province 100 %)."""
+    import random
+
+    from xltoolkit.demo.sample_values import SampleDistrict, district_counts
+
+    m = plan.measure_by_code["1"]
+    communes = [a for a in plan.for_year(2025).districts][:60]
+    counts = [
+        district_counts(m, SampleDistrict(a, 3000, 1, {m.code: 0.0}), 80.0, 4, random.Random(7))
+        for a in communes
+    ]
+    assert {den for _, den in counts} == {1} and {num for num, _ in counts} == {0, 1}
+    assert 0.6 <= sum(num for num, _ in counts) / len(counts) <= 0.95
+    again = [
+        district_counts(m, SampleDistrict(a, 3000, 1, {m.code: 0.0}), 80.0, 4, random.Random(7))
+        for a in communes
+    ]
+    assert again == counts  # seeded: the demo is the same on every run

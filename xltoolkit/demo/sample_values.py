@@ -186,10 +186,25 @@ def district_counts(
         r = min(max(r, 0.0), m.scale)
     if den is None:
         return max(round(r), 0), None
-    num = round(den * r / m.scale)
+    if m.proportion and den < SMALL_COUNT:
+        num = _successes(den, r / m.scale, f"{d.agency.id}/{m.code}/{year_index}")
+    else:
+        num = round(den * r / m.scale)
     if m.proportion:
         num = min(num, den)
     return max(num, 0), den
+
+
+#: Below this many cases a proportion is drawn case by case: a commune counting itself (1 commune)
+#: meets a standard or not, rather than rounding 80 % up to «1 of 1» in every commune.
+SMALL_COUNT = 20
+
+
+def _successes(n: int, p: float, key: str) -> int:
+    """How many of `n` cases meet the standard, each with probability `p`; its own seeded stream, so
+    the other sample figures stay as they were."""
+    rng = random.Random(key)
+    return sum(rng.random() < p for _ in range(n))
 
 
 # ------------------------------------------------------------------------------------------- filling
