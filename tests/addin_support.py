@@ -41,9 +41,9 @@ def _office_value(value: Any) -> Any:
     if isinstance(value, float) and value.is_integer():
         return int(value)
     if isinstance(value, dt.datetime):
-        return value.isoformat()
+        return value.isoformat(timespec="milliseconds") + "Z"  # Date.toISOString()
     if isinstance(value, dt.date):
-        return dt.datetime(value.year, value.month, value.day).isoformat()
+        return dt.datetime(value.year, value.month, value.day).isoformat(timespec="milliseconds") + "Z"
     if isinstance(value, dt.time):
         return value.isoformat()
     return value

@@ -420,4 +420,12 @@ def test_a_renamed_key_breaks_the_round_trip(
     with pytest.raises(AssertionError):
         check_validate(pane, faulty, state, plan)
     (dialog,) = pane.model("dialogs")
-    assert dialog["prompt"].startswith("Máy chủ add-in gặp lỗi")
+    import json
+
+    from xltoolkit.addin import payload
+
+    sent = json.dumps(rename(traffic.calls[-1]["body"])).encode()
+    with pytest.raises(payload.Refusal) as refused:
+        payload.read_payload(sent, "validate_workbook")
+    assert refused.value.code == "addin-payload-shape"
+    assert dialog["prompt"] == refused.value.message  # the 422's detail, shown by the real client

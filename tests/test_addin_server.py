@@ -304,15 +304,13 @@ def test_unreadable_payload_answers_in_vietnamese(client: TestClient) -> None:
     url = SCRIPT_URL.format(name="validate_workbook")
     headers = {**auth_headers(), "Content-Type": "application/json"}
     res = client.post(url, content=b"{not json", headers=headers)
-    assert res.status_code in (400, 500)
-    assert "Máy chủ add-in gặp lỗi" in res.text and "Traceback" not in res.text
-    # Parsable but incomplete: the script itself fails, and answers with an alert only.
+    assert res.status_code == 400 and res.json()["code"] == "addin-payload-unreadable"
+    assert "Traceback" not in res.text
+    # Parsable but not what Office.js sends: refused at the door, before any script runs.
     res = client.post(
         url, json={"client": "Office.js", "version": "0", "book": {"name": "x"}}, headers=headers
     )
-    assert res.status_code == 200
-    actions = res.json()["actions"]
-    assert [a["func"] for a in actions] == ["alert"] and "lỗi ngoài dự kiến" in actions[0]["args"][0]
+    assert res.status_code == 422 and res.json()["code"] == "addin-payload-shape"
 
 
 @pytest.mark.parametrize(

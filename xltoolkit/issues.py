@@ -202,6 +202,37 @@ MESSAGES: dict[str, str] = {
     # wording of each side is a variant below).
     "received-at-out-of-range": "Ngày nhận {value}{whom} không hợp lệ: phải từ ngày {earliest} đến nay. Hãy "
     "kiểm tra lại ngày đã nhập (--received-at). Chưa có tệp nào được tiếp nhận.",
+    # add-in payloads
+    # A request to the add-in server refused before any script runs (xltoolkit/addin/payload.py and the
+    # guard in server.py), answered with an HTTP 4xx as JSON {"code", "detail"}; the Office.js client
+    # shows `detail` in its alert. `internal-error` is the server's last resort (HTTP 500).
+    "addin-payload-unreadable": "Máy chủ add-in không đọc được dữ liệu sổ tính gửi lên ({reason}), nên chưa "
+    "thực hiện được. Hãy đóng rồi mở lại sổ tính trong Excel và bấm lại nút trên thẻ «Trẻ em»; nếu vẫn lỗi, "
+    "báo cho bộ phận tổng hợp của Sở.",
+    "addin-payload-shape": "Dữ liệu sổ tính gửi lên không đúng cấu trúc mà add-in «Trẻ em» trong Excel gửi "
+    "(chỗ sai: {where}), nên máy chủ không xử lý. Hãy đóng rồi mở lại ngăn «Trẻ em» (hoặc khởi động lại "
+    "Excel) và bấm lại; nếu vẫn lỗi, báo cho bộ phận tổng hợp của Sở kèm nguyên văn thông báo này.",
+    "addin-payload-cell": "Ô {cell} trên trang «{sheet}» chứa {what}, nên máy chủ không xử lý sổ tính. Hãy "
+    "xóa ô {cell}, gõ lại giá trị, lưu tệp rồi bấm lại; nếu vẫn lỗi, báo cho bộ phận tổng hợp của Sở.",
+    "addin-payload-args": "Lệnh gửi lên kèm tham số không hợp lệ ({detail}), nên máy chủ không thực hiện. "
+    "Hãy bấm lại nút trên thẻ «Trẻ em» (các nút không cần nhập tham số nào).",
+    "addin-payload-version": "Yêu cầu gửi từ «{client}» dùng xlwings phiên bản {found}, khác phiên bản của "
+    "máy chủ ({expected}), nên máy chủ không xử lý. Hãy bấm nút trên thẻ «Trẻ em» của add-in trong Excel, "
+    "không dùng macro hay công cụ khác để gửi sổ tính.",
+    "addin-payload-content-type": "Yêu cầu gửi lên không phải dữ liệu JSON của add-in (kiểu nội dung "
+    "«{found}»), nên máy chủ không xử lý. Hãy bấm nút trên thẻ «Trẻ em» trong Excel; nếu vẫn lỗi, báo cho "
+    "bộ phận tổng hợp của Sở.",
+    "addin-body-too-large": "Sổ tính quá lớn để gửi lên máy chủ (giới hạn {limit_mb} MB). Hãy xóa các dòng, "
+    "cột thừa ở xa bảng số liệu, lưu tệp rồi bấm lại; nếu sổ tính thực sự lớn như vậy, báo cho bộ phận tổng "
+    "hợp của Sở để nâng giới hạn của máy chủ.",
+    "addin-token-wrong": "Mã truy cập không đúng. Mở «Cài đặt» trên thẻ «Trẻ em» và nhập lại mã do Sở cung "
+    "cấp.",
+    "addin-not-genuine": "Yêu cầu không đến từ add-in «Trẻ em» của máy chủ này nên bị từ chối. Hãy bấm nút "
+    "trên thẻ «Trẻ em» trong Excel (sau khi nạp manifest của máy chủ).",
+    "addin-not-found": "Máy chủ add-in không có chức năng được yêu cầu. Nếu thông báo này hiện khi bấm nút "
+    "trên thẻ «Trẻ em», hãy cài lại add-in bằng manifest mới nhất của máy chủ rồi bấm lại.",
+    "internal-error": "Máy chủ add-in gặp lỗi ngoài dự kiến nên chưa thực hiện được; sổ tính chưa bị thay "
+    "đổi. Hãy lưu tệp và bấm lại; nếu vẫn lỗi, báo cho bộ phận tổng hợp của Sở kèm thời điểm bấm nút.",
 }
 
 

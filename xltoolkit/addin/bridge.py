@@ -157,8 +157,8 @@ def check_request(book: xw.Book, plan: Plan) -> None:
     """
     limits = request_limits(plan)
     api = book.api
-    # A payload without the expected structure claims nothing: the script then fails on it like on
-    # any unreadable payload (a generic alert); only sizes are checked here.
+    # Over HTTP the shape was checked at the door (payload.read_payload); only sizes are judged here,
+    # and a payload handed in directly without the expected structure claims nothing.
     sheets = api.get("sheets") if isinstance(api, dict) else None
     if not isinstance(sheets, list):
         return

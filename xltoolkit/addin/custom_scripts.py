@@ -5,9 +5,11 @@ directory) and runs a script when Office.js posts the open workbook to
 ``/xlwings/custom-scripts-call/<name>``. Each script is a thin adapter: read the workbook
 (`bridge`), call the core function the CLI calls, render the result back as xlwings actions.
 
-Every failure reaches the officer as a Vietnamese alert: a user-facing `XltoolkitError` with its own
-message, anything else with a generic message (the traceback goes to the server log only). Actions
-queued before a failure are dropped, so a half-written result never reaches the workbook.
+A request not shaped like what Office.js sends never gets here: the server's guard refuses it with a
+coded 4xx answer (`payload.read_payload`). Every failure of a script reaches the officer as a
+Vietnamese alert: a user-facing `XltoolkitError` with its own message, anything else with a generic
+message (the traceback goes to the server log only). Actions queued before a failure are dropped, so
+a half-written result never reaches the workbook.
 """
 
 from __future__ import annotations

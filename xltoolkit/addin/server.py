@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
+import logging
 import os
 import secrets
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -21,7 +22,9 @@ from urllib.parse import urlsplit
 
 from xltoolkit import config
 from xltoolkit.addin import ADDIN_DIR
+from xltoolkit.addin.payload import Refusal, answer_json, read_payload
 from xltoolkit.errors import XltoolkitError
+from xltoolkit.issues import message
 
 #: This project's own add-in IDs (generated once; Office identifies an add-in by this ID, so they
 #: must differ from xlwings-server's defaults, which every other xlwings install shares).
@@ -42,6 +45,7 @@ CERT_PAIRS = (("localhost+2.pem", "localhost+2-key.pem"), ("cert.pem", "key.pem"
 ANTI_FORGERY_HEADER = "X-Xltoolkit-Request"
 #: One per server process: a page of an older server run cannot be replayed against this one.
 _ANTI_FORGERY_TOKEN = secrets.token_urlsafe(32)
+logger = logging.getLogger("xltoolkit.addin")
 
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
@@ -110,66 +114,66 @@ def max_request_bytes() -> int:
     return config.addin_max_bytes(DEFAULT_MAX_BYTES)
 
 
-FORBIDDEN = (
-    "Yêu cầu không đến từ add-in «Trẻ em» của máy chủ này nên bị từ chối. "
-    "Hãy bấm nút trên thẻ «Trẻ em» trong Excel (sau khi nạp manifest của máy chủ)."
-)
 #: Methods that can run something; GET/HEAD only read pages and files, OPTIONS is the CORS preflight.
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+#: Where Office.js posts a script call (`runPython` in xlwings-server's custom-scripts/index.js).
+SCRIPTS_PATH = "/xlwings/custom-scripts-call/"
 
 
 class Guard:
-    """ASGI middleware in front of xlwings-server: paths, access token, genuineness, request size.
+    """ASGI middleware in front of xlwings-server: paths, access token, genuineness, size, payload.
 
-    - Paths: no `.` / `..` segments (after percent-decoding), see the comment in `__call__`.
+    - Paths: no `.` / `..` segments (after percent-decoding), see `_check_request`.
     - Token: xlwings-server parses the posted workbook (and needs the license) *before* its auth
       dependency runs, so an unauthenticated caller could make it parse a large body. When
       XLTOOLKIT_ADDIN_TOKEN is set, POSTs without it get 401 here first (the `custom` auth provider
       checks it again inside xlwings-server).
     - Genuineness (403): a web page the officer happens to open can make the browser POST to
       localhost (a "simple" cross-site request: form or text/plain body, no preflight); CORS only
-      hides the answer, the script would still run. So every POST must carry a JSON content type
-      (which a cross-site page cannot send without a preflight this server refuses) AND come from
-      the add-in itself: an `Origin` equal to this server's own origin or the configured URL, or
-      this process's anti-forgery header (which only pages of this origin can read).
+      hides the answer, the script would still run. So every POST must come from the add-in itself
+      (an `Origin` equal to this server's own origin or the configured URL, or this process's
+      anti-forgery header, which only pages of this origin can read) AND carry a JSON content type
+      (which a cross-site page cannot send without a preflight this server refuses): 415 when the
+      add-in's own page sends anything else.
+    - Routes: the only thing this add-in posts is a script call; any other POST (xlwings-server's
+      custom-functions endpoint: this add-in defines no custom function) is 404.
     - Size: bodies over `max_bytes` get 413, by the declared Content-Length and also by counting
       streamed chunks, so a chunked upload without a length cannot get past the limit either.
+    - Payload: a script call's body is checked by `payload.read_payload` (400/404/422) before
+      xlwings-server parses it, and then passed on unchanged.
+
+    Every refusal is JSON {"code", "detail"} with a catalogue code (xltoolkit/issues.py).
     """
 
-    def __init__(self, app: ASGIApp, max_bytes: int, origins: frozenset[str] = frozenset()):
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_bytes: int,
+        origins: frozenset[str] = frozenset(),
+        scripts_path: str = SCRIPTS_PATH,
+    ):
         self.app = app
         self.max_bytes = max_bytes
         self.origins = origins
+        self.scripts_path = scripts_path
 
     async def __call__(self, scope: MutableMapping[str, Any], receive: Receive, send: Send) -> None:
+        """Check, read and check again; the app gets the body unchanged only when nothing was refused."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        path = scope.get("path", "")
-        if any(seg in ("..", ".") for seg in path.replace("\\", "/").split("/")) or "\x00" in path:
-            # xlwings-server 1.20.0 serves the project's static/ folder without checking that the
-            # resolved file stays inside it: /static/%2e%2e/... would read any file (the ledger,
-            # the returned reports, /etc/passwd). No route of the add-in needs a dot segment.
-            await _plain(send, 404, "Không tìm thấy.")
-            return
-        headers = dict(scope.get("headers") or [])
-        if scope.get("method", "GET") not in _SAFE_METHODS:
-            if not _token_ok(headers):
-                await _plain(
-                    send,
-                    401,
-                    "Mã truy cập không đúng. Mở «Cài đặt» trên thẻ «Trẻ em» và nhập lại mã do Sở cung cấp.",
-                )
+        try:
+            self._check_request(scope, dict(scope.get("headers") or []))
+            body = await self._read_body(receive)
+            if body is None:  # the client went away
                 return
-            if not self.genuine(scope, headers):
-                await _plain(send, 403, FORBIDDEN)
-                return
-        declared = headers.get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._reject(send)
-            return
-        body = await self._read_body(receive, send)
-        if body is None:
+            if scope.get("method") == "POST":
+                read_payload(body, scope["path"].removeprefix(self.scripts_path))
+        except Refusal as refusal:
+            logger.info(
+                "refused %s %r: %s (%s)", scope.get("method"), scope.get("path"), refusal.status, refusal.code
+            )
+            await _answer(send, refusal.status, refusal.body())
             return
         delivered = False
 
@@ -182,11 +186,31 @@ class Guard:
 
         await self.app(scope, replay, send)
 
+    def _check_request(self, scope: MutableMapping[str, Any], headers: dict[bytes, bytes]) -> None:
+        """Refuse by path, token, origin, content type, route and declared size (nothing read yet)."""
+        path = scope.get("path", "")
+        if any(seg in ("..", ".") for seg in path.replace("\\", "/").split("/")) or "\x00" in path:
+            # xlwings-server 1.20.0 serves the project's static/ folder without checking that the
+            # resolved file stays inside it: /static/%2e%2e/... would read any file (the ledger,
+            # the returned reports, /etc/passwd). No route of the add-in needs a dot segment.
+            raise Refusal(404, "addin-not-found")
+        if scope.get("method", "GET") not in _SAFE_METHODS:
+            if not _token_ok(headers):
+                raise Refusal(401, "addin-token-wrong")
+            if not self.genuine(scope, headers):
+                raise Refusal(403, "addin-not-genuine")
+            content_type = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
+            if content_type != b"application/json":
+                found = content_type.decode("latin-1")[:40] or "không có"
+                raise Refusal(415, "addin-payload-content-type", found=found)
+            if scope.get("method") != "POST" or not path.startswith(self.scripts_path):
+                raise Refusal(404, "addin-not-found")
+        declared = headers.get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            raise self._too_large()
+
     def genuine(self, scope: MutableMapping[str, Any], headers: dict[bytes, bytes]) -> bool:
-        """A JSON request from the add-in's own pages (see the class docstring)."""
-        content_type = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
-        if content_type != b"application/json":
-            return False
+        """From the add-in's own pages: its anti-forgery header or its origin (see the class docstring)."""
         given = headers.get(ANTI_FORGERY_HEADER.lower().encode("ascii"))
         if given is not None and hmac.compare_digest(given, anti_forgery_token().encode("ascii")):
             return True
@@ -197,8 +221,8 @@ class Guard:
         own = f"{scope.get('scheme', 'https')}://{host}" if host else None
         return origin == own or origin in self.origins
 
-    async def _read_body(self, receive: Receive, send: Send) -> bytes | None:
-        """The whole body (at most max_bytes); None when refused or the client went away."""
+    async def _read_body(self, receive: Receive) -> bytes | None:
+        """The whole body (at most max_bytes, else 413); None when the client went away."""
         chunks: list[bytes] = []
         received = 0
         more = True
@@ -209,15 +233,14 @@ class Guard:
             chunk = message.get("body", b"")
             received += len(chunk)
             if received > self.max_bytes:
-                await self._reject(send)
-                return None
+                raise self._too_large()
             chunks.append(chunk)
             more = message.get("more_body", False)
         return b"".join(chunks)
 
-    async def _reject(self, send: Send) -> None:
-        mb = self.max_bytes / (1024 * 1024)
-        await _plain(send, 413, f"Sổ tính quá lớn để gửi lên máy chủ (giới hạn {mb:.1f} MB).")
+    def _too_large(self) -> Refusal:
+        """413, by the declared length or by counting: the officer is told the limit."""
+        return Refusal(413, "addin-body-too-large", limit_mb=f"{self.max_bytes / (1024 * 1024):.1f}")
 
 
 def _token_ok(headers: dict[bytes, bytes]) -> bool:
@@ -253,14 +276,14 @@ def check_token(token: str) -> None:
         raise XltoolkitError("addin-token-weak", f"Mã truy cập {TOKEN_ENV} quá ngắn (cần ít nhất 16 ký tự).")
 
 
-async def _plain(send: Send, status: int, text: str) -> None:
-    body = text.encode("utf-8")
+async def _answer(send: Send, status: int, body: bytes) -> None:
+    """A refusal as the Office.js client reads it: JSON whose `detail` its alert shows."""
     await send(
         {
             "type": "http.response.start",
             "status": status,
             "headers": [
-                (b"content-type", b"text/plain; charset=utf-8"),
+                (b"content-type", b"application/json; charset=utf-8"),
                 (b"content-length", str(len(body)).encode()),
             ],
         }
@@ -300,40 +323,35 @@ def create_app() -> ASGIApp:
     from xlwings_server.main import app, main_app
     from xlwings_server.templates import env
 
-    _vietnamese_error_pages(app)
+    _internal_error_answers(app)
     # The task pane page (also the ribbon's function file) carries the anti-forgery token.
     env.globals["xltoolkit_anti_forgery"] = anti_forgery_token()
     env.globals["xltoolkit_anti_forgery_header"] = ANTI_FORGERY_HEADER
     origins = frozenset({f"https://{settings.hostname}".lower()} if settings.hostname else ())
-    return Guard(main_app, max_request_bytes(), origins)
+    return Guard(main_app, max_request_bytes(), origins, f"{settings.app_path}{SCRIPTS_PATH}")
 
 
-SERVER_ERROR = (
-    "Máy chủ add-in gặp lỗi khi đọc sổ tính nên chưa thực hiện được. Hãy lưu tệp và thử lại; "
-    "nếu vẫn lỗi, báo cho bộ phận tổng hợp của Sở."
-)
+def _internal_error_answers(app: Any) -> None:
+    """The last resort for a fault outside the scripts: `internal-error`, traceback in the server log.
 
-
-def _vietnamese_error_pages(app: Any) -> None:
-    """Errors outside the scripts (unreadable payload, xlwings errors) as Vietnamese text.
-
-    The Office.js client shows a failed response's text in an alert; xlwings-server's own handlers
-    answer in English ("An error occurred."). Details go to the server log only.
+    Anything wrong with the request itself is refused at the door (`Guard`, `payload.read_payload`)
+    with its own code, so what reaches these handlers is a fault of the server: the officer gets the
+    catalogue's Vietnamese message (xlwings-server's own handlers would answer in English, with the
+    exception's text), the maintainer gets the traceback. xlwings-server's handlers for its
+    `XlwingsError` and `XlwingsOperationalError` are replaced too: they answer with the exception text.
     """
-    import logging
-
-    from fastapi.responses import PlainTextResponse
+    from fastapi.responses import Response
     from xlwings import XlwingsError
+    from xlwings_server.object_handles import XlwingsOperationalError
 
-    log = logging.getLogger("xltoolkit.addin")
+    body = answer_json("internal-error", message("internal-error"))
 
-    async def handler(request: Any, exc: Exception) -> PlainTextResponse:
-        log.error("request %s failed: %r", request.url.path, exc)
-        status = 400 if isinstance(exc, XlwingsError) else 500
-        return PlainTextResponse(SERVER_ERROR, status_code=status)
+    async def handler(request: Any, exc: Exception) -> Response:
+        logger.error("request %r failed", request.url.path, exc_info=(type(exc), exc, exc.__traceback__))
+        return Response(body, status_code=500, media_type="application/json")
 
-    app.add_exception_handler(XlwingsError, handler)
-    app.add_exception_handler(Exception, handler)
+    for kind in (XlwingsOperationalError, XlwingsError, Exception):
+        app.add_exception_handler(kind, handler)
 
 
 # ------------------------------------------------------------------------------------------ manifest

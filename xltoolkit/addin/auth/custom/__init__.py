@@ -15,6 +15,7 @@ from fastapi import HTTPException, status
 from xlwings_server.models import User
 
 from xltoolkit import config
+from xltoolkit.issues import message
 
 logger = logging.getLogger(__name__)
 
@@ -31,5 +32,5 @@ async def validate_token(token_string: str) -> User:
     logger.warning("Rejected a script call with a missing or wrong access token")
     raise HTTPException(
         status_code=status.HTTP_401_UNAUTHORIZED,
-        detail="Mã truy cập không đúng. Mở ngăn «Trẻ em» (nút «Cài đặt») và nhập lại mã do Sở cung cấp.",
+        detail=message("addin-token-wrong"),
     )
