@@ -27,6 +27,8 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 SCRIPT_URL = "/xlwings/custom-scripts-call/{name}"
+#: What only a file shows (formulas, merges, protection, the fingerprint): never in an add-in payload.
+FILE_ONLY = {"formula-changed", "merge-changed", "sheet-unprotected", "fingerprint-mismatch"}
 
 
 # ------------------------------------------------------------------------------------------- payload
@@ -311,3 +313,24 @@ def fill_by_names(path: Path, values: dict[str, Any], out: Path | None = None) -
     target = out or path
     wb.save(target)
     return target
+
+
+def kiem_tra_texts(client: Any, path: Path) -> list[str]:
+    """Every text «Kiểm tra» writes into the workbook (its result table: codes, cells, messages)."""
+    res = client.post(
+        SCRIPT_URL.format(name="validate_workbook"), json=build_payload(path), headers=auth_headers()
+    )
+    assert res.status_code == 200, res.text
+    return [
+        v
+        for action in res.json()["actions"]
+        if action["func"] == "setValues"
+        for row in action["values"] or []
+        for v in row
+        if isinstance(v, str) and v
+    ]
+
+
+def kiem_tra_codes(client: Any, path: Path) -> set[str]:
+    """The issue codes «Kiểm tra» writes into the workbook's result table."""
+    return {v for v in kiem_tra_texts(client, path) if v.replace("-", "").isalpha() and v.islower()}

@@ -20,13 +20,11 @@ from xltoolkit.validation.read import split_ref
 from xltoolkit.validation.validate import validate_paths, validate_values
 from xltoolkit.workbook.layout import DATA_SHEET, GUIDE_SHEET, build_layout
 
-from .addin_support import build_payload
+from .addin_support import FILE_ONLY, build_payload
 from .corpus import _insert_row, clean_return
 
 YEAR = 2024
 AGENCY = "h-ben-luc"
-#: What only a file shows: formulas, merges, protection, the fingerprint.
-FILE_ONLY = {"formula-changed", "merge-changed", "sheet-unprotected", "fingerprint-mismatch"}
 
 
 @pytest.fixture(scope="module")

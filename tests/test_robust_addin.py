@@ -22,7 +22,10 @@ from xltoolkit.plan.model import Plan
 from xltoolkit.validation.validate import validate_paths
 from xltoolkit.workbook.layout import DATA_SHEET, build_layout
 
-from .addin_support import SCRIPT_URL, auth_headers, build_payload, make_app
+from .addin_support import (
+    kiem_tra_codes,
+    make_app,
+)
 from .corpus import _insert_row, clean_return
 
 YEAR = 2024
@@ -37,23 +40,6 @@ def clean_file(tmp_path_factory: pytest.TempPathFactory, plan: Plan) -> Path:
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory) -> TestClient:
     return TestClient(make_app(tmp_path_factory.mktemp("robust-addin-ws")), raise_server_exceptions=False)
-
-
-def _addin_codes(client: TestClient, path: Path) -> set[str]:
-    """The issue codes the «Kiểm tra» button writes into the workbook's result table."""
-    res = client.post(
-        SCRIPT_URL.format(name="validate_workbook"), json=build_payload(path), headers=auth_headers()
-    )
-    assert res.status_code == 200, res.text
-    cells = [
-        v
-        for action in res.json()["actions"]
-        if action["func"] == "setValues"
-        for row in action["values"] or []
-        for v in row
-        if isinstance(v, str)
-    ]
-    return {c for c in cells if c and c.replace("-", "").isalpha() and c.islower()}
 
 
 def _insert_a_row(plan: Plan) -> Callable[[Any], None]:
@@ -105,11 +91,11 @@ def test_kiem_tra_reports_what_validate_refuses(
     wb.save(tmp_path / "edited.xlsx")
     (cli,) = validate_paths([tmp_path / "edited.xlsx"], plan, year=YEAR).files
     assert code in {i.code for i in cli.issues} and not cli.valid
-    assert code in _addin_codes(client, tmp_path / "edited.xlsx")
+    assert code in kiem_tra_codes(client, tmp_path / "edited.xlsx")
 
 
 def test_kiem_tra_clears_the_unedited_workbook(client: TestClient, clean_file: Path) -> None:
-    assert _addin_codes(client, clean_file) == set()
+    assert kiem_tra_codes(client, clean_file) == set()
 
 
 def test_kiem_tra_codes_are_read_from_the_result_table(
@@ -119,4 +105,4 @@ def test_kiem_tra_codes_are_read_from_the_result_table(
     ((sheet, ref),) = wb.defined_names["TU_1"].destinations
     wb[sheet][ref.replace("$", "")] = "không"
     wb.save(tmp_path / "text.xlsx")
-    assert "not-a-number" in _addin_codes(client, tmp_path / "text.xlsx")
+    assert "not-a-number" in kiem_tra_codes(client, tmp_path / "text.xlsx")

@@ -346,6 +346,19 @@ def test_a_large_collection_points_from_per_unit_sheets_to_the_unit_matrix(plan:
     assert wb[OVERVIEW_SHEET].max_row > 10
 
 
+def test_the_addins_summary_sheet_marks_the_break(summary: dict, plan: Plan) -> None:  # type: ignore[type-arg]
+    """«Tổng hợp» from the ribbon writes the same table: «2025 †» over the first commune year and the
+    legend above the table, within the lines the sheet keeps above it."""
+    pytest.importorskip("xlwings")
+    from xltoolkit.addin import bridge
+
+    p25 = plan.for_year(2025)
+    top, table, _ = bridge.summary_table(summary["result"], p25)
+    assert f"2025 {BREAK_MARK}" in table[0] and 2024 in table[0]
+    brk = break_in(p25, trend_years(summary["result"]))
+    assert brk is not None and [brk.legend] in top and len(top) == TABLE_HEADER_ROW - 1
+
+
 def test_a_commune_year_speaks_of_communes(summary: dict, plan: Plan) -> None:  # type: ignore[type-arg]
     """From 2025 the summary's tab, headers and the report's heading name the communes that report,
     not the districts that no longer exist (only «Theo huyện cũ» speaks of former districts)."""

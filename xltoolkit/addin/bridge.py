@@ -215,11 +215,24 @@ def defined_names(book: xw.Book) -> dict[str, tuple[str, str]]:
             continue
         try:
             rng = n.refers_to_range
-        except Exception:  # broken (#REF!) or multi-area names: the validator reports them missing
+        except Exception:  # no single range: a deleted cell (#REF!) is kept as the file keeps it, so
+            # the validator names it as `validate` does; a multi-area name reads as missing
+            text = _refers_to(n)
+            if "#REF!" in text.upper():
+                out[n.name] = ("", text.lstrip("="))
             continue
         if rng is not None:
             out[n.name] = (rng.sheet.name, rng.address.replace("$", ""))
     return out
+
+
+def _refers_to(name: Any) -> str:
+    """The name's definition as the client sent it («='Số liệu'!#REF!»), "" when it sent none."""
+    try:
+        text = name.refers_to
+    except Exception:
+        return ""
+    return text if isinstance(text, str) else ""
 
 
 def meta_values(sheets: dict[str, list[list[Any]]]) -> dict[str, str]:
@@ -443,8 +456,10 @@ def summary_table(
         [f"KẾT QUẢ VÀ ĐÁNH GIÁ TIẾN ĐỘ CÁC CHỈ TIÊU NĂM {result.year} (TOÀN TỈNH)"],
         ["(Đánh giá theo phương pháp đo tiến độ SDG; R = tốc độ thay đổi thực tế / cần đạt)"],
     ]
+    if measures.break_legend:  # the trend years span a change of the reporting units: «2025 †»
+        top.append([measures.break_legend])
     top += [[None]] * (TABLE_HEADER_ROW - 1 - len(top))
-    table = [measures.headers] + [row.cells for row in measures.rows]
+    table = [measures.shown_headers] + [row.cells for row in measures.rows]
     colours = [[status_fill(row.status)] for row in measures.rows]
     return top, table, colours
 
