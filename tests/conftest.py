@@ -42,3 +42,21 @@ def require_libreoffice() -> None:
     if os.environ.get("XLTOOLKIT_SKIP_LIBREOFFICE") == "1":
         pytest.skip("LibreOffice not installed and XLTOOLKIT_SKIP_LIBREOFFICE=1")
     pytest.fail("LibreOffice headless and python3-uno are required: run bash scripts/test.sh")
+
+
+@pytest.fixture(scope="module")
+def district_return(tmp_path_factory: pytest.TempPathFactory, plan: Plan) -> Path:
+    """A clean 2024 return of one district, saved as an office suite saves it (each module its own)."""
+    from .corpus import clean_return
+
+    return clean_return(tmp_path_factory.mktemp("district-return"), plan, 2024, "h-ben-luc")
+
+
+@pytest.fixture(scope="module")
+def addin_client(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """The add-in server in-process, on a workspace of its own; server faults come back as answers."""
+    from fastapi.testclient import TestClient
+
+    from .addin_support import make_app
+
+    return TestClient(make_app(tmp_path_factory.mktemp("addin-ws")), raise_server_exceptions=False)

@@ -21,15 +21,15 @@ from xltoolkit.validation.validate import validate_paths, validate_values
 from xltoolkit.workbook.layout import DATA_SHEET, GUIDE_SHEET, build_layout
 
 from .addin_support import FILE_ONLY, build_payload
-from .corpus import _insert_row, clean_return
+from .corpus import _insert_row
 
 YEAR = 2024
 AGENCY = "h-ben-luc"
 
 
 @pytest.fixture(scope="module")
-def clean_file(tmp_path_factory: pytest.TempPathFactory, plan: Plan) -> Path:
-    return clean_return(tmp_path_factory.mktemp("addin-layout"), plan, YEAR, AGENCY)
+def clean_file(district_return: Path) -> Path:
+    return district_return
 
 
 def _payload(path: Path) -> tuple[dict[str, list[list[Any]]], list[dict[str, str]]]:

@@ -24,22 +24,21 @@ from xltoolkit.workbook.layout import DATA_SHEET, build_layout
 
 from .addin_support import (
     kiem_tra_codes,
-    make_app,
 )
-from .corpus import _insert_row, clean_return
+from .corpus import _insert_row
 
 YEAR = 2024
 AGENCY = "h-ben-luc"
 
 
 @pytest.fixture(scope="module")
-def clean_file(tmp_path_factory: pytest.TempPathFactory, plan: Plan) -> Path:
-    return clean_return(tmp_path_factory.mktemp("robust-addin"), plan, YEAR, AGENCY)
+def clean_file(district_return: Path) -> Path:
+    return district_return
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory) -> TestClient:
-    return TestClient(make_app(tmp_path_factory.mktemp("robust-addin-ws")), raise_server_exceptions=False)
+def client(addin_client: TestClient) -> TestClient:
+    return addin_client
 
 
 def _insert_a_row(plan: Plan) -> Callable[[Any], None]:

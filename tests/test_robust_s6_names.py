@@ -28,21 +28,11 @@ from xltoolkit.plan.model import Plan
 from xltoolkit.validation.validate import validate_paths, validate_values
 from xltoolkit.workbook.layout import DATA_SHEET, build_layout
 
-from .addin_support import FILE_ONLY, build_payload, kiem_tra_codes, kiem_tra_texts, make_app
-from .corpus import _rewrite_zip, clean_return
+from .addin_support import FILE_ONLY, build_payload, kiem_tra_codes, kiem_tra_texts
+from .corpus import _rewrite_zip
 
 YEAR = 2024
 AGENCY = "h-ben-luc"
-
-
-@pytest.fixture(scope="module")
-def clean_file(tmp_path_factory: pytest.TempPathFactory, plan: Plan) -> Path:
-    return clean_return(tmp_path_factory.mktemp("robust-s6-names"), plan, YEAR, AGENCY)
-
-
-@pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory) -> TestClient:
-    return TestClient(make_app(tmp_path_factory.mktemp("robust-s6-ws")), raise_server_exceptions=False)
 
 
 def _cell(plan: Plan, name: str) -> tuple[str, str]:
@@ -89,11 +79,11 @@ def _issues(path: Path, plan: Plan, engine: str = "calamine") -> tuple[list[Issu
 @pytest.mark.parametrize("target", ["#REF!", f"'{DATA_SHEET}'!#REF!"])
 @pytest.mark.parametrize("name", ["TU_3a", "SL_children_u8"])
 def test_a_name_edited_to_ref_is_named_at_its_cell(
-    tmp_path: Path, plan: Plan, clean_file: Path, engine: str, target: str, name: str
+    tmp_path: Path, plan: Plan, district_return: Path, engine: str, target: str, name: str
 ) -> None:
     """`TU_3a` is under the fingerprint (before: only `fingerprint-mismatch` at _meta!B11);
     `SL_children_u8` is not (before: a «tên vùng bị xóa» that was not what happened)."""
-    path = _rename_target(clean_file, tmp_path / "ref.xlsx", name, target)
+    path = _rename_target(district_return, tmp_path / "ref.xlsx", name, target)
     issues, integrity_ok = _issues(path, plan, engine)
     sheet, ref = _cell(plan, name)
     (found,) = [i for i in issues if i.code == "name-missing"]
@@ -104,11 +94,11 @@ def test_a_name_edited_to_ref_is_named_at_its_cell(
 
 
 def test_a_deleted_row_names_its_broken_cells_and_the_shift(
-    tmp_path: Path, plan: Plan, clean_file: Path
+    tmp_path: Path, plan: Plan, district_return: Path
 ) -> None:
     sheet, ref = _cell(plan, "SL_live_births")
     row = int(ref[1:])
-    issues, integrity_ok = _issues(_delete_row(clean_file, tmp_path / "row.xlsx", row), plan)
+    issues, integrity_ok = _issues(_delete_row(district_return, tmp_path / "row.xlsx", row), plan)
     broken = {(i.sheet, i.cell): i for i in issues if i.code == "name-missing"}
     assert set(broken) == {_cell(plan, n) for n in ("SL_live_births", "TT_live_births", "LYDO_live_births")}
     # one issue per cell, however many names (the base figure and each measure's alias) it carried
@@ -118,14 +108,14 @@ def test_a_deleted_row_names_its_broken_cells_and_the_shift(
 
 
 def test_an_element_name_pointed_elsewhere_is_not_read_through(
-    tmp_path: Path, plan: Plan, clean_file: Path
+    tmp_path: Path, plan: Plan, district_return: Path
 ) -> None:
     """The fingerprint matches (element names are outside it): the redirect must still be named, and
     the value under the other cell never used."""
     sheet, ref = _cell(plan, "SL_children_u8")
     other = _cell(plan, "SL_live_births")[1]
     path = _rename_target(
-        clean_file, tmp_path / "moved.xlsx", "SL_children_u8", f"'{sheet}'!${other[0]}${other[1:]}"
+        district_return, tmp_path / "moved.xlsx", "SL_children_u8", f"'{sheet}'!${other[0]}${other[1:]}"
     )
     issues, integrity_ok = _issues(path, plan)
     assert ("name-redirected", sheet, ref) in {(i.code, i.sheet, i.cell) for i in issues}
@@ -135,9 +125,9 @@ def test_an_element_name_pointed_elsewhere_is_not_read_through(
 
 @pytest.mark.parametrize("target", ["5", f"'{DATA_SHEET}'!$D$11:$D$12"])
 def test_a_name_made_a_constant_or_a_range_is_redirected(
-    tmp_path: Path, plan: Plan, clean_file: Path, target: str
+    tmp_path: Path, plan: Plan, district_return: Path, target: str
 ) -> None:
-    path = _rename_target(clean_file, tmp_path / "const.xlsx", "SL_children_u8", target)
+    path = _rename_target(district_return, tmp_path / "const.xlsx", "SL_children_u8", target)
     issues, _ = _issues(path, plan)
     (found,) = [i for i in issues if i.code == "name-redirected"]
     assert (found.sheet, found.cell) == _cell(plan, "SL_children_u8")
@@ -145,27 +135,27 @@ def test_a_name_made_a_constant_or_a_range_is_redirected(
 
 
 def test_kiem_tra_gives_the_code_validate_gives(
-    tmp_path: Path, plan: Plan, clean_file: Path, client: TestClient
+    tmp_path: Path, plan: Plan, district_return: Path, addin_client: TestClient
 ) -> None:
     """Before: `validate` said fingerprint-mismatch, «Kiểm tra» said name-missing."""
-    path = _rename_target(clean_file, tmp_path / "ref.xlsx", "TU_3a", "#REF!")
+    path = _rename_target(district_return, tmp_path / "ref.xlsx", "TU_3a", "#REF!")
     issues, _ = _issues(path, plan)
     cli = {i.code for i in issues} - FILE_ONLY
     assert cli == {"name-missing"}
-    assert kiem_tra_codes(client, path) == cli
+    assert kiem_tra_codes(addin_client, path) == cli
     # and with the same words: the name's «#REF!» reaches the validator, not a bare missing name
     (want,) = (i.message for i in issues if i.code == "name-missing")
-    assert want in kiem_tra_texts(client, path)
+    assert want in kiem_tra_texts(addin_client, path)
 
 
 @pytest.mark.parametrize("sent", ["#REF!", f"='{DATA_SHEET}'!#REF!"])
 def test_a_payload_carrying_the_broken_name_gets_the_same_issue(
-    tmp_path: Path, plan: Plan, clean_file: Path, sent: str
+    tmp_path: Path, plan: Plan, district_return: Path, sent: str
 ) -> None:
     """Should the add-in send a broken name on (Office.js gives its `formula`, «=#REF!»), the layout
     diff names it like `validate`, not as a deleted row (`rows-shifted`, which hid the sheet's other
     changes) nor as a redirection."""
-    path = _rename_target(clean_file, tmp_path / "ref.xlsx", "TU_3a", "#REF!")
+    path = _rename_target(district_return, tmp_path / "ref.xlsx", "TU_3a", "#REF!")
     body = build_payload(path)
     sheets: dict[str, Any] = {s["name"]: s["values"] for s in body["sheets"]}
     order = [s["name"] for s in body["sheets"]]
@@ -187,10 +177,10 @@ def test_a_payload_carrying_the_broken_name_gets_the_same_issue(
 
 
 def test_a_renamed_sheet_with_a_broken_name_is_still_told_renamed(
-    tmp_path: Path, plan: Plan, clean_file: Path
+    tmp_path: Path, plan: Plan, district_return: Path
 ) -> None:
     """The renamed sheet is found by where its names went; a #REF! among them went nowhere."""
-    with zipfile.ZipFile(clean_file) as z:
+    with zipfile.ZipFile(district_return) as z:
         xml = z.read("xl/workbook.xml").decode("utf-8")
     renamed = f"{DATA_SHEET} (2)"
     xml = xml.replace(f'name="{DATA_SHEET}"', f'name="{renamed}"').replace(
@@ -198,7 +188,7 @@ def test_a_renamed_sheet_with_a_broken_name_is_still_told_renamed(
     )
     xml, n = re.subn(r'(<definedName name="TU_3a"[^>]*>)[^<]*(<)', r"\1#REF!\2", xml)
     assert n == 1
-    path = _rewrite_zip(clean_file, tmp_path / "renamed.xlsx", {"xl/workbook.xml": xml.encode("utf-8")})
+    path = _rewrite_zip(district_return, tmp_path / "renamed.xlsx", {"xl/workbook.xml": xml.encode("utf-8")})
     issues, _ = _issues(path, plan)
     assert ("sheet-renamed", DATA_SHEET) in {(i.code, i.sheet) for i in issues}
 
