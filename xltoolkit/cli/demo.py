@@ -27,6 +27,8 @@ def _issue_counts(result: ConsolidationResult) -> tuple[int, int, int]:
 
 def _templates_per_year(plan: Plan, years: tuple[int, ...]) -> str:
     """«2021-2024: 26 biểu mẫu/năm (cấp huyện); 2025-2026: 69 …»: one stretch per edition."""
+    from xltoolkit.plan.history import local_terms
+
     stretches: list[tuple[int, int, Plan]] = []
     for year in years:
         yplan = plan.for_year(year)
@@ -37,8 +39,7 @@ def _templates_per_year(plan: Plan, years: tuple[int, ...]) -> str:
     parts = []
     for lo, hi, yplan in stretches:
         span = f"{lo}-{hi}" if hi > lo else str(lo)
-        local = yplan.districts[0].kind if yplan.districts else ""
-        level = {"district": "cấp huyện", "commune": "cấp xã"}.get(local, "")
+        level = local_terms(yplan).level if yplan.districts else ""
         parts.append(f"{span}: {len(yplan.agencies)} biểu mẫu/năm" + (f", {level}" if level else ""))
     return "; ".join(parts)
 

@@ -15,7 +15,6 @@ file, of a payload, and beside a matching fingerprint.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +27,7 @@ from xltoolkit.validation.fingerprint import (
     fingerprint_file_lines,
     found_cells,
 )
+from xltoolkit.validation.name_checks import broken_name, name_issues, redirected_names
 from xltoolkit.validation.read import SheetData, WorkbookData, split_ref
 from xltoolkit.vn_numbers import format_vi
 from xltoolkit.workbook.layout import (
@@ -321,9 +321,9 @@ def _unguarded_names(
     if wbd.names.items() >= shape.unguarded:
         return []
     lay, extra = expected(plan, agency, year)
-    redirected = redirected_names(wbd, lay, extra, rows_moved=False)
+    redirected = redirected_names(wbd, lay, extra.names, rows_moved=False)
     names = [n for n, dest in extra.names.items() if (n, dest) in extra.unguarded]
-    return name_issues(wbd, lay, extra, redirected, names)
+    return name_issues(wbd, lay, extra.names, redirected, names)
 
 
 def _check_values_layout(
@@ -364,102 +364,6 @@ def _missing_sheets(wbd: WorkbookData, lay: TemplateLayout, extra: LayoutIndex) 
     return out
 
 
-def redirected_names(
-    wbd: WorkbookData, lay: TemplateLayout, extra: LayoutIndex, rows_moved: bool
-) -> dict[str, tuple[str, str]]:
-    """Input names pointing at another cell of the template than their own.
-
-    Inserted or deleted rows move names too (the measure codes then move with them): a name on
-    another row counts as redirected only when no measure code moved, or when it changed sheet.
-    """
-    out = {}
-    for name, (sheet, ref) in extra.names.items():
-        got = wbd.names.get(name)
-        if got is None or got == (sheet, ref) or broken_name(got):
-            continue
-        if got[0] not in lay.sheets:
-            if sheet in wbd.sheets:  # its own sheet is there (not renamed): the name was sent elsewhere
-                out[name] = got
-            continue
-        same_row = split_ref(got[1])[0] == split_ref(ref)[0]
-        if got[0] != sheet or same_row or (sheet == DATA_SHEET and not rows_moved):
-            out[name] = got
-    return out
-
-
-def broken_name(dest: tuple[str, str]) -> bool:
-    """A name that leads to no single cell: `#REF!` (its cell deleted with a row or a column, or the
-    name edited to it), a range, a constant or a formula. The file reader keeps such a name as
-    ("", its text); the add-in may send ("Số liệu", "#REF!")."""
-    sheet, ref = dest
-    if not sheet:
-        return True
-    try:
-        split_ref(ref)
-    except ValueError:
-        return True
-    return False
-
-
-def _name_text(dest: tuple[str, str]) -> str:
-    """What a name refers to, as Excel's Name Manager shows it («='Số liệu'!#REF!»).
-
-    A payload's text arrives split at its last '!' (`read.from_values`): «#REF!» as ("#REF", "").
-    """
-    sheet, ref = dest
-    if not sheet:
-        return "=" + ref.lstrip("=")
-    return "=" + (f"{sheet.lstrip('=')}!" if not ref else f"'{sheet}'!{ref}")
-
-
-def name_issues(
-    wbd: WorkbookData,
-    lay: TemplateLayout,
-    extra: LayoutIndex,
-    redirected: dict[str, tuple[str, str]],
-    names: Iterable[str],
-) -> list[Issue]:
-    """What happened to each of `names` (input names of the layout): deleted (`name-missing`),
-    leading to no cell (`name-missing:broken` for #REF!, `name-redirected:other` for a range or a
-    constant) or pointed at another cell (`name-redirected`).
-
-    Names of one cell broken alike are one issue at that cell (a base figure's cell carries its
-    `SL_` name and every measure's `TU_`/`MAU_` alias: deleting its row breaks them all at once).
-    """
-    issues: list[Issue] = []
-    broken: dict[tuple[str, str, bool, str], list[str]] = {}
-    for name in names:
-        sheet, ref = extra.names[name]
-        inp = lay.input_by_name[name]
-        got = wbd.names.get(name)
-        if got is None:
-            issues.append(issue("name-missing", sheet, ref, inp.code, name=name, label=inp.label or name))
-        elif name in redirected:
-            to = redirected[name]
-            found = to[1] if to[0] == sheet else f"{to[0]}!{to[1]}"
-            issues.append(issue("name-redirected", sheet, ref, inp.code, name=name, found=found))
-        elif broken_name(got):
-            text = _name_text(got)
-            broken.setdefault((sheet, ref, "#REF!" in text.upper(), text), []).append(name)
-    for (sheet, ref, deleted, text), group in broken.items():
-        inputs = [lay.input_by_name[n] for n in group]
-        codes = {i.code for i in inputs if i.code}
-        code, variant = ("name-missing", "broken") if deleted else ("name-redirected", "other")
-        issues.append(
-            issue(
-                code,
-                sheet,
-                ref,
-                codes.pop() if len(codes) == 1 else None,
-                variant=variant,
-                name="», «".join(group),
-                label=next((i.label for i in inputs if i.label), group[0]),
-                found=text,
-            )
-        )
-    return issues
-
-
 # ---------------------------------------------------------------------------------- layout diff
 
 
@@ -481,11 +385,11 @@ def diff_layout(
     values_only = not wbd.structure_known
     issues: list[Issue] = []
     code_moves = _code_moves(wbd, lay)
-    redirected = redirected_names(wbd, lay, extra, bool(code_moves))
+    redirected = redirected_names(wbd, lay, extra.names, bool(code_moves))
     shifted = _shifted_rows(wbd, lay, extra, redirected, code_moves)
     issues += shifted
     shifted_sheets = {i.sheet for i in shifted}
-    issues += name_issues(wbd, lay, extra, redirected, extra.names)
+    issues += name_issues(wbd, lay, extra.names, redirected, extra.names)
     blind = set(redirected.values())  # hidden from the walk by the altered names: not the officer's edit
     per_sheet: dict[str, int] = {}
     exp_cells = extra.cells

@@ -54,7 +54,7 @@ INPUT_NAME = re.compile(
 #: Names of the data-element scheme (template version 2). Kept apart from INPUT_NAME on purpose: the
 #: fingerprint covers the INPUT_NAME names only, so files of either version fingerprint alike; these
 #: names are compared one by one on every file instead (deleted, #REF!, or pointed elsewhere:
-#: `validation.integrity.name_issues`).
+#: `validation.name_checks.name_issues`).
 ELEMENT_NAME = re.compile(r"^(" + "|".join((ELEMENT, STATUS, REASON, CHECK)) + r")_\w+$")
 
 
